@@ -1,0 +1,146 @@
+"""Command line: ``digitpad predict|evaluate|kaggle-submit|models``.
+
+Bad input gives one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="digitpad",
+        description="Read handwritten digits with six bundled models.",
+    )
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("predict", help="read the digit in image files")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    p.add_argument("--model", default=None, help="model name (default: the best, cnn)")
+    p.add_argument("--all", action="store_true", help="answer with every model")
+    e = sub.add_parser("evaluate", help="accuracy and confusion matrix on the MNIST test set")
+    e.add_argument("--model", default=None)
+    k = sub.add_parser("kaggle-submit", help="write a Kaggle submission for a test.csv")
+    k.add_argument("csv", type=Path, metavar="TEST_CSV")
+    k.add_argument("-o", "--output", type=Path, default=Path("submission.csv"))
+    k.add_argument("--model", default=None)
+    sub.add_parser("models", help="list the models and their test accuracy")
+    sub.add_parser("gui", help="open the window")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .datasets import DatasetError
+    from .models import ModelError
+
+    commands = {
+        "predict": _predict,
+        "evaluate": _evaluate,
+        "kaggle-submit": _kaggle_submit,
+        "models": _models,
+        "gui": _gui,
+        None: _gui,
+    }
+    try:
+        return commands[args.command](args)
+    except (ModelError, DatasetError, ValueError, OSError) as e:
+        print(f"digitpad: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _model(name: str | None):
+    from . import models
+
+    return models.load(name) if name else models.default()
+
+
+def _predict(args) -> int:
+    from . import models
+    from .preprocess import load_image
+
+    names = models.available() if args.all else [(_model(args.model)).name]
+    clfs = [models.load(n) for n in names]
+    failures = 0
+    for path in args.images:
+        try:
+            digit = load_image(path)
+        except ValueError as e:
+            print(f"digitpad: error: {e}", file=sys.stderr)
+            failures += 1
+            continue
+        for clf in clfs:
+            p = clf.predict_proba(digit)[0]
+            best = int(p.argmax())
+            probs = " ".join(f"{v:.3f}" for v in p)
+            print(f"{path}\t{clf.name}\t{best}\t{p[best]:.1%}\t[{probs}]")
+    return EXIT_BAD_INPUT if failures else 0
+
+
+def _evaluate(args) -> int:
+    from .datasets import load_mnist
+    from .training import evaluate
+
+    clf = _model(args.model)
+    x, y = load_mnist("test")
+    ev = evaluate(clf, x, y)
+    print(f"model {clf.name}: accuracy {ev['accuracy']:.2%} on {len(y):,} MNIST test images")
+    print(f"predicted in {ev['predict_seconds']:.2f} s")
+    print("confusion matrix (rows: true digit, columns: predicted)")
+    print("     " + "".join(f"{c:>6}" for c in range(10)))
+    for r, row in enumerate(ev["confusion"]):
+        print(f"{r:>4} " + "".join(f"{v:>6}" for v in row))
+    return 0
+
+
+def _kaggle_submit(args) -> int:
+    from .datasets import read_kaggle_csv, write_submission
+
+    clf = _model(args.model)
+    t0 = time.perf_counter()
+    images, _ = read_kaggle_csv(args.csv)
+    labels = clf.predict(images)
+    write_submission(args.output, labels)
+    counts = np.bincount(labels, minlength=10)
+    print(
+        f"wrote {args.output}: {len(labels):,} predictions by {clf.name} "
+        f"in {time.perf_counter() - t0:.1f} s; per digit {counts.tolist()}"
+    )
+    return 0
+
+
+def _models(args) -> int:
+    from . import models
+
+    for name in models.available():
+        try:
+            m = models.load(name)
+            acc = f"{m.test_accuracy:.2%}" if m.test_accuracy is not None else "?"
+            print(f"{name:<16} test accuracy {acc:>7}  trained on {m.train_size:,} images")
+        except models.ModelError as e:
+            print(f"{name:<16} unusable: {e}")
+    return 0
+
+
+def _gui(args) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("digitpad.gui") is None:  # the window is not built yet
+        build_parser().print_help()
+        return 0
+    from .gui.app import main as gui_main
+
+    return gui_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

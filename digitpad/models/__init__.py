@@ -1,0 +1,100 @@
+"""Ten-class digit classifiers: the six bundled ones and any the user retrained.
+
+>>> from digitpad import models
+>>> models.available()[:6]
+['logistic', 'linear_svm', 'rbf_svm', 'mlp', 'lenet5', 'cnn']
+>>> clf = models.default()            # the best: 'cnn'
+>>> clf.predict_proba(images)         # (N, 28, 28) float32 in [0, 1] → (N, 10)
+
+Prediction never imports TensorFlow or scikit-learn: networks run in LiteRT or NumPy.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..paths import data_dir, resources_dir
+from .base import Classifier, ModelError
+from .store import load_folder, load_test_proba, recover
+
+BUNDLED = ("logistic", "linear_svm", "rbf_svm", "mlp", "lenet5", "cnn")
+DEFAULT = "cnn"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+__all__ = [
+    "BUNDLED",
+    "Classifier",
+    "ModelError",
+    "available",
+    "bundled_dir",
+    "default",
+    "folder",
+    "load",
+    "test_probabilities",
+    "user_dir",
+]
+
+
+def bundled_dir() -> Path:
+    return resources_dir() / "models"
+
+
+def user_dir() -> Path:
+    return data_dir() / "models"
+
+
+def available() -> list[str]:
+    """Names of every 10-class model: the bundled ones first, then the user's, sorted."""
+    names = [n for n in BUNDLED if (bundled_dir() / n / "meta.json").is_file()]
+    udir = user_dir()
+    recover(udir)
+    if udir.is_dir():
+        names += sorted(
+            p.name
+            for p in udir.iterdir()
+            if p.is_dir() and _NAME.match(p.name) and p.name not in BUNDLED
+        )
+    return names
+
+
+def folder(name: str) -> Path:
+    """The folder holding model ``name``; ``ModelError`` when there is none."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ModelError(f"{name!r} is not a valid model name")
+    candidates = [bundled_dir() / name] if name in BUNDLED else [user_dir() / name]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    raise ModelError(f"no model named {name!r}; available: {', '.join(available())}")
+
+
+def load(name: str) -> Classifier:
+    """Load model ``name`` (see ``available()``). Raises ``ModelError`` if missing or damaged."""
+    return _load_cached(name, _stamp(name))
+
+
+@lru_cache(maxsize=32)
+def _load_cached(name: str, stamp: float) -> Classifier:
+    return load_folder(folder(name), name)
+
+
+def _stamp(name: str) -> float:
+    # A retrained model replaces its folder; its meta.json time tells the cache it changed.
+    try:
+        return (folder(name) / "meta.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0.0
+
+
+def default() -> Classifier:
+    """The best bundled model, ``cnn``."""
+    return load(DEFAULT)
+
+
+def test_probabilities(name: str) -> np.ndarray:
+    """(10000, 10) float32: model ``name``'s cached probabilities for the MNIST test images."""
+    return load_test_proba(folder(name))

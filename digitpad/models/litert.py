@@ -1,0 +1,77 @@
+"""Keras networks exported to ``.tflite`` and run with LiteRT: no TensorFlow import."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .base import Classifier, ModelError
+
+_BATCH = 256
+
+
+@dataclass(repr=False)
+class LiteRTModel(Classifier):
+    """A network whose forward pass runs in LiteRT (XNNPACK on the CPU)."""
+
+    model_bytes: bytes = b""
+    _single: object = None
+    _batched: object = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._single = self._interpreter(1)
+        inp = self._single.get_input_details()[0]
+        out = self._single.get_output_details()[0]
+        if tuple(inp["shape"][1:3]) != (28, 28) or int(out["shape"][-1]) != 10:
+            raise ModelError(
+                f"model {self.name!r} takes input {tuple(inp['shape'])} and gives "
+                f"{tuple(out['shape'])}; DigitPad needs 28×28 images in and 10 classes out"
+            )
+
+    def _interpreter(self, batch: int):
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            it = Interpreter(
+                model_content=self.model_bytes, num_threads=1 if batch == 1 else 2
+            )
+            if batch != 1:
+                idx = it.get_input_details()[0]["index"]
+                it.resize_tensor_input(idx, [batch, 28, 28, 1])
+            it.allocate_tensors()
+        except (ValueError, RuntimeError) as e:
+            raise ModelError(
+                f"model {self.name!r}: LiteRT cannot load it ({e})"
+            ) from None
+        return it
+
+    def _run(self, it, x: np.ndarray) -> np.ndarray:
+        inp = it.get_input_details()[0]
+        it.set_tensor(inp["index"], x.reshape(inp["shape"]).astype(np.float32))
+        it.invoke()
+        return (
+            it.get_tensor(it.get_output_details()[0]["index"])
+            .reshape(len(x), 10)
+            .copy()
+        )
+
+    def _proba(self, x: np.ndarray) -> np.ndarray:
+        # An interpreter is not re-entrant: the GUI and a worker may predict at the same time.
+        with self._lock:
+            if len(x) == 1:
+                return self._run(self._single, x)
+            if self._batched is None:
+                self._batched = self._interpreter(_BATCH)
+            out = np.empty((len(x), 10), np.float32)
+            for s in range(0, len(x), _BATCH):
+                chunk = x[s : s + _BATCH]
+                n = len(chunk)
+                if n < _BATCH:
+                    chunk = np.concatenate(
+                        [chunk, np.zeros((_BATCH - n, 28, 28), np.float32)]
+                    )
+                out[s : s + n] = self._run(self._batched, chunk)[:n]
+            return out

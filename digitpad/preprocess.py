@@ -1,0 +1,202 @@
+"""Turn any grey image of a digit into MNIST format, the way MNIST itself was made.
+
+MNIST's makers cropped each digit to its ink, scaled it so the longer side fits a 20×20 box
+keeping the aspect ratio (anti-aliased, so edges become grey), and placed it in a 28×28 field
+with its centre of mass at the centre. A model trained on MNIST reads a drawing well only when
+the drawing goes through the same steps; naive resizing of the whole canvas reads about half of
+real drawings wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+BOX = 20  # the longer side of the digit, in pixels, as in MNIST
+SIDE = 28
+CENTRE = (
+    SIDE - 1
+) / 2  # 13.5: the centre of a 28-pixel field in pixel-index coordinates
+INK_FRACTION = (
+    0.1  # a pixel is ink when brighter than this share of the brightest pixel
+)
+MAX_PIXELS = 40_000_000  # larger images are refused (decompression bombs)
+
+
+def to_mnist(image: np.ndarray) -> np.ndarray | None:
+    """MNIST-format version of a drawing.
+
+    image: (H, W) uint8 (0–255) or float (0–1), bright ink on a dark background, any size.
+    Returns (28, 28) float32 in [0, 1] with the brightest pixel at 1, or ``None`` when there
+    is no ink.
+    """
+    grey = _as_unit_float(image)
+    peak = float(grey.max()) if grey.size else 0.0
+    if peak <= 1e-3:
+        return None
+    rows, cols = np.nonzero(grey >= INK_FRACTION * peak)
+    crop = grey[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    digit = _fit_box(crop)
+    out = _place_by_centre_of_mass(digit)
+    top = out.max()
+    return (out / top).astype(np.float32) if top > 0 else None
+
+
+def _as_unit_float(image: np.ndarray) -> np.ndarray:
+    a = np.asarray(image)
+    if a.ndim != 2:
+        raise ValueError(f"expected a 2-D grey image, got shape {a.shape}")
+    if a.dtype == np.uint8:
+        return a.astype(np.float32) / 255.0
+    if a.dtype == bool:
+        return a.astype(np.float32)
+    a = a.astype(np.float32)
+    if not np.all(np.isfinite(a)):
+        raise ValueError("image contains NaN or infinite values")
+    return np.clip(a, 0.0, 1.0)
+
+
+def _fit_box(crop: np.ndarray) -> np.ndarray:
+    """Scale ``crop`` so its longer side is ``BOX`` px, keeping aspect ratio, area-averaged."""
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    new_h = max(1, round(h * scale))
+    new_w = max(1, round(w * scale))
+    # Area averaging (BOX) when shrinking is what anti-aliasing means here; when a tiny drawing
+    # must grow, bilinear keeps it smooth instead of blocky.
+    resample = Image.Resampling.BOX if scale <= 1 else Image.Resampling.BILINEAR
+    img = Image.fromarray(crop.astype(np.float32))
+    return np.asarray(img.resize((new_w, new_h), resample=resample), dtype=np.float32)
+
+
+def _place_by_centre_of_mass(digit: np.ndarray) -> np.ndarray:
+    """Put ``digit`` (h, w ≤ 20) in a 28×28 field so its centre of mass is at the centre.
+
+    The shift is applied with sub-pixel (bilinear) precision, so the centre of mass lands within
+    a small fraction of a pixel of (13.5, 13.5) unless the digit would leave the field.
+    """
+    h, w = digit.shape
+    total = float(digit.sum())
+    ys, xs = np.indices(digit.shape, dtype=np.float64)
+    cy = float((ys * digit).sum() / total)
+    cx = float((xs * digit).sum() / total)
+    # Top-left corner (may be fractional) that puts the centre of mass at CENTRE, clamped so
+    # that the whole digit stays inside the field.
+    top = min(max(CENTRE - cy, 0.0), SIDE - h)
+    left = min(max(CENTRE - cx, 0.0), SIDE - w)
+    return _paste_subpixel(digit, top, left)
+
+
+def _paste_subpixel(digit: np.ndarray, top: float, left: float) -> np.ndarray:
+    """Bilinear paste of ``digit`` at fractional offset (top, left) in a zero 28×28 field."""
+    out = np.zeros((SIDE + 1, SIDE + 1), np.float64)
+    h, w = digit.shape
+    r0, c0 = int(np.floor(top)), int(np.floor(left))
+    fr, fc = top - r0, left - c0
+    for dr, wr in ((0, 1 - fr), (1, fr)):
+        for dc, wc in ((0, 1 - fc), (1, fc)):
+            if wr * wc > 0:
+                out[r0 + dr : r0 + dr + h, c0 + dc : c0 + dc + w] += wr * wc * digit
+    return out[:SIDE, :SIDE]
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) centre of mass of a (H, W) non-negative image."""
+    a = np.asarray(image, dtype=np.float64)
+    ys, xs = np.indices(a.shape)
+    total = a.sum()
+    return float((ys * a).sum() / total), float((xs * a).sum() / total)
+
+
+# --------------------------------------------------------------------------- image files
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """Read a PNG, JPEG, BMP, GIF or TIFF digit and return it in MNIST format.
+
+    Grey, RGB, CMYK, 16-bit and alpha images are accepted (transparent = background); dark ink
+    on light paper (a scan, a photo) is detected and inverted; EXIF rotation is honoured.
+    Returns (28, 28) float32 in [0, 1]. Raises ``ValueError`` with a clear message for an
+    unreadable file, a non-image, an empty image, an image over 40 megapixels, or no ink.
+    """
+    ink = read_ink(path)
+    digit = to_mnist(ink)
+    if digit is None:
+        raise ValueError(f"{path}: no digit found in the image (it is blank)")
+    return digit
+
+
+def read_ink(path: str | Path) -> np.ndarray:
+    """Ink map of an image file: (H, W) float32 in [0, 1], bright ink on a dark background."""
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise ValueError(
+                    f"{path}: image is {w}×{h} ({w * h / 1e6:.0f} megapixels); "
+                    f"images over {MAX_PIXELS / 1e6:.0f} megapixels are refused"
+                )
+            if w == 0 or h == 0:
+                raise ValueError(f"{path}: image is empty (0 pixels)")
+            img.seek(0)  # the first frame of an animated GIF or multi-page TIFF
+            img = ImageOps.exif_transpose(img)
+            img.load()
+            return ink_from_pil(img)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a folder, not an image") from None
+    except UnidentifiedImageError:
+        raise ValueError(
+            f"{path}: not an image file PIL can read (PNG, JPEG, BMP, GIF, TIFF)"
+        ) from None
+    except Image.DecompressionBombError as e:
+        raise ValueError(
+            f"{path}: refused as a possible decompression bomb ({e})"
+        ) from None
+    except (OSError, SyntaxError, EOFError) as e:
+        raise ValueError(f"{path}: the image is damaged or truncated ({e})") from None
+
+
+def ink_from_pil(img: Image.Image) -> np.ndarray:
+    """(H, W) float32 ink map in [0, 1] from any PIL image: polarity and background handled."""
+    alpha = _alpha(img)
+    if alpha is not None and alpha.min() < 0.99 and (alpha > 0.5).mean() < 0.5:
+        # Ink drawn on a transparent sheet: how opaque a pixel is, is how much ink it holds.
+        return alpha.astype(np.float32)
+    grey = _luminance(img, alpha)
+    if np.median(grey) > 0.5:  # most of the picture is light: dark ink on paper
+        grey = 1.0 - grey
+    background = float(np.median(grey))
+    span = float(grey.max()) - background
+    if span <= 0.05:
+        return np.zeros_like(grey)
+    ink = np.clip((grey - background) / span, 0.0, 1.0)
+    # Shadows, paper texture and JPEG noise sit well below real strokes.
+    ink[ink < 0.2] = 0.0
+    return ink.astype(np.float32)
+
+
+def _alpha(img: Image.Image) -> np.ndarray | None:
+    if img.mode in ("RGBA", "LA", "PA") or (
+        img.mode == "P" and "transparency" in img.info
+    ):
+        return np.asarray(img.convert("RGBA").getchannel("A"), dtype=np.float32) / 255.0
+    return None
+
+
+def _luminance(img: Image.Image, alpha: np.ndarray | None) -> np.ndarray:
+    """Grey levels in [0, 1]; transparent areas count as white paper."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(img, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        top = 65535.0 if hi > 255 else 255.0
+        grey = a / top if hi <= top else (a - lo) / max(hi - lo, 1.0)
+    else:
+        grey = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+    if alpha is not None:
+        grey = grey * alpha + (1.0 - alpha)
+    return np.clip(grey, 0.0, 1.0).astype(np.float32)

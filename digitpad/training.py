@@ -1,0 +1,492 @@
+"""Fit and evaluate every model family with a progress callback and a cancel token (no Qt here).
+
+``fit(family, x, y, ...)`` returns a trained estimator/network; ``export(...)`` turns it into the
+file set that ``digitpad.models`` loads. scikit-learn and TensorFlow are imported inside the
+functions that need them, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .fileio import atomic_path
+from .models.base import Classifier, ModelError, softmax
+from .models.keras_file import load_keras
+from .models.store import npz_bytes
+
+FAMILIES = ("logistic", "linear_svm", "rbf_svm", "mlp", "lenet5", "cnn")
+
+#: ``progress(fraction_done, info)``: fraction in [0, 1]; info has "stage" and, where known,
+#: "epoch", "loss", "accuracy", "val_loss", "val_accuracy".
+ProgressFn = Callable[[float, dict[str, Any]], None]
+
+
+class Cancelled(Exception):
+    """Training was cancelled through its token; nothing was saved."""
+
+
+class CancelToken:
+    """Set from any thread; training checks it between steps and raises ``Cancelled``."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled("training cancelled")
+
+
+def _noop(fraction: float, info: dict[str, Any]) -> None:
+    pass
+
+
+# Per-family defaults chosen so that the bundled models reach their goals on MNIST.
+KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
+    "mlp": {"epochs": 40, "batch": 128, "lr": 1e-3, "decay": 0.93, "augment": True},
+    "lenet5": {"epochs": 20, "batch": 128, "lr": 1e-3, "decay": 0.88, "augment": True},
+    "cnn": {"epochs": 30, "batch": 128, "lr": 1e-3, "decay": 0.88, "augment": True},
+}
+
+
+def fit_keras(
+    family: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int | None = None,
+    augment: bool | None = None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    progress: ProgressFn = _noop,
+    cancel: CancelToken | None = None,
+    checkpoint: Path | None = None,
+    seed: int = 0,
+):
+    """Train a Keras network of ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int.
+
+    With ``checkpoint`` (a ``.keras`` path) the model is saved after every epoch and a later call
+    resumes from it. Returns ``(model, history, seconds)``: history maps metric → list per
+    epoch; seconds counts every epoch, the ones before a resume included.
+    """
+    import keras
+
+    from . import nets  # imports TensorFlow
+
+    cfg = dict(KERAS_DEFAULTS[family])
+    if epochs is not None:
+        cfg["epochs"] = int(epochs)
+    if augment is not None:
+        cfg["augment"] = bool(augment)
+    keras.utils.set_random_seed(seed)
+    start_epoch, model, past = 0, None, {"seconds": 0.0, "history": {}}
+    state = checkpoint.with_suffix(".epoch.json") if checkpoint else None
+    if checkpoint and checkpoint.exists() and state.exists():
+        model = load_keras(checkpoint)
+        past = json.loads(state.read_text())
+        start_epoch = int(past["epoch"])
+    if model is None:
+        model = nets.build(family)
+    train_ds = nets.dataset(x, y, cfg["batch"], cfg["augment"], seed=seed)
+    val_ds = None
+    if validation is not None:
+        val_ds = nets.dataset(validation[0], validation[1], 512, False)
+    steps = int(np.ceil(len(x) / cfg["batch"]))
+    reporter = _make_reporter_class()(cfg["epochs"], steps, progress, cancel, checkpoint, state)
+    reporter.past = past
+    callbacks = [
+        keras.callbacks.LearningRateScheduler(lambda e: cfg["lr"] * cfg["decay"] ** e),
+        reporter,
+    ]
+    model.fit(
+        train_ds,
+        epochs=cfg["epochs"],
+        initial_epoch=start_epoch,
+        validation_data=val_ds,
+        callbacks=callbacks,
+        verbose=0,
+    )
+    if cancel is not None:
+        cancel.check()
+    return model, reporter.history, reporter.seconds
+
+
+def _make_reporter_class():
+    import keras
+
+    class KerasReporter(keras.callbacks.Callback):
+        """Reports progress per batch and epoch, honours cancel, checkpoints per epoch."""
+
+        def __init__(self, epochs, steps, progress, cancel, checkpoint, state):
+            super().__init__()
+            self.epochs, self.steps = epochs, steps
+            self.progress, self.cancel = progress, cancel
+            self.checkpoint, self.state = checkpoint, state
+            self.epoch = 0
+            self.t0 = time.perf_counter()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.cancel is not None and self.cancel.cancelled:
+                self.model.stop_training = True
+                return
+            if batch % 20 == 0:
+                done = (self.epoch + (batch + 1) / self.steps) / self.epochs
+                info = {"stage": "fit", "epoch": self.epoch + 1, "batch": batch + 1}
+                info.update({k: float(v) for k, v in (logs or {}).items()})
+                self.progress(min(done, 1.0), info)
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.cancel is not None and self.cancel.cancelled:
+                return
+            info = {"stage": "epoch", "epoch": epoch + 1, "seconds": self.seconds}
+            info.update({k: float(v) for k, v in (logs or {}).items()})
+            for k, v in (logs or {}).items():
+                self.history.setdefault(k, []).append(float(v))
+            self.progress((epoch + 1) / self.epochs, info)
+            if self.checkpoint is not None:
+                with atomic_path(self.checkpoint) as tmp:
+                    self.model.save(tmp)
+                state = {"epoch": epoch + 1, "seconds": self.seconds, "history": self.history}
+                with atomic_path(self.state) as tmp:
+                    tmp.write_text(json.dumps(state))
+
+        @property
+        def history(self) -> dict[str, list[float]]:
+            return self.past.setdefault("history", {})
+
+        @property
+        def seconds(self) -> float:
+            return self.past.get("seconds", 0.0) + time.perf_counter() - self.t0
+
+    return KerasReporter
+
+
+def check_family(family: str) -> None:
+    if family not in FAMILIES:
+        raise ModelError(
+            f"unknown model family {family!r}; choose one of {', '.join(FAMILIES)}"
+        )
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Trained:
+    """A freshly trained model, ready to be evaluated and saved.
+
+    ``files`` are the weights as bytes (``model.npz`` or ``model.tflite`` + ``model.keras``);
+    ``classifier`` is the same model loaded in memory, as ``digitpad.models.load`` would give it.
+    """
+
+    family: str
+    fmt: str
+    files: dict[str, bytes]
+    classifier: Classifier
+    hyperparameters: dict[str, Any]
+    train_size: int
+    fit_seconds: float
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def fit(
+    family: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int | None = None,
+    augment: bool | None = None,
+    progress: ProgressFn = _noop,
+    cancel: CancelToken | None = None,
+    checkpoint: Path | None = None,
+    seed: int = 0,
+) -> Trained:
+    """Train model ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int in 0–9."""
+    check_family(family)
+    cancel = cancel or CancelToken()
+    t0 = time.perf_counter()
+    if family in KERAS_DEFAULTS:
+        return _fit_keras_trained(
+            family, x, y, epochs, augment, progress, cancel, checkpoint, seed
+        )
+    fitters = {
+        "logistic": _fit_logistic,
+        "linear_svm": _fit_linear_svm,
+        "rbf_svm": _fit_rbf_svm,
+    }
+    fmt, arrays, hyper = fitters[family](x, y, progress, cancel, seed)
+    seconds = time.perf_counter() - t0
+    files = {"model.npz": npz_bytes(**arrays)}
+    clf = load_kind(fmt, family, arrays)
+    progress(1.0, {"stage": "done", "seconds": seconds})
+    return Trained(family, fmt, files, clf, hyper, len(x), seconds)
+
+
+def load_kind(fmt: str, name: str, arrays: dict[str, np.ndarray]) -> Classifier:
+    from .models.numpy_models import DenseNet, LinearModel, PairwiseLinearSvm, RbfSvm
+
+    kinds = {
+        "linear": LinearModel,
+        "pairwise_linear": PairwiseLinearSvm,
+        "rbf_svm": RbfSvm,
+        "dense": DenseNet,
+    }
+    return kinds[fmt](name, {"format": fmt}, None, arrays=arrays)
+
+
+def _split(x: np.ndarray, y: np.ndarray, seed: int, frac: float = 1 / 6):
+    """A stratified-enough random hold-out: (x_fit, y_fit, x_val, y_val)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(x))
+    n_val = max(10, int(len(x) * frac))
+    val, fit_ = order[:n_val], order[n_val:]
+    return x[fit_], y[fit_], x[val], y[val]
+
+
+def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """Softmax temperature minimising the negative log-likelihood of ``y`` given ``scores``."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t: float) -> float:
+        p = softmax(scores / np.exp(log_t))
+        return -float(np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)))
+
+    res = minimize_scalar(nll, bounds=(np.log(1e-3), np.log(1e3)), method="bounded")
+    return float(np.exp(res.x))
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return x.reshape(len(x), -1).astype(np.float32)
+
+
+def _fit_logistic(x, y, progress, cancel, seed):
+    """Multinomial logistic regression (L-BFGS, L2 penalty) on raw pixels."""
+    from sklearn.linear_model import LogisticRegression
+
+    hyper = {"C": 0.05, "solver": "lbfgs", "max_iter": 300, "penalty": "l2"}
+    progress(0.05, {"stage": "fit"})
+    clf = LogisticRegression(C=hyper["C"], max_iter=hyper["max_iter"], tol=1e-4)
+    clf.fit(_flat(x), y)
+    cancel.check()
+    hyper["n_iter"] = int(np.max(clf.n_iter_))
+    arrays = {
+        "W": clf.coef_.T.astype(np.float32),
+        "b": clf.intercept_.astype(np.float32),
+        "temperature": np.float64(1.0),
+    }
+    return "linear", arrays, hyper
+
+
+def _fit_linear_svm(x, y, progress, cancel, seed):
+    """One-vs-one linear SVM with seed 003's randomised search over C on a hold-out split."""
+    from sklearn.svm import SVC
+
+    xf, yf, xv, yv = _split(x, y, seed)
+    rng = np.random.default_rng(seed)
+    search_n = min(len(xf), 10_000)
+    candidates = sorted(10 ** rng.uniform(-2.5, 0.5, size=6))
+    scores = {}
+    for k, c in enumerate(candidates):
+        cancel.check()
+        progress(0.5 * k / len(candidates), {"stage": "search", "C": float(c)})
+        svc = SVC(kernel="linear", C=c).fit(_flat(xf[:search_n]), yf[:search_n])
+        scores[float(c)] = float(svc.score(_flat(xv), yv))
+    best_c = max(scores, key=scores.get)
+    cancel.check()
+    progress(0.5, {"stage": "fit", "C": best_c})
+    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(
+        _flat(xf), yf
+    )
+    arrays = {
+        "coef": svc.coef_.astype(np.float32),
+        "intercept": svc.intercept_.astype(np.float32),
+    }
+    temperature = fit_temperature(_ovr_scores("pairwise_linear", arrays, xv), yv)
+    cancel.check()
+    progress(0.75, {"stage": "refit on all", "C": best_c})
+    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(_flat(x), y)
+    arrays = {
+        "coef": svc.coef_.astype(np.float32),
+        "intercept": svc.intercept_.astype(np.float32),
+        "temperature": np.float64(temperature),
+    }
+    hyper = {
+        "kernel": "linear",
+        "C": best_c,
+        "C_search": {f"{c:.4g}": s for c, s in scores.items()},
+        "search_train_size": int(search_n),
+        "temperature": temperature,
+        "n_support": int(svc.n_support_.sum()),
+    }
+    return "pairwise_linear", arrays, hyper
+
+
+def _fit_rbf_svm(x, y, progress, cancel, seed):
+    """RBF SVM on 50 PCA components (C=10, gamma fitted to the feature scale)."""
+    from sklearn.decomposition import PCA
+    from sklearn.svm import SVC
+
+    hyper = {"kernel": "rbf", "pca_components": 50, "C": 10.0}
+    progress(0.02, {"stage": "pca"})
+    pca = PCA(n_components=hyper["pca_components"], random_state=seed).fit(_flat(x))
+    base = {
+        "mean": pca.mean_.astype(np.float32),
+        "components": pca.components_.T.astype(np.float32),
+    }
+    z = (_flat(x) - base["mean"]) @ base["components"]
+    hyper["gamma"] = gamma = float(1.0 / (z.shape[1] * z.var()))
+    xf, yf, xv, yv = _split(x, y, seed)
+    zf = (_flat(xf) - base["mean"]) @ base["components"]
+    cancel.check()
+    progress(0.1, {"stage": "fit on split (for the temperature)"})
+    arrays = _svc_arrays(SVC(C=hyper["C"], gamma=gamma).fit(zf, yf), base, gamma)
+    temperature = fit_temperature(_ovr_scores("rbf_svm", arrays, xv), yv)
+    cancel.check()
+    progress(0.5, {"stage": "refit on all"})
+    svc = SVC(C=hyper["C"], gamma=gamma).fit(z, y)
+    arrays = _svc_arrays(svc, base, gamma)
+    arrays["temperature"] = np.float64(temperature)
+    hyper.update(temperature=temperature, n_support=int(svc.n_support_.sum()))
+    return "rbf_svm", arrays, hyper
+
+
+def _svc_arrays(
+    svc, base: dict[str, np.ndarray], gamma: float
+) -> dict[str, np.ndarray]:
+    return {
+        **base,
+        "support": svc.support_vectors_.astype(np.float32),
+        "n_support": svc.n_support_.astype(np.int64),
+        "dual_coef": svc.dual_coef_.astype(np.float32),
+        "intercept": svc.intercept_.astype(np.float64),
+        "gamma": np.float64(gamma),
+        "temperature": np.float64(1.0),
+    }
+
+
+def _ovr_scores(fmt: str, arrays: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    arrays = {"temperature": np.float64(1.0), **arrays}
+    return load_kind(fmt, "validation", arrays).decision_function(x)
+
+
+def _fit_keras_trained(
+    family, x, y, epochs, augment, progress, cancel, checkpoint, seed
+):
+    model, history, seconds = fit_keras(
+        family,
+        x,
+        y,
+        epochs=epochs,
+        augment=augment,
+        progress=progress,
+        cancel=cancel,
+        checkpoint=checkpoint,
+        seed=seed,
+    )
+    files = {"model.keras": keras_bytes(model)}
+    hyper = dict(KERAS_DEFAULTS[family], epochs=len(history.get("loss", [])) or epochs)
+    if augment is not None:
+        hyper["augment"] = augment
+    hyper["parameters"] = int(model.count_params())
+    if family == "mlp":
+        fmt = "dense"
+        dense = [la for la in model.layers if la.__class__.__name__ == "Dense"]
+        (w1, b1), (w2, b2) = dense[0].get_weights(), dense[1].get_weights()
+        arrays = {
+            "W1": w1,
+            "b1": b1,
+            "W2": w2,
+            "b2": b2,
+            "negative_slope": np.float64(0.01),
+        }
+        files["model.npz"] = npz_bytes(**arrays)
+        clf = load_kind(fmt, family, arrays)
+    else:
+        from .models.litert import LiteRTModel
+
+        fmt = "tflite"
+        files["model.tflite"] = tflite_bytes(model)
+        clf = LiteRTModel(
+            family, {"format": fmt}, None, model_bytes=files["model.tflite"]
+        )
+    return Trained(family, fmt, files, clf, hyper, len(x), seconds, history)
+
+
+def keras_bytes(model) -> bytes:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
+def tflite_bytes(model) -> bytes:
+    from . import nets
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "model.tflite"
+        nets.export_tflite(model, str(path))
+        return path.read_bytes()
+
+
+def evaluate(clf: Classifier, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Accuracy, the (10, 10) confusion matrix (rows true, columns predicted), probabilities,
+    and the seconds it took to predict ``x``."""
+    t0 = time.perf_counter()
+    proba = clf.predict_proba(x)
+    seconds = time.perf_counter() - t0
+    pred = proba.argmax(axis=1)
+    confusion = np.zeros((10, 10), np.int64)
+    np.add.at(confusion, (np.asarray(y, np.int64), pred), 1)
+    return {
+        "accuracy": float((pred == y).mean()),
+        "confusion": confusion,
+        "proba": proba,
+        "predict_seconds": seconds,
+    }
+
+
+def save(
+    trained: Trained, dest: Path, test_x: np.ndarray, test_y: np.ndarray, name: str
+) -> dict:
+    """Evaluate ``trained`` on the test set and write its model folder atomically at ``dest``.
+
+    Returns the metadata written (test accuracy, fit and predict times, hyper-parameters…).
+    """
+    from .models.store import npy_bytes, write_model_dir
+
+    ev = evaluate(trained.classifier, test_x, test_y)
+    meta = {
+        "name": name,
+        "family": trained.family,
+        "format": trained.fmt,
+        "test_accuracy": ev["accuracy"],
+        "test_size": len(test_y),
+        "train_size": int(trained.train_size),
+        "fit_seconds": round(trained.fit_seconds, 2),
+        "predict_seconds_test": round(ev["predict_seconds"], 4),
+        "hyperparameters": trained.hyperparameters,
+        "history": trained.history,
+        "confusion": ev["confusion"].tolist(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    files = dict(trained.files)
+    files["test_proba.npy"] = npy_bytes(ev["proba"].astype(np.float32))
+    write_model_dir(dest, files, meta)
+    return meta

@@ -1,0 +1,177 @@
+"""to_mnist and load_image on real MNIST digits and on drawings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitpad import datasets, drawn
+from digitpad.preprocess import CENTRE, centre_of_mass, load_image, to_mnist
+
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    x, y = datasets.load_mnist("test")
+    return x[:200], y[:200]
+
+
+def _upscale(img28: np.ndarray, size: int = 280) -> np.ndarray:
+    return np.asarray(Image.fromarray((img28 * 255).astype(np.uint8)).resize((size, size)))
+
+
+def _on_canvas(img: np.ndarray, size: int, top: int, left: int) -> np.ndarray:
+    canvas = np.zeros((size, size), np.uint8)
+    canvas[top : top + img.shape[0], left : left + img.shape[1]] = img
+    return canvas
+
+
+def test_empty_canvas_gives_none():
+    assert to_mnist(np.zeros((280, 280), np.uint8)) is None
+    assert to_mnist(np.zeros((280, 280), np.float32)) is None
+
+
+def test_output_format_and_centre_of_mass(mnist_test):
+    for img in mnist_test[0][:50]:
+        out = to_mnist(_upscale(img))
+        assert out.shape == (28, 28) and out.dtype == np.float32
+        assert out.min() >= 0 and out.max() == pytest.approx(1.0)
+        cy, cx = centre_of_mass(out)
+        assert abs(cy - CENTRE) < 0.5 and abs(cx - CENTRE) < 0.5
+
+
+def test_longer_side_fits_20_pixel_box(mnist_test):
+    for img in mnist_test[0][:50]:
+        out = to_mnist(_upscale(img))
+        rows, cols = np.nonzero(out > 0.05)
+        longer = max(np.ptp(rows) + 1, np.ptp(cols) + 1)
+        assert 19 <= longer <= 22  # 20 px plus the anti-aliased edge a sub-pixel shift adds
+
+
+def test_upscaled_mnist_comes_back_close_to_itself(mnist_test):
+    # MNIST digits already went through these steps: re-doing them must change them little.
+    diffs = [np.abs(to_mnist(_upscale(img)) - img).mean() for img in mnist_test[0]]
+    assert np.median(diffs) < 0.08
+
+
+def test_shift_and_scale_change_the_result_little(mnist_test):
+    img = _upscale(mnist_test[0][0], 120)
+    ref = to_mnist(_on_canvas(img, 400, 140, 140))
+    for top, left in [(0, 0), (280, 0), (0, 280), (280, 280), (57, 211)]:
+        moved = to_mnist(_on_canvas(img, 400, top, left))
+        assert np.abs(moved - ref).max() < 1e-5  # pure translation: identical result
+    for size in (60, 200, 400):
+        scaled = to_mnist(_upscale(mnist_test[0][0], size))
+        assert np.abs(scaled - ref).mean() < 0.06
+
+
+def test_tiny_digit_in_a_corner_and_thin_line():
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[2:14, 270:273] = 255  # a tiny "1" in the top-right corner
+    out = to_mnist(canvas)
+    rows, cols = np.nonzero(out > 0.1)
+    assert np.ptp(rows) + 1 >= 19  # scaled up to the 20-pixel box
+    cy, cx = centre_of_mass(out)
+    assert abs(cy - CENTRE) < 0.5 and abs(cx - CENTRE) < 0.5
+
+
+def test_single_dot_and_float_input():
+    canvas = np.zeros((50, 50), np.float32)
+    canvas[10, 10] = 0.8
+    out = to_mnist(canvas)
+    assert out is not None and out.max() == pytest.approx(1.0)
+
+
+def test_rejects_non_2d_and_nan():
+    with pytest.raises(ValueError):
+        to_mnist(np.zeros((28, 28, 3)))
+    bad = np.zeros((28, 28), np.float32)
+    bad[3, 3] = np.nan
+    with pytest.raises(ValueError):
+        to_mnist(bad)
+
+
+def test_drawings_look_like_mnist():
+    # Thick and thin pens, tiny and huge drawings all land in the same 20-pixel box.
+    for d in drawn.make_drawings(40, seed=1, variant="hard"):
+        out = to_mnist(drawn.render(d))
+        cy, cx = centre_of_mass(out)
+        assert abs(cy - CENTRE) < 0.5 and abs(cx - CENTRE) < 0.5
+        rows, cols = np.nonzero(out > 0.05)
+        assert max(np.ptp(rows), np.ptp(cols)) + 1 <= 22
+
+
+# --------------------------------------------------------------------------- load_image
+
+
+@pytest.fixture()
+def digit_png(tmp_path, mnist_test):
+    img = _upscale(mnist_test[0][0])
+    return img, tmp_path
+
+
+def test_load_image_formats_and_polarity(digit_png):
+    img, tmp = digit_png
+    ref = to_mnist(img)
+    pil = Image.fromarray(img)
+    cases = {
+        "white_on_black.png": pil,
+        "black_on_white.png": Image.fromarray(255 - img),
+        "rgb.jpg": Image.fromarray(255 - img).convert("RGB"),
+        "scan.bmp": Image.fromarray(255 - img).convert("RGB"),
+        "anim.gif": Image.fromarray(255 - img).convert("P"),
+        "page.tiff": Image.fromarray(255 - img),
+        "cmyk.tiff": Image.fromarray(255 - img).convert("CMYK"),
+        "grey16.png": Image.fromarray((255 - img).astype(np.uint16) * 257),
+    }
+    for name, im in cases.items():
+        im.save(tmp / name)
+        out = load_image(tmp / name)
+        assert out.shape == (28, 28) and out.dtype == np.float32
+        tolerance = 0.06 if name.endswith(".jpg") else 0.03
+        assert np.abs(out - ref).mean() < tolerance, name
+
+
+def test_load_image_alpha_is_background(digit_png):
+    img, tmp = digit_png
+    rgba = np.zeros((*img.shape, 4), np.uint8)
+    rgba[..., 3] = img  # black ink on a transparent sheet
+    Image.fromarray(rgba, "RGBA").save(tmp / "alpha.png")
+    assert np.abs(load_image(tmp / "alpha.png") - to_mnist(img)).mean() < 0.03
+
+
+def test_load_image_honours_exif_rotation(digit_png):
+    img, tmp = digit_png
+    rotated = Image.fromarray(255 - img).rotate(90, expand=True)  # stored sideways
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    rotated.save(tmp / "phone.jpg", exif=exif)
+    out = load_image(tmp / "phone.jpg")
+    assert np.abs(out - to_mnist(img)).mean() < 0.06
+
+
+def test_load_image_bad_files(tmp_path):
+    (tmp_path / "text.png").write_text("this is not an image")
+    (tmp_path / "empty.png").write_bytes(b"")
+    Image.new("L", (64, 64), 255).save(tmp_path / "blank.png")
+    good = tmp_path / "good.png"
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)
+    Image.fromarray(noise).save(good)
+    (tmp_path / "truncated.png").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    expectations = {
+        "text.png": "not an image",
+        "empty.png": "not an image",
+        "blank.png": "blank",
+        "truncated.png": "damaged or truncated",
+        "missing.png": "no such file",
+    }
+    for name, words in expectations.items():
+        with pytest.raises(ValueError, match=words):
+            load_image(tmp_path / name)
+
+
+def test_load_image_refuses_decompression_bomb(tmp_path):
+    # A 7,000×7,000 PNG (49 megapixels) compresses to a few kB.
+    Image.new("1", (7000, 7000), 0).save(tmp_path / "bomb.png")
+    with pytest.raises(ValueError, match="megapixels"):
+        load_image(tmp_path / "bomb.png")

@@ -1,0 +1,108 @@
+#!/usr/bin/env python
+"""Rebuild every bundled model from resources/mnist/ and print the accuracy table.
+
+    python train_models.py                  # all six, then the table
+    python train_models.py --only rbf_svm   # one (repeatable)
+    python train_models.py --table          # just print the table of what is bundled
+
+Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from digitpad import datasets, models, training
+
+ROOT = Path(__file__).resolve().parent
+CHECKPOINTS = ROOT / "checkpoints"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--only", action="append", choices=training.FAMILIES, help="model to build")
+    ap.add_argument("--epochs", type=int, help="override the epochs of the networks")
+    ap.add_argument("--train-size", type=int, help="train on the first N images (a quick check)")
+    ap.add_argument("--out", type=Path, default=models.bundled_dir(), help="where to write")
+    ap.add_argument("--table", action="store_true", help="only print the table")
+    args = ap.parse_args(argv)
+    if not args.table:
+        x, y = datasets.load_mnist("train")
+        xt, yt = datasets.load_mnist("test")
+        if args.train_size:
+            x, y = x[: args.train_size], y[: args.train_size]
+        for family in args.only or training.FAMILIES:
+            build(family, x, y, xt, yt, args)
+    print_table(args.out, args.only or training.FAMILIES)
+    return 0
+
+
+def build(family, x, y, xt, yt, args) -> None:
+    print(f"== {family}: training on {len(x):,} images", flush=True)
+    CHECKPOINTS.mkdir(exist_ok=True)
+    checkpoint = CHECKPOINTS / f"{family}.keras" if family in training.KERAS_DEFAULTS else None
+    trained = training.fit(
+        family, x, y, epochs=args.epochs, progress=_printer(), checkpoint=checkpoint
+    )
+    meta = training.save(trained, args.out / family, xt, yt, family)
+    print(
+        f"\n== {family}: test accuracy {meta['test_accuracy']:.2%}, "
+        f"fit {meta['fit_seconds']:.0f} s",
+        flush=True,
+    )
+
+
+def _printer():
+    last = [0.0]
+
+    def progress(fraction: float, info: dict) -> None:
+        now = time.monotonic()
+        if info.get("stage") == "fit" and now - last[0] < 2:
+            return
+        last[0] = now
+        extra = " ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in info.items()
+            if k not in ("stage", "batch")
+        )
+        print(f"  [{fraction:6.1%}] {info.get('stage', '')} {extra}", flush=True)
+
+    return progress
+
+
+def print_table(folder: Path, names) -> None:
+    from digitpad.models.store import read_meta
+
+    rows = [("model", "test accuracy", "fit time", "predict 10k", "files")]
+    for name in names:
+        d = folder / name
+        if not (d / "meta.json").exists():
+            rows.append((name, "(not built)", "", "", ""))
+            continue
+        m = read_meta(d)
+        size = sum(p.stat().st_size for p in d.iterdir())
+        rows.append(
+            (
+                name,
+                f"{m['test_accuracy']:.2%}",
+                _duration(m["fit_seconds"]),
+                f"{m['predict_seconds_test']:.2f} s",
+                f"{size / 1e6:.1f} MB",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for k, r in enumerate(rows):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        if k == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
