@@ -55,9 +55,7 @@ def build_lenet5() -> keras.Model:
 
 
 def _conv_bn(x, filters: int, kernel: int, strides: int = 1, padding: str = "valid"):
-    x = keras.layers.Conv2D(
-        filters, kernel, strides=strides, padding=padding, use_bias=False
-    )(x)
+    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False)(x)
     x = keras.layers.BatchNormalization()(x)
     return keras.layers.Activation("relu")(x)
 
@@ -96,17 +94,13 @@ def build(family: str) -> keras.Model:
         ) from None
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
-        loss=keras.losses.CategoricalCrossentropy(
-            label_smoothing=0.05 if family == "cnn" else 0.0
-        ),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.05 if family == "cnn" else 0.0),
         metrics=["accuracy"],
     )
     return model
 
 
-def _random_affine(
-    images: tf.Tensor, rotate_deg: float, shift_px: float, zoom: float
-) -> tf.Tensor:
+def _random_affine(images: tf.Tensor, rotate_deg: float, shift_px: float, zoom: float) -> tf.Tensor:
     """Per-image random rotation, scaling and shift about the image centre (bilinear)."""
     n = tf.shape(images)[0]
     angle = tf.random.uniform([n], -rotate_deg, rotate_deg) * (np.pi / 180.0)
@@ -154,9 +148,7 @@ def dataset(
     x: np.ndarray, y: np.ndarray, batch: int, augment_on: bool, seed: int = 0
 ) -> tf.data.Dataset:
     """Shuffled, batched (image (B, 28, 28, 1), one-hot (B, 10)) pairs, augmented on the fly."""
-    ds = tf.data.Dataset.from_tensor_slices(
-        (x[..., None].astype("float32"), y.astype("int32"))
-    )
+    ds = tf.data.Dataset.from_tensor_slices((x[..., None].astype("float32"), y.astype("int32")))
     ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch)
     if augment_on:
         ds = ds.map(lambda a, b: (augment(a), b), num_parallel_calls=tf.data.AUTOTUNE)

@@ -16,12 +16,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 BOX = 20  # the longer side of the digit, in pixels, as in MNIST
 SIDE = 28
-CENTRE = (
-    SIDE - 1
-) / 2  # 13.5: the centre of a 28-pixel field in pixel-index coordinates
-INK_FRACTION = (
-    0.1  # a pixel is ink when brighter than this share of the brightest pixel
-)
+# Where the centre of mass goes, in pixel-index coordinates (row, column). The geometric centre
+# of a 28-pixel field is 13.5, but MNIST's makers shifted by whole pixels towards 14: their
+# digits' centres of mass spread over 13.55–14.45 (5th–95th percentile, median 14.0). Aiming at
+# 13.75 sits inside MNIST's own spread and within a quarter pixel of the geometric centre;
+# measured on 3,000 hard synthetic drawings, it reads them as well as 14.0 does (logistic:
+# 96.2 % vs 96.3 %) and better than 13.5 (94.5 %).
+CENTRE = 13.75
+INK_FRACTION = 0.1  # a pixel is ink when brighter than this share of the brightest pixel
 MAX_PIXELS = 40_000_000  # larger images are refused (decompression bombs)
 
 
@@ -75,7 +77,7 @@ def _place_by_centre_of_mass(digit: np.ndarray) -> np.ndarray:
     """Put ``digit`` (h, w ≤ 20) in a 28×28 field so its centre of mass is at the centre.
 
     The shift is applied with sub-pixel (bilinear) precision, so the centre of mass lands within
-    a small fraction of a pixel of (13.5, 13.5) unless the digit would leave the field.
+    a small fraction of a pixel of (CENTRE, CENTRE) unless the digit would leave the field.
     """
     h, w = digit.shape
     total = float(digit.sum())
@@ -154,9 +156,7 @@ def read_ink(path: str | Path) -> np.ndarray:
             f"{path}: not an image file PIL can read (PNG, JPEG, BMP, GIF, TIFF)"
         ) from None
     except Image.DecompressionBombError as e:
-        raise ValueError(
-            f"{path}: refused as a possible decompression bomb ({e})"
-        ) from None
+        raise ValueError(f"{path}: refused as a possible decompression bomb ({e})") from None
     except (OSError, SyntaxError, EOFError) as e:
         raise ValueError(f"{path}: the image is damaged or truncated ({e})") from None
 
@@ -181,9 +181,7 @@ def ink_from_pil(img: Image.Image) -> np.ndarray:
 
 
 def _alpha(img: Image.Image) -> np.ndarray | None:
-    if img.mode in ("RGBA", "LA", "PA") or (
-        img.mode == "P" and "transparency" in img.info
-    ):
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         return np.asarray(img.convert("RGBA").getchannel("A"), dtype=np.float32) / 255.0
     return None
 

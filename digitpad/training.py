@@ -20,6 +20,7 @@ import numpy as np
 
 from .fileio import atomic_path
 from .models.base import Classifier, ModelError, softmax
+from .models.features import deskew
 from .models.keras_file import load_keras
 from .models.store import npz_bytes
 
@@ -180,9 +181,7 @@ def _make_reporter_class():
 
 def check_family(family: str) -> None:
     if family not in FAMILIES:
-        raise ModelError(
-            f"unknown model family {family!r}; choose one of {', '.join(FAMILIES)}"
-        )
+        raise ModelError(f"unknown model family {family!r}; choose one of {', '.join(FAMILIES)}")
 
 
 # --------------------------------------------------------------------------- results
@@ -223,9 +222,7 @@ def fit(
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     if family in KERAS_DEFAULTS:
-        return _fit_keras_trained(
-            family, x, y, epochs, augment, progress, cancel, checkpoint, seed
-        )
+        return _fit_keras_trained(family, x, y, epochs, augment, progress, cancel, checkpoint, seed)
     fitters = {
         "logistic": _fit_logistic,
         "linear_svm": _fit_linear_svm,
@@ -277,28 +274,31 @@ def _flat(x: np.ndarray) -> np.ndarray:
 
 
 def _fit_logistic(x, y, progress, cancel, seed):
-    """Multinomial logistic regression (L-BFGS, L2 penalty) on raw pixels."""
+    """Multinomial logistic regression (L-BFGS, L2 penalty) on deskewed pixels."""
     from sklearn.linear_model import LogisticRegression
 
-    hyper = {"C": 0.05, "solver": "lbfgs", "max_iter": 300, "penalty": "l2"}
+    hyper = {"deskew": True, "C": 0.1, "solver": "lbfgs", "max_iter": 500, "penalty": "l2"}
     progress(0.05, {"stage": "fit"})
     clf = LogisticRegression(C=hyper["C"], max_iter=hyper["max_iter"], tol=1e-4)
-    clf.fit(_flat(x), y)
+    clf.fit(_flat(deskew(x)), y)
     cancel.check()
     hyper["n_iter"] = int(np.max(clf.n_iter_))
     arrays = {
         "W": clf.coef_.T.astype(np.float32),
         "b": clf.intercept_.astype(np.float32),
         "temperature": np.float64(1.0),
+        "deskew": np.bool_(True),
     }
     return "linear", arrays, hyper
 
 
 def _fit_linear_svm(x, y, progress, cancel, seed):
-    """One-vs-one linear SVM with seed 003's randomised search over C on a hold-out split."""
+    """One-vs-one linear SVM on deskewed pixels; seed 003's randomised search over C on a
+    hold-out split, which also fits the softmax temperature; then a refit on everything."""
     from sklearn.svm import SVC
 
-    xf, yf, xv, yv = _split(x, y, seed)
+    xd = deskew(x)
+    xf, yf, xv, yv = _split(xd, y, seed)
     rng = np.random.default_rng(seed)
     search_n = min(len(xf), 10_000)
     candidates = sorted(10 ** rng.uniform(-2.5, 0.5, size=6))
@@ -311,9 +311,7 @@ def _fit_linear_svm(x, y, progress, cancel, seed):
     best_c = max(scores, key=scores.get)
     cancel.check()
     progress(0.5, {"stage": "fit", "C": best_c})
-    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(
-        _flat(xf), yf
-    )
+    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(_flat(xf), yf)
     arrays = {
         "coef": svc.coef_.astype(np.float32),
         "intercept": svc.intercept_.astype(np.float32),
@@ -321,13 +319,15 @@ def _fit_linear_svm(x, y, progress, cancel, seed):
     temperature = fit_temperature(_ovr_scores("pairwise_linear", arrays, xv), yv)
     cancel.check()
     progress(0.75, {"stage": "refit on all", "C": best_c})
-    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(_flat(x), y)
+    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(_flat(xd), y)
     arrays = {
         "coef": svc.coef_.astype(np.float32),
         "intercept": svc.intercept_.astype(np.float32),
         "temperature": np.float64(temperature),
+        "deskew": np.bool_(True),
     }
     hyper = {
+        "deskew": True,
         "kernel": "linear",
         "C": best_c,
         "C_search": {f"{c:.4g}": s for c, s in scores.items()},
@@ -339,11 +339,12 @@ def _fit_linear_svm(x, y, progress, cancel, seed):
 
 
 def _fit_rbf_svm(x, y, progress, cancel, seed):
-    """RBF SVM on 50 PCA components (C=10, gamma fitted to the feature scale)."""
+    """RBF SVM on 50 PCA components of deskewed pixels (C=10, gamma from the feature scale)."""
     from sklearn.decomposition import PCA
     from sklearn.svm import SVC
 
-    hyper = {"kernel": "rbf", "pca_components": 50, "C": 10.0}
+    hyper = {"deskew": True, "kernel": "rbf", "pca_components": 50, "C": 10.0}
+    x = deskew(x)
     progress(0.02, {"stage": "pca"})
     pca = PCA(n_components=hyper["pca_components"], random_state=seed).fit(_flat(x))
     base = {
@@ -367,11 +368,10 @@ def _fit_rbf_svm(x, y, progress, cancel, seed):
     return "rbf_svm", arrays, hyper
 
 
-def _svc_arrays(
-    svc, base: dict[str, np.ndarray], gamma: float
-) -> dict[str, np.ndarray]:
+def _svc_arrays(svc, base: dict[str, np.ndarray], gamma: float) -> dict[str, np.ndarray]:
     return {
         **base,
+        "deskew": np.bool_(True),
         "support": svc.support_vectors_.astype(np.float32),
         "n_support": svc.n_support_.astype(np.int64),
         "dual_coef": svc.dual_coef_.astype(np.float32),
@@ -382,13 +382,12 @@ def _svc_arrays(
 
 
 def _ovr_scores(fmt: str, arrays: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    arrays = {"temperature": np.float64(1.0), **arrays}
+    """Scores of already-deskewed ``x``."""
+    arrays = {"temperature": np.float64(1.0), **arrays, "deskew": np.bool_(False)}
     return load_kind(fmt, "validation", arrays).decision_function(x)
 
 
-def _fit_keras_trained(
-    family, x, y, epochs, augment, progress, cancel, checkpoint, seed
-):
+def _fit_keras_trained(family, x, y, epochs, augment, progress, cancel, checkpoint, seed):
     model, history, seconds = fit_keras(
         family,
         x,
@@ -423,9 +422,7 @@ def _fit_keras_trained(
 
         fmt = "tflite"
         files["model.tflite"] = tflite_bytes(model)
-        clf = LiteRTModel(
-            family, {"format": fmt}, None, model_bytes=files["model.tflite"]
-        )
+        clf = LiteRTModel(family, {"format": fmt}, None, model_bytes=files["model.tflite"])
     return Trained(family, fmt, files, clf, hyper, len(x), seconds, history)
 
 
@@ -462,9 +459,7 @@ def evaluate(clf: Classifier, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     }
 
 
-def save(
-    trained: Trained, dest: Path, test_x: np.ndarray, test_y: np.ndarray, name: str
-) -> dict:
+def save(trained: Trained, dest: Path, test_x: np.ndarray, test_y: np.ndarray, name: str) -> dict:
     """Evaluate ``trained`` on the test set and write its model folder atomically at ``dest``.
 
     Returns the metadata written (test accuracy, fit and predict times, hyper-parameters…).

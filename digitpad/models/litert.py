@@ -35,28 +35,20 @@ class LiteRTModel(Classifier):
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            it = Interpreter(
-                model_content=self.model_bytes, num_threads=1 if batch == 1 else 2
-            )
+            it = Interpreter(model_content=self.model_bytes, num_threads=1 if batch == 1 else 2)
             if batch != 1:
                 idx = it.get_input_details()[0]["index"]
                 it.resize_tensor_input(idx, [batch, 28, 28, 1])
             it.allocate_tensors()
         except (ValueError, RuntimeError) as e:
-            raise ModelError(
-                f"model {self.name!r}: LiteRT cannot load it ({e})"
-            ) from None
+            raise ModelError(f"model {self.name!r}: LiteRT cannot load it ({e})") from None
         return it
 
     def _run(self, it, x: np.ndarray) -> np.ndarray:
         inp = it.get_input_details()[0]
         it.set_tensor(inp["index"], x.reshape(inp["shape"]).astype(np.float32))
         it.invoke()
-        return (
-            it.get_tensor(it.get_output_details()[0]["index"])
-            .reshape(len(x), 10)
-            .copy()
-        )
+        return it.get_tensor(it.get_output_details()[0]["index"]).reshape(len(x), 10).copy()
 
     def _proba(self, x: np.ndarray) -> np.ndarray:
         # An interpreter is not re-entrant: the GUI and a worker may predict at the same time.
@@ -70,8 +62,6 @@ class LiteRTModel(Classifier):
                 chunk = x[s : s + _BATCH]
                 n = len(chunk)
                 if n < _BATCH:
-                    chunk = np.concatenate(
-                        [chunk, np.zeros((_BATCH - n, 28, 28), np.float32)]
-                    )
+                    chunk = np.concatenate([chunk, np.zeros((_BATCH - n, 28, 28), np.float32)])
                 out[s : s + n] = self._run(self._batched, chunk)[:n]
             return out

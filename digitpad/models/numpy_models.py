@@ -7,10 +7,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .base import Classifier, ModelError, softmax
+from .features import deskew
 
 
 def _flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), 784).astype(np.float32, copy=False)
+
+
+def _pixels(arrays: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """(N, 784) model inputs: the pixels, deskewed first when the model was trained so."""
+    if bool(arrays.get("deskew", False)):
+        x = deskew(x)
+    return _flat(x)
 
 
 @dataclass(repr=False)
@@ -29,7 +37,7 @@ class LinearModel(Classifier):
 
     def decision_function(self, x: np.ndarray) -> np.ndarray:
         """(N, 10) raw linear scores for (N, 28, 28) images."""
-        return _flat(x) @ self.arrays["W"] + self.arrays["b"]
+        return _pixels(self.arrays, x) @ self.arrays["W"] + self.arrays["b"]
 
     def _proba(self, x: np.ndarray) -> np.ndarray:
         return softmax(self.decision_function(x) / float(self.arrays["temperature"]))
@@ -78,7 +86,7 @@ class PairwiseLinearSvm(_OneVsOne):
         _require_shape(self.arrays["coef"], (45, 784), "coef", self.name)
 
     def ovo_decision(self, x: np.ndarray) -> np.ndarray:
-        return _flat(x) @ self.arrays["coef"].T + self.arrays["intercept"]
+        return _pixels(self.arrays, x) @ self.arrays["coef"].T + self.arrays["intercept"]
 
 
 @dataclass(repr=False)
@@ -108,16 +116,12 @@ class RbfSvm(_OneVsOne):
 
     def features(self, x: np.ndarray) -> np.ndarray:
         """(N, k) PCA features of (N, 28, 28) images."""
-        return (_flat(x) - self.arrays["mean"]) @ self.arrays["components"]
+        return (_pixels(self.arrays, x) - self.arrays["mean"]) @ self.arrays["components"]
 
     def ovo_decision(self, x: np.ndarray) -> np.ndarray:
         a = self.arrays
         z = self.features(x).astype(np.float64)
-        sq = (
-            (z**2).sum(axis=1)[:, None]
-            + self._sq_norms[None, :]
-            - 2.0 * z @ a["support"].T
-        )
+        sq = (z**2).sum(axis=1)[:, None] + self._sq_norms[None, :] - 2.0 * z @ a["support"].T
         k = np.exp(-float(a["gamma"]) * np.maximum(sq, 0.0))  # (N, S)
         starts = np.concatenate([[0], np.cumsum(a["n_support"])])
         block = [slice(starts[c], starts[c + 1]) for c in range(10)]
@@ -140,9 +144,7 @@ class DenseNet(Classifier):
 
     def __post_init__(self) -> None:
         _require(self.arrays, ("W1", "b1", "W2", "b2", "negative_slope"), self.name)
-        _require_shape(
-            self.arrays["W2"], (self.arrays["W1"].shape[1], 10), "W2", self.name
-        )
+        _require_shape(self.arrays["W2"], (self.arrays["W1"].shape[1], 10), "W2", self.name)
 
     def hidden(self, x: np.ndarray) -> np.ndarray:
         a = self.arrays

@@ -75,13 +75,9 @@ def read_meta(folder: Path) -> dict[str, Any]:
     try:
         meta = json.loads((folder / META).read_text())
     except FileNotFoundError:
-        raise ModelError(
-            f"{folder}: no {META}; this is not a DigitPad model folder"
-        ) from None
+        raise ModelError(f"{folder}: no {META}; this is not a DigitPad model folder") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ModelError(
-            f"{folder / META}: damaged ({e}); remove the model folder"
-        ) from None
+        raise ModelError(f"{folder / META}: damaged ({e}); remove the model folder") from None
     if not isinstance(meta, dict) or "format" not in meta:
         raise ModelError(f"{folder / META}: not DigitPad model metadata")
     return meta
@@ -92,9 +88,7 @@ def read_file(folder: Path, name: str, meta: dict[str, Any]) -> bytes:
     try:
         content = (folder / name).read_bytes()
     except FileNotFoundError:
-        raise ModelError(
-            f"{folder}: {name} is missing; retrain or remove this model"
-        ) from None
+        raise ModelError(f"{folder}: {name} is missing; retrain or remove this model") from None
     expected = meta.get("files", {}).get(name)
     if expected is not None and _sha256(content) != expected:
         raise ModelError(
@@ -106,9 +100,7 @@ def read_file(folder: Path, name: str, meta: dict[str, Any]) -> bytes:
 def load_npz(content: bytes, where: Path) -> dict[str, np.ndarray]:
     """Arrays of an ``.npz``; a pickle payload or any object array is refused, never run."""
     if not content.startswith(b"PK"):
-        raise ModelError(
-            f"{where}: not an .npz weights file (pickle payloads are never loaded)"
-        )
+        raise ModelError(f"{where}: not an .npz weights file (pickle payloads are never loaded)")
     try:
         with np.load(io.BytesIO(content), allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
@@ -123,9 +115,7 @@ def load_folder(folder: Path, name: str) -> Classifier:
     if fmt == "tflite":
         from .litert import LiteRTModel
 
-        return LiteRTModel(
-            name, meta, folder, model_bytes=read_file(folder, "model.tflite", meta)
-        )
+        return LiteRTModel(name, meta, folder, model_bytes=read_file(folder, "model.tflite", meta))
     from .numpy_models import DenseNet, LinearModel, PairwiseLinearSvm, RbfSvm
 
     kinds = {
@@ -149,9 +139,7 @@ def load_test_proba(folder: Path) -> np.ndarray:
     except ValueError as e:
         raise ModelError(f"{folder / TEST_PROBA}: damaged ({e})") from None
     if a.shape != (10000, 10):
-        raise ModelError(
-            f"{folder / TEST_PROBA}: shape {a.shape}, expected (10000, 10)"
-        )
+        raise ModelError(f"{folder / TEST_PROBA}: shape {a.shape}, expected (10000, 10)")
     return a.astype(np.float32, copy=False)
 
 

@@ -1,0 +1,135 @@
+"""Seed 004: "is it a 4?", a binary logistic regression written in NumPy.
+
+Batch gradient descent on the mean cross-entropy, with the loss recorded (and optionally
+printed) at every iteration. Not one of the 10-class models in ``digitpad.models.available()``.
+
+>>> from digitpad import is_four
+>>> result = is_four.train(iterations=200)
+>>> result.loss_history[-1], result.test_accuracy
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class FourDetector:
+    """Weights of the "is it a 4?" model: ``w`` (784,) float64 and bias ``b``."""
+
+    w: np.ndarray
+    b: float
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """P(digit is a 4) for x (N, 28, 28) float in [0, 1] → (N,) float64."""
+        return _sigmoid(_flat(x) @ self.w + self.b)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """(N,) bool: True where the image is read as a 4."""
+        return self.probability(x) >= 0.5
+
+
+@dataclass
+class TrainResult:
+    model: FourDetector
+    loss_history: list[float] = field(default_factory=list)
+    train_accuracy: float = 0.0
+    test_accuracy: float | None = None
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # Split by sign so that neither branch overflows in exp.
+    out = np.empty_like(z, dtype=np.float64)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def loss(model: FourDetector, x: np.ndarray, t: np.ndarray) -> float:
+    """Mean binary cross-entropy of targets ``t`` (N,) in {0, 1}."""
+    z = _flat(x) @ model.w + model.b
+    # log(1 + e^z) − t·z, computed stably.
+    return float(np.mean(np.logaddexp(0.0, z) - t * z))
+
+
+def fit(
+    x: np.ndarray,
+    is_four: np.ndarray,
+    *,
+    iterations: int = 300,
+    learning_rate: float = 0.5,
+    on_iteration: Callable[[int, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[FourDetector, list[float]]:
+    """Gradient descent from zero weights; returns the model and the loss before each step.
+
+    x: (N, 28, 28) float in [0, 1]; is_four: (N,) bool or {0, 1}.
+    ``on_iteration(i, loss)`` is called every iteration; ``should_stop()`` ends early.
+    """
+    xf = _flat(x)
+    t = np.asarray(is_four, dtype=np.float64)
+    model = FourDetector(np.zeros(xf.shape[1]), 0.0)
+    history: list[float] = []
+    for i in range(iterations):
+        z = xf @ model.w + model.b
+        history.append(float(np.mean(np.logaddexp(0.0, z) - t * z)))
+        if on_iteration is not None:
+            on_iteration(i, history[-1])
+        if should_stop is not None and should_stop():
+            break
+        err = _sigmoid(z) - t  # d loss / d z
+        model.w -= learning_rate * (xf.T @ err) / len(t)
+        model.b -= learning_rate * float(err.mean())
+    return model, history
+
+
+def train(
+    train_size: int | None = None,
+    iterations: int = 300,
+    learning_rate: float = 0.5,
+    verbose: bool = False,
+) -> TrainResult:
+    """Train on MNIST (all 60,000, or the first ``train_size``); score on the 10,000 test images."""
+    from .datasets import load_mnist
+
+    x, y = load_mnist("train")
+    if train_size:
+        x, y = x[:train_size], y[:train_size]
+    xt, yt = load_mnist("test")
+
+    def show(i: int, value: float) -> None:
+        print(f"iteration {i + 1:4d}  loss {value:.5f}", flush=True)
+
+    model, history = fit(
+        x,
+        y == 4,
+        iterations=iterations,
+        learning_rate=learning_rate,
+        on_iteration=show if verbose else None,
+    )
+    return TrainResult(
+        model,
+        history,
+        train_accuracy=float((model.predict(x) == (y == 4)).mean()),
+        test_accuracy=float((model.predict(xt) == (yt == 4)).mean()),
+    )
+
+
+def main() -> None:
+    result = train(verbose=True)
+    print(
+        f"test accuracy {result.test_accuracy:.2%} (share of test images rightly called 4 or not)"
+    )
+
+
+if __name__ == "__main__":
+    main()
