@@ -48,6 +48,9 @@ def build(family, x, y, xt, yt, args) -> None:
         family, x, y, epochs=args.epochs, progress=_printer(), checkpoint=checkpoint
     )
     meta = training.save(trained, args.out / family, xt, yt, family)
+    if checkpoint is not None:  # finished: the next run starts from scratch, not from here
+        for leftover in (checkpoint, checkpoint.with_suffix(".epoch.json")):
+            leftover.unlink(missing_ok=True)
     print(
         f"\n== {family}: test accuracy {meta['test_accuracy']:.2%}, "
         f"fit {meta['fit_seconds']:.0f} s",
