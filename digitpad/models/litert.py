@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 from dataclasses import dataclass, field
 
@@ -10,6 +13,29 @@ import numpy as np
 from .base import Classifier, ModelError
 
 _BATCH = 256
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what native code writes to fd 2 meanwhile.
+
+    LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++ for every
+    interpreter and offers no switch for it; on the command line that line would drown the one
+    line of an error message. Python-level errors still raise normally.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable fd 2 (e.g. a GUI without console)
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @dataclass(repr=False)
@@ -35,11 +61,12 @@ class LiteRTModel(Classifier):
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            it = Interpreter(model_content=self.model_bytes, num_threads=1 if batch == 1 else 2)
-            if batch != 1:
-                idx = it.get_input_details()[0]["index"]
-                it.resize_tensor_input(idx, [batch, 28, 28, 1])
-            it.allocate_tensors()
+            with _quiet_native_stderr():
+                it = Interpreter(model_content=self.model_bytes, num_threads=1 if batch == 1 else 2)
+                if batch != 1:
+                    idx = it.get_input_details()[0]["index"]
+                    it.resize_tensor_input(idx, [batch, 28, 28, 1])
+                it.allocate_tensors()
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"model {self.name!r}: LiteRT cannot load it ({e})") from None
         return it
