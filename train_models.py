@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-size", type=int, help="train on the first N images (a quick check)")
     ap.add_argument("--out", type=Path, default=models.bundled_dir(), help="where to write")
     ap.add_argument("--table", action="store_true", help="only print the table")
+    ap.add_argument(
+        "--checkpoints", type=Path, default=CHECKPOINTS, help="where networks checkpoint"
+    )
     args = ap.parse_args(argv)
     if not args.table:
         x, y = datasets.load_mnist("train")
@@ -42,15 +45,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def build(family, x, y, xt, yt, args) -> None:
     print(f"== {family}: training on {len(x):,} images", flush=True)
-    CHECKPOINTS.mkdir(exist_ok=True)
-    checkpoint = CHECKPOINTS / f"{family}.keras" if family in training.KERAS_DEFAULTS else None
+    args.checkpoints.mkdir(parents=True, exist_ok=True)
+    keras_family = family in training.KERAS_DEFAULTS
+    checkpoint = args.checkpoints / f"{family}.keras" if keras_family else None
     trained = training.fit(
         family, x, y, epochs=args.epochs, progress=_printer(), checkpoint=checkpoint
     )
     meta = training.save(trained, args.out / family, xt, yt, family)
-    if checkpoint is not None:  # finished: the next run starts from scratch, not from here
-        for leftover in (checkpoint, checkpoint.with_suffix(".epoch.json")):
-            leftover.unlink(missing_ok=True)
+    if keras_family:  # finished: the next run starts from scratch, not from here
+        for pattern in (f"{family}.*", f"{family}-*"):
+            for leftover in args.checkpoints.glob(pattern):
+                leftover.unlink()
     print(
         f"\n== {family}: test accuracy {meta['test_accuracy']:.2%}, "
         f"fit {meta['fit_seconds']:.0f} s",

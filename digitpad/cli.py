@@ -15,12 +15,19 @@ import numpy as np
 EXIT_BAD_INPUT = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one line, like every other error here."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog="digitpad",
         description="Read handwritten digits with six bundled models.",
     )
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     p = sub.add_parser("predict", help="read the digit in image files")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     p.add_argument("--model", default=None, help="model name (default: the best, cnn)")

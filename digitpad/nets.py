@@ -81,6 +81,18 @@ def build_cnn(dropout: float = 0.4) -> keras.Model:
     return keras.Model(inputs, outputs, name="cnn")
 
 
+def average(members: list[keras.Model], name: str) -> keras.Model:
+    """One network whose output is the mean of the members' probabilities (an ensemble)."""
+    inputs = keras.Input((28, 28, 1), name="image")
+    # Members trained apart share a name; the ensemble needs each to have its own.
+    renamed = [
+        keras.Model(m.inputs[0], m.outputs[0], name=f"{name}_net{k + 1}")
+        for k, m in enumerate(members)
+    ]
+    outputs = keras.layers.Average(name="probabilities")([m(inputs) for m in renamed])
+    return keras.Model(inputs, outputs, name=name)
+
+
 BUILDERS = {"mlp": build_mlp, "lenet5": build_lenet5, "cnn": build_cnn}
 
 
