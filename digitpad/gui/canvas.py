@@ -1,0 +1,362 @@
+"""The drawing canvas: strokes kept as point lists, painted into a grey ink image.
+
+The canvas keeps two things in step:
+
+- the strokes, each a list of points in *canvas units* (fractions of the canvas side, so a
+  drawing scales with the window) with its pen width and whether it erases;
+- an ink image (``QImage.Format_Grayscale8``, ink 255 on 0, the canvas's size in device-independent
+  pixels), painted segment by segment while the mouse moves.
+
+Re-rendering replays exactly the same painter calls as live drawing, so undo gives back the
+very same pixels. The ink image is always white on black, as MNIST; ``inverted`` only changes
+what is shown on screen. A pen tablet works through the mouse events Qt synthesises from
+tablet events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+MIN_SIDE = 280
+MAX_BACKGROUND = 2048  # opened images are kept at most this many pixels on a side
+INK = 255
+PAPER = 0
+
+
+@dataclass
+class Stroke:
+    """One press-move-release.
+
+    points: (x, y) in canvas units, fractions of the canvas side. width: the pen's diameter as
+    a share of the side. erase: painted with the background.
+    """
+
+    width: float
+    erase: bool = False
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+
+class DrawingCanvas(QWidget):
+    """A square canvas drawn on with a round, anti-aliased pen.
+
+    Signals: ``changed`` after every change of the ink (a move, a stroke, undo, clear, an
+    image loaded); ``stroke_finished`` on mouse release; ``history_changed`` when what undo
+    and redo can do changes; ``pen_width_changed(px)``.
+    """
+
+    changed = Signal()
+    stroke_finished = Signal()
+    history_changed = Signal()
+    pen_width_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(MIN_SIDE, MIN_SIDE)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw a digit here with the mouse or a pen tablet")
+        self._strokes: list[Stroke] = []
+        self._redo: list[Stroke] = []
+        self._current: Stroke | None = None
+        self._background: np.ndarray | None = None  # an opened image, (H, W) float32 ink
+        self._cleared: tuple[list[Stroke], np.ndarray | None] | None = None  # undo of clear
+        self._pen_px = 18.0
+        self._erasing = False
+        self._inverted = False
+        self.revision = 0  # grows with every change of the ink; predictions key on it
+        self._image = QImage(MIN_SIDE, MIN_SIDE, QImage.Format.Format_Grayscale8)
+        self._image.fill(PAPER)
+        # A window that is never shown never lays out: the canvas then stays 280 × 280.
+        self.resize(MIN_SIDE, MIN_SIDE)
+
+    # ------------------------------------------------------------------ settings
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(420, 420)
+
+    def pen_width(self) -> float:
+        """Pen diameter in (device-independent) pixels of the canvas as it is now."""
+        return self._pen_px
+
+    def set_pen_width(self, px: float) -> None:
+        """Pen diameter in pixels for the next strokes (1-100)."""
+        self._pen_px = float(min(max(px, 1.0), 100.0))
+        self.pen_width_changed.emit(self._pen_px)  # even when unchanged: someone chose it
+
+    def is_erasing(self) -> bool:
+        return self._erasing
+
+    def set_erasing(self, on: bool) -> None:
+        """The eraser paints the background back with the same round pen."""
+        self._erasing = bool(on)
+
+    def is_inverted(self) -> bool:
+        return self._inverted
+
+    def set_inverted(self, on: bool) -> None:
+        """Show black ink on white (the model still gets white on black)."""
+        self._inverted = bool(on)
+        self.update()
+
+    # ------------------------------------------------------------------ content
+
+    def is_empty(self) -> bool:
+        """True when nothing is drawn and no image is open (erased strokes count as drawn)."""
+        return not self._strokes and self._current is None and self._background is None
+
+    def has_ink(self) -> bool:
+        return not self.is_empty() and bool(self.ink().any())
+
+    def shows_only_background(self) -> bool:
+        """True when an opened image is on the canvas with nothing drawn over it."""
+        return self._background is not None and not self._strokes and self._current is None
+
+    def strokes(self) -> list[Stroke]:
+        return list(self._strokes)
+
+    def can_undo(self) -> bool:
+        return bool(self._strokes) or self._background is not None or self._cleared is not None
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def ink(self) -> np.ndarray:
+        """(H, W) uint8 copy of the ink image: 255 is ink, 0 is background, whatever is shown."""
+        self._ensure_size()
+        img = self._image
+        h, w, stride = img.height(), img.width(), img.bytesPerLine()
+        rows = np.frombuffer(img.constBits(), np.uint8, count=h * stride).reshape(h, stride)
+        return rows[:, :w].copy()  # rows are padded to 4 bytes
+
+    def image(self) -> QImage:
+        """A copy of the ink image as shown (inverted when the setting asks)."""
+        img = self._image.copy()
+        if self._inverted:
+            img.invertPixels()
+        return img
+
+    def clear(self) -> None:
+        """Wipe the canvas. Undo right after brings the whole drawing back."""
+        if self._strokes or self._background is not None:
+            self._cleared = (list(self._strokes), self._background)
+        self._strokes.clear()
+        self._redo.clear()
+        self._current = None
+        self._background = None
+        self._rerender()
+        self.history_changed.emit()
+
+    def undo(self) -> None:
+        """Take back the last stroke (the opened image when no stroke is left; a clear)."""
+        if self._current is not None:
+            return
+        if self._strokes:
+            self._redo.append(self._strokes.pop())
+        elif self._background is not None:
+            self._background = None
+        elif self._cleared is not None:
+            self._strokes, self._background = self._cleared
+            self._cleared = None
+        else:
+            return
+        self._rerender()
+        self.history_changed.emit()
+
+    def redo(self) -> None:
+        """Put back the last stroke undone."""
+        if self._current is not None or not self._redo:
+            return
+        self._strokes.append(self._redo.pop())
+        self._rerender()
+        self.history_changed.emit()
+
+    def set_ink(self, ink: np.ndarray) -> None:
+        """Replace the drawing by an image: (H, W) float in [0, 1] or uint8, ink bright.
+
+        The image is fitted into the canvas keeping its aspect ratio; strokes drawn on top can
+        be undone one by one, then the image itself.
+        """
+        ink = np.asarray(ink)
+        if ink.dtype == np.uint8:
+            ink = ink.astype(np.float32) / 255.0
+        ink = np.clip(ink.astype(np.float32), 0.0, 1.0)
+        if max(ink.shape) > MAX_BACKGROUND:  # a 40-megapixel photo need not stay in memory
+            from PIL import Image
+
+            scale = MAX_BACKGROUND / max(ink.shape)
+            size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+            ink = np.asarray(Image.fromarray(ink).resize(size, Image.Resampling.BOX))
+        self._strokes.clear()
+        self._redo.clear()
+        self._current = None
+        self._cleared = None
+        self._background = ink
+        self._rerender()
+        self.history_changed.emit()
+
+    # ------------------------------------------------------------------ mouse
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            return super().mousePressEvent(event)
+        if self._current is not None:  # a second button during a stroke: ignore it
+            return
+        self._ensure_size()
+        erase = self._erasing or event.button() == Qt.MouseButton.RightButton
+        side = self._side()
+        self._current = Stroke(width=self._pen_px / side, erase=erase)
+        self._add_point(event.position())
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._current is None:
+            return super().mouseMoveEvent(event)
+        self._add_point(event.position())
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._current is None:
+            return super().mouseReleaseEvent(event)
+        stroke, self._current = self._current, None
+        self._strokes.append(stroke)
+        self._redo.clear()
+        self._cleared = None
+        event.accept()
+        self.history_changed.emit()
+        self.stroke_finished.emit()
+
+    def _add_point(self, pos: QPointF) -> None:
+        side = self._side()
+        stroke = self._current
+        assert stroke is not None
+        point = (pos.x() / side, pos.y() / side)
+        if stroke.points and stroke.points[-1] == point:
+            return
+        stroke.points.append(point)
+        dirty = self._paint_tail(stroke, len(stroke.points) - 1)
+        self.revision += 1
+        self.update(dirty)
+        self.changed.emit()
+
+    # ------------------------------------------------------------------ painting
+
+    def _side(self) -> int:
+        return self._image.width()
+
+    def _pen(self, stroke: Stroke) -> QPen:
+        colour = QColor(PAPER, PAPER, PAPER) if stroke.erase else QColor(INK, INK, INK)
+        width = max(stroke.width * self._side(), 1.0)
+        return QPen(
+            colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+        )
+
+    def _paint_tail(self, stroke: Stroke, index: int) -> QRect:
+        """Paint point ``index`` of ``stroke`` (a dot, or the segment from the point before)."""
+        painter = QPainter(self._image)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pen = self._pen(stroke)
+            painter.setPen(pen)
+            return self._paint_point(painter, stroke, index, pen.widthF())
+        finally:
+            painter.end()
+
+    def _paint_point(self, painter: QPainter, stroke: Stroke, index: int, width: float) -> QRect:
+        side = self._side()
+        x, y = stroke.points[index]
+        here = QPointF(x * side, y * side)
+        if index == 0:
+            painter.drawPoint(here)
+            area = QRectF(here, here)
+        else:
+            px, py = stroke.points[index - 1]
+            before = QPointF(px * side, py * side)
+            painter.drawLine(before, here)
+            area = QRectF(before, here).normalized()
+        margin = width / 2 + 2
+        return area.adjusted(-margin, -margin, margin, margin).toAlignedRect()
+
+    def _rerender(self) -> None:
+        """Paint the image and every stroke again from scratch, exactly as they were drawn."""
+        self._image.fill(PAPER)
+        if self._background is not None:
+            self._paint_background()
+        strokes = self._strokes + ([self._current] if self._current is not None else [])
+        if strokes:
+            painter = QPainter(self._image)
+            try:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                for stroke in strokes:
+                    pen = self._pen(stroke)
+                    painter.setPen(pen)
+                    for i in range(len(stroke.points)):
+                        self._paint_point(painter, stroke, i, pen.widthF())
+            finally:
+                painter.end()
+        self.revision += 1
+        self.update()
+        self.changed.emit()
+
+    def _paint_background(self) -> None:
+        from PIL import Image
+
+        ink = self._background
+        assert ink is not None
+        side = self._side()
+        h, w = ink.shape
+        scale = side / max(h, w)
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        picture = Image.fromarray((ink * 255).round().astype(np.uint8))
+        picture = picture.resize(
+            (nw, nh), Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BILINEAR
+        )
+        top, left = (side - nh) // 2, (side - nw) // 2
+        rows = self._writable_rows()
+        rows[top : top + nh, left : left + nw] = np.asarray(picture)
+
+    def _writable_rows(self) -> np.ndarray:
+        img = self._image
+        h, w, stride = img.height(), img.width(), img.bytesPerLine()
+        return np.frombuffer(img.bits(), np.uint8, count=h * stride).reshape(h, stride)[:, :w]
+
+    def _ensure_size(self) -> None:
+        """Match the ink image to the widget (resize events of hidden widgets come late)."""
+        side = max(1, min(self.width(), self.height()))
+        if side != self._image.width():
+            self._image = QImage(side, side, QImage.Format.Format_Grayscale8)
+            self._rerender()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self._ensure_size()
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        self._ensure_size()
+        painter = QPainter(self)
+        try:
+            outside = QColor(235, 235, 235) if self._inverted else QColor(40, 40, 40)
+            rect = event.rect()
+            painter.fillRect(rect, outside)
+            shown = rect.intersected(self._image.rect())
+            if shown.isEmpty():
+                return
+            part = self._image.copy(shown)
+            if self._inverted:
+                part.invertPixels()
+            painter.drawImage(shown.topLeft(), part)
+        finally:
+            painter.end()

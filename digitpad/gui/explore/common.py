@@ -1,0 +1,336 @@
+"""Pieces the explore panels share: colours, PNG export, workers, the annotated 10×10 heatmap and
+the large-digit detail view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..panels import ModelInputView, ProbabilityBars, caption
+
+# Tableau's ten categorical colours: one per digit in the label bands and bar charts.
+DIGIT_COLOURS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+SOURCE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2")
+
+
+def background() -> QColor:
+    return QPalette().color(QPalette.ColorRole.Base)
+
+
+def foreground() -> QColor:
+    return QPalette().color(QPalette.ColorRole.Text)
+
+
+def style_plot(plot: pg.PlotItem) -> None:
+    """Axes in the palette's text colour (the plots follow the light or dark theme)."""
+    pen = pg.mkPen(foreground())
+    for name in ("left", "bottom", "top", "right"):
+        axis = plot.getAxis(name)
+        axis.setPen(pen)
+        axis.setTextPen(pen)
+    plot.titleLabel.setAttr("color", foreground().name())
+
+
+def digit_ticks(count: int = 10, offset: float = 0.5) -> list[list[tuple[float, str]]]:
+    return [[(i + offset, str(i)) for i in range(count)]]
+
+
+def percent(p: float) -> str:
+    return f"{p:.1%}" if p < 0.999 else f"{min(p, 0.9999):.2%}"
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def save_png(widget: QWidget, path: str | Path) -> bool:
+    """Render ``widget`` as it is shown into a PNG file; False if it cannot be written."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        path = path.with_suffix(".png")
+    return widget.grab().save(str(path), "PNG")
+
+
+def export_button(parent: QWidget, target: Callable[[], QWidget], name: str) -> QPushButton:
+    """An "Export PNG…" button that asks for a file name and saves ``target()`` there."""
+    button = QPushButton("Export PNG…")
+    button.setToolTip("Save this plot as a PNG image")
+
+    def ask() -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            parent, "Export as PNG", str(Path.home() / f"{name}.png"), "PNG (*.png)"
+        )
+        if path and not save_png(target(), path):
+            window = parent.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(f"Could not write {path}", 10000)
+
+    button.clicked.connect(ask)
+    return button
+
+
+# --- workers ----------------------------------------------------------------------------
+
+
+class Workers:
+    """The workers a panel started, so that it can cancel them all when it goes away."""
+
+    def __init__(self) -> None:
+        self._running: set = set()
+
+    def start(
+        self,
+        func: Callable,
+        *args,
+        yielded: Callable | None = None,
+        returned: Callable | None = None,
+        errored: Callable | None = None,
+        finished: Callable | None = None,
+        **kwargs,
+    ):
+        """Run ``func(*args, **kwargs)`` (a generator for progress and cancel) off the GUI
+        thread; the callbacks run on the GUI thread. Returns the superqt worker."""
+        from superqt.utils import create_worker
+
+        worker = create_worker(
+            func, *args, _start_thread=False, _ignore_errors=errored is not None, **kwargs
+        )
+        for signal, slot in (
+            ("yielded", yielded),
+            ("returned", returned),
+            ("errored", errored),
+            ("finished", finished),
+        ):
+            if slot is not None:
+                getattr(worker, signal).connect(slot)
+        self._running.add(worker)
+        worker.finished.connect(lambda: self._running.discard(worker))
+        worker.start()
+        return worker
+
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def quit(self) -> None:
+        """Ask every running worker to stop at its next yield."""
+        for worker in list(self._running):
+            worker.quit()
+
+
+# --- the annotated 10×10 heatmap ---------------------------------------------------------
+
+
+class CellViewBox(pg.ViewBox):
+    """A view whose clicks and drags select heatmap cells instead of panning."""
+
+    def __init__(self, heatmap: AnnotatedHeatmap) -> None:
+        super().__init__(invertY=True, lockAspect=True, enableMenu=False)
+        self.setMouseEnabled(x=False, y=False)
+        self._heatmap = heatmap
+        self._band = pg.QtWidgets.QGraphicsRectItem()
+        self._band.setPen(pg.mkPen("#ffffff", width=2, style=Qt.PenStyle.DashLine))
+        self._band.setBrush(pg.mkBrush(255, 255, 255, 40))
+        self._band.setZValue(20)
+        self._band.hide()
+        self.addItem(self._band, ignoreBounds=True)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        ev.accept()
+        cell = self._heatmap.cell_at(self.mapToView(ev.pos()))
+        if cell is not None:
+            self._heatmap.cells_selected.emit([cell])
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph override)
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        start = self.mapToView(ev.buttonDownPos())
+        end = self.mapToView(ev.pos())
+        self._band.setRect(QRectF(start, end).normalized())
+        self._band.show()
+        if ev.isFinish():
+            self._band.hide()
+            cells = self._heatmap.cells_between(start, end)
+            if cells:
+                self._heatmap.cells_selected.emit(cells)
+
+
+class AnnotatedHeatmap(pg.GraphicsLayoutWidget):
+    """A rows×columns heatmap with each value written in its cell, digits on both axes.
+
+    Click a cell, or drag over several, and ``cells_selected(list[(row, column)])`` is emitted.
+    """
+
+    cells_selected = Signal(list)
+
+    def __init__(
+        self,
+        x_label: str = "",
+        y_label: str = "",
+        colormap: str = "viridis",
+        square: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setBackground(background())
+        self.view = CellViewBox(self)
+        self.view.setAspectLocked(square)
+        self.plot = self.addPlot(viewBox=self.view)
+        self.plot.hideButtons()
+        style_plot(self.plot)
+        self.plot.setLabel("bottom", x_label)
+        self.plot.setLabel("left", y_label)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.set_colormap(colormap)
+        self._texts: list[pg.TextItem] = []
+        self._values = np.zeros((0, 0))
+        self.setMinimumSize(320, 320)
+
+    def set_colormap(self, name: str) -> None:
+        self._colormap = pg.colormap.get(name)
+        self.image.setLookupTable(self._colormap.getLookupTable(nPts=256))
+
+    def set_matrix(
+        self,
+        values: np.ndarray,
+        labels: Sequence[str] | None = None,
+        levels: tuple[float, float] | None = None,
+        row_names: Sequence[str] | None = None,
+    ) -> None:
+        """Show ``values`` ``(rows, columns)``; ``labels`` the text of each cell, row-major
+        (default: 2 decimals); ``levels`` the colour range (default: min to max); NaN is grey."""
+        values = np.asarray(values, np.float64)
+        rows, cols = values.shape
+        self._values = values
+        finite = values[np.isfinite(values)]
+        if levels is None:
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            levels = (lo, hi if hi > lo else lo + 1)
+        shown = np.where(np.isfinite(values), values, levels[0])
+        self.image.setImage(shown, levels=levels, autoLevels=False)
+        self.image.setRect(QRectF(0, 0, cols, rows))
+        if labels is None:
+            labels = ["–" if not np.isfinite(v) else f"{v:.2f}" for v in values.ravel()]
+        self._place_texts(values, list(labels), levels)
+        bottom = self.plot.getAxis("bottom")
+        bottom.setTicks(digit_ticks(cols))
+        left = self.plot.getAxis("left")
+        if row_names is None:
+            left.setTicks(digit_ticks(rows))
+        else:
+            left.setTicks([[(i + 0.5, name) for i, name in enumerate(row_names)]])
+        self.view.setRange(QRectF(0, 0, cols, rows), padding=0.02)
+
+    def _place_texts(self, values: np.ndarray, labels: list[str], levels) -> None:
+        rows, cols = values.shape
+        while len(self._texts) < rows * cols:
+            text = pg.TextItem(anchor=(0.5, 0.5))
+            font = QFont()
+            font.setPointSizeF(8.5)
+            text.setFont(font)
+            self.plot.addItem(text)
+            self._texts.append(text)
+        for extra in self._texts[rows * cols :]:
+            extra.hide()
+        lo, hi = levels
+        where = np.clip((np.nan_to_num(values.ravel(), nan=lo) - lo) / (hi - lo), 0, 1)
+        rgba = np.asarray(self._colormap.map(where, mode="float"))
+        # Dark cells get white text, light ones black: readable on any colour map.
+        dark = rgba[:, :3] @ np.array([0.2126, 0.7152, 0.0722]) < 0.5
+        for k, text in enumerate(self._texts[: rows * cols]):
+            r, c = divmod(k, cols)
+            text.setColor("#ffffff" if dark[k] else "#000000")
+            text.setText(labels[k])
+            text.setPos(c + 0.5, r + 0.5)
+            text.show()
+
+    def cell_text(self, row: int, column: int) -> str:
+        return self._texts[row * self._values.shape[1] + column].toPlainText()
+
+    def cell_at(self, point: QPointF) -> tuple[int, int] | None:
+        rows, cols = self._values.shape
+        r, c = int(np.floor(point.y())), int(np.floor(point.x()))
+        return (r, c) if 0 <= r < rows and 0 <= c < cols else None
+
+    def cells_between(self, a: QPointF, b: QPointF) -> list[tuple[int, int]]:
+        """Every cell the rectangle from ``a`` to ``b`` touches (clipped to the matrix)."""
+        rows, cols = self._values.shape
+        r0, r1 = sorted((int(np.floor(a.y())), int(np.floor(b.y()))))
+        c0, c1 = sorted((int(np.floor(a.x())), int(np.floor(b.x()))))
+        r0, c0 = max(r0, 0), max(c0, 0)
+        r1, c1 = min(r1, rows - 1), min(c1, cols - 1)
+        return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+
+    def cell_centre(self, row: int, column: int) -> QPointF:
+        """Where cell (row, column) is, in this widget's pixel coordinates (for tests)."""
+        scene = self.view.mapViewToScene(QPointF(column + 0.5, row + 0.5))
+        return self.mapFromScene(scene)
+
+
+# --- one digit, large, with its probabilities -------------------------------------------
+
+
+class DigitDetail(QWidget):
+    """A digit enlarged, what it is, and one model's ten probabilities for it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.picture = ModelInputView()
+        self.picture.setMinimumSize(168, 168)
+        self.title = QLabel("Click a digit")
+        self.title.setWordWrap(True)
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.bars = ProbabilityBars(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(caption("Sample"))
+        layout.addWidget(self.picture, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        layout.addWidget(caption("Probabilities"))
+        layout.addWidget(self.bars, 1)
+        self.setFixedWidth(260)
+
+    def show_sample(
+        self,
+        image: np.ndarray | None,
+        title: str = "",
+        text: str = "",
+        probabilities: np.ndarray | None = None,
+    ) -> None:
+        """``image`` (28, 28) uint8 or float in [0, 1]; ``probabilities`` (10,) or None."""
+        if image is not None and image.dtype == np.uint8:
+            image = image.astype(np.float32) / 255
+        self.picture.show_digit(image)
+        self.title.setText(title)
+        self.text.setText(text)
+        has_p = probabilities is not None and np.all(np.isfinite(probabilities))
+        self.bars.show_probabilities(np.asarray(probabilities) if has_p else None)

@@ -1,0 +1,111 @@
+"""The explore panels as tabs beside the drawing, each built the first time it is opened.
+
+Nothing here loads MNIST or builds a plot until a tab is opened (or a panel is asked for), so
+the window starts as fast as without them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import QObject, QThreadPool
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+# tab title → (module, class); the module is imported when the tab is first opened.
+PANELS = {
+    "Browse": ("browser", "BrowserPanel"),
+    "Confusion": ("confusion", "ConfusionPanel"),
+    "Correlation": ("correlation", "CorrelationPanel"),
+    "Distribution": ("distribution", "DistributionPanel"),
+    "Misclassified": ("misclassified", "MisclassifiedPanel"),
+}
+
+
+class ExploreTabs(QObject):
+    """Adds one tab per explore panel to ``tabs``; a panel is built when its tab is first shown
+    or when the attribute (``browser``, ``confusion``, ``correlation``, ``distribution``,
+    ``misclassified``) is first read. ``built()`` lists those that exist."""
+
+    def __init__(self, tabs: QTabWidget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tabs = tabs
+        self._data = None
+        self._panels: dict[str, QWidget] = {}
+        self._holders: dict[str, QWidget] = {}
+        for title in PANELS:
+            holder = QWidget()
+            layout = QVBoxLayout(holder)
+            layout.setContentsMargins(0, 0, 0, 0)
+            self._holders[title] = holder
+            tabs.addTab(holder, title)
+        tabs.currentChanged.connect(self._on_tab)
+
+    @property
+    def data(self):
+        """The shared samples (:class:`ExploreData`), created on first use."""
+        if self._data is None:
+            from .data import ExploreData
+
+            self._data = ExploreData(self)
+        return self._data
+
+    def panel(self, title: str) -> QWidget:
+        """The panel of tab ``title``, built now if it was not yet."""
+        if title not in self._panels:
+            module_name, class_name = PANELS[title]
+            module = importlib.import_module(f"{__package__}.{module_name}")
+            panel = getattr(module, class_name)(self.data)
+            self._holders[title].layout().addWidget(panel)
+            self._panels[title] = panel
+            self._connect(title, panel)
+        return self._panels[title]
+
+    def built(self) -> list[str]:
+        return list(self._panels)
+
+    def show_tab(self, title: str) -> QWidget:
+        panel = self.panel(title)
+        self.tabs.setCurrentWidget(self._holders[title])
+        return panel
+
+    @property
+    def browser(self):
+        return self.panel("Browse")
+
+    @property
+    def confusion(self):
+        return self.panel("Confusion")
+
+    @property
+    def correlation(self):
+        return self.panel("Correlation")
+
+    @property
+    def distribution(self):
+        return self.panel("Distribution")
+
+    @property
+    def misclassified(self):
+        return self.panel("Misclassified")
+
+    def shutdown(self, wait_ms: int = 3000) -> None:
+        """Stop every panel's workers (the window is closing) and wait for them a moment: each
+        stops at its next step, well under a second."""
+        busy = False
+        for panel in self._panels.values():
+            busy = panel.shutdown() or busy
+        if busy:
+            QThreadPool.globalInstance().waitForDone(wait_ms)
+
+    def _on_tab(self, index: int) -> None:
+        for title, holder in self._holders.items():
+            if self.tabs.widget(index) is holder:
+                self.panel(title)
+
+    def _connect(self, title: str, panel: QWidget) -> None:
+        if title == "Confusion":
+            panel.samples_chosen.connect(self._open_in_browser)
+
+    def _open_in_browser(self, indices, model: str, title: str) -> None:
+        browser = self.show_tab("Browse")
+        browser.show_samples(indices, title, model)

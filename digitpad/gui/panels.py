@@ -1,0 +1,277 @@
+"""The panels beside the canvas: the big answer, the ten bars, the model's view, every model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from .reading import Reading
+
+ACCENT = QColor(38, 110, 214)
+MUTED = QColor(150, 150, 150)
+NOT_SURE = QColor(200, 120, 20)
+
+
+def caption(text: str) -> QLabel:
+    """A bold section title."""
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class AnswerPanel(QWidget):
+    """The predicted digit, large, beside the 28×28 picture the models read, and below them how
+    sure the driving model is, or why there is no answer."""
+
+    def __init__(self, input_view: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.digit = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        font = QFont(self.font())
+        font.setPixelSize(120)
+        font.setBold(True)
+        self.digit.setFont(font)
+        self.digit.setMinimumWidth(110)
+        self.digit.setToolTip("The answer of the model chosen in the Model menu")
+        self.detail = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        detail_font = QFont(self.font())
+        detail_font.setPointSizeF(detail_font.pointSizeF() * 1.25)
+        self.detail.setFont(detail_font)
+        # However long the reason, it wraps: the label never asks for more width.
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.detail.setFixedHeight(2 * self.detail.fontMetrics().lineSpacing() + 4)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(4)
+        grid.addWidget(caption("Answer"), 0, 0)
+        grid.addWidget(caption("What the model sees"), 0, 1)
+        grid.addWidget(self.digit, 1, 0)
+        grid.addWidget(input_view, 1, 1)
+        grid.addWidget(self.detail, 2, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        self.show_reading(None)
+
+    def show_loading(self) -> None:
+        self._set("…", MUTED, "loading the models…")
+
+    def show_reading(self, reading: Reading | None) -> None:
+        if reading is None:
+            self._set("–", MUTED, "Draw a digit")
+            return
+        v = reading.verdict
+        if v.digit is None:
+            self._set("?", NOT_SURE, f"Not sure: {v.reason}")
+        else:
+            self._set(
+                str(v.digit),
+                self.palette().color(QPalette.ColorRole.WindowText),
+                f"{_percent(v.confidence)} sure · {reading.driver}",
+            )
+
+    def _set(self, text: str, colour: QColor, detail: str) -> None:
+        self.digit.setText(text)
+        self.digit.setStyleSheet(f"color: {colour.name()}")
+        self.detail.setText(detail)
+
+
+def _percent(p: float) -> str:
+    """'97%', or '99.8%' near certainty, where a rounded '100%' would claim too much."""
+    return f"{p:.0%}" if p < 0.99 else f"{min(p, 0.999):.1%}"
+
+
+class ProbabilityBars(pg.PlotWidget):
+    """Ten bars: the driving model's probability of each digit, the top one in the accent colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        base = parent.palette() if parent is not None else QPalette()
+        super().__init__(parent, background=base.color(QPalette.ColorRole.Base))
+        text = base.color(QPalette.ColorRole.Text)
+        self.setMouseEnabled(x=False, y=False)
+        self.setMenuEnabled(False)
+        self.hideButtons()
+        self.setXRange(-0.6, 9.6, padding=0)
+        self.setYRange(0.0, 1.0, padding=0.02)
+        item = self.getPlotItem()
+        for name in ("bottom", "left"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
+        item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        item.getAxis("left").setWidth(42)
+        self._muted = pg.mkBrush(MUTED)
+        self._accent = pg.mkBrush(ACCENT)
+        self.bars = pg.BarGraphItem(
+            x=np.arange(10), height=np.zeros(10), width=0.72, brush=self._muted, pen=None
+        )
+        self.addItem(self.bars)
+        self.setMinimumHeight(150)
+        self.setToolTip("Probability of each digit according to the chosen model")
+
+    def show_probabilities(self, p: np.ndarray | None, sure: bool = True) -> None:
+        """p: (10,) probabilities, or ``None`` for an empty canvas. Not ``sure``: no accent."""
+        if p is None:
+            p = np.zeros(10)
+        best = int(np.argmax(p)) if p.any() and sure else -1
+        brushes = [self._accent if i == best else self._muted for i in range(10)]
+        self.bars.setOpts(height=np.asarray(p, dtype=float), brushes=brushes)
+
+
+class ModelInputView(QWidget):
+    """The 28×28 picture the models get, enlarged without smoothing (always white on black)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image = QImage(28, 28, QImage.Format.Format_Grayscale8)
+        self._image.fill(0)
+        self._pixels: np.ndarray | None = None
+        self.setMinimumSize(112, 112)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setToolTip("The 28×28 picture exactly as the models see it (MNIST format)")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(140, 140)
+
+    def show_digit(self, digit: np.ndarray | None) -> None:
+        """digit: (28, 28) float32 in [0, 1], or ``None`` for an empty canvas."""
+        if digit is None:
+            self._image.fill(0)
+            self._pixels = None
+        else:
+            self._pixels = np.ascontiguousarray((digit * 255).round().astype(np.uint8))
+            self._image = QImage(self._pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        side = (min(self.width(), self.height()) // 28) * 28
+        left, top = (self.width() - side) // 2, (self.height() - side) // 2
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            target = QRect(left, top, side, side)
+            painter.drawImage(target, self._image)
+            painter.setPen(MUTED)
+            painter.drawRect(target.adjusted(0, 0, -1, -1))
+        finally:
+            painter.end()
+
+
+class ModelsTable(QTableWidget):
+    """Every model's answer side by side; the default model in bold; the driver selected.
+
+    Clicking a row asks for that model to drive the big answer (``driver_requested``).
+    """
+
+    driver_requested = Signal(str)
+    COLUMNS = ("Model", "Digit", "Confidence")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setHorizontalHeaderLabels(self.COLUMNS)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip(
+            "Every model reads the same drawing; click a row to make it drive the "
+            "big answer. Bold: the default model."
+        )
+        self._names: list[str] = []
+        self._status: dict[str, str] = {}
+        self._default: str | None = None
+        self.itemSelectionChanged.connect(self._on_selection)
+
+    def set_models(self, names: list[str], default: str | None) -> None:
+        self._names = list(names)
+        self._default = default
+        self._status = dict.fromkeys(names, "loading…")
+        self.blockSignals(True)
+        self.setRowCount(len(names))
+        for row, name in enumerate(names):
+            label = f"{name} (default)" if name == default else name
+            self._put(row, 0, label, bold=name == default)
+            self._show_status(row)
+        self.blockSignals(False)
+        self._fit_height()
+
+    def set_status(self, name: str, status: str, tooltip: str = "") -> None:
+        """'loading…', 'unusable' (the reason in ``tooltip``) or '' once the model is ready."""
+        if name not in self._names:
+            return
+        row = self._names.index(name)
+        self._status[name] = status
+        self._show_status(row)
+        for c in range(3):
+            self.item(row, c).setToolTip(tooltip)
+
+    def set_driver(self, name: str | None) -> None:
+        self.blockSignals(True)
+        self.clearSelection()
+        if name in self._names:
+            self.selectRow(self._names.index(name))
+        self.blockSignals(False)
+
+    def show_reading(self, reading: Reading | None) -> None:
+        for row, name in enumerate(self._names):
+            p = None if reading is None else reading.probabilities.get(name)
+            if p is None:
+                self._show_status(row)
+                continue
+            best = int(np.argmax(p))
+            self._put(
+                row, 1, str(best), align=Qt.AlignmentFlag.AlignCenter, bold=name == reading.driver
+            )
+            self._put(
+                row, 2, f"{min(float(p[best]), 0.999):.1%}", align=Qt.AlignmentFlag.AlignRight
+            )
+
+    def _show_status(self, row: int) -> None:
+        status = self._status[self._names[row]]
+        self._put(row, 1, "" if status else "–", align=Qt.AlignmentFlag.AlignCenter)
+        self._put(row, 2, status, align=Qt.AlignmentFlag.AlignRight)
+
+    def _put(self, row: int, col: int, text: str, align=None, bold: bool = False) -> None:
+        item = self.item(row, col)
+        if item is None:
+            item = QTableWidgetItem()
+            self.setItem(row, col, item)
+        item.setText(text)
+        if align is not None:
+            item.setTextAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+        if bold or item.font().bold():
+            font = item.font()
+            font.setBold(bold or (col == 0 and self._names[row] == self._default))
+            item.setFont(font)
+
+    def _fit_height(self) -> None:
+        """Tall enough for every row (up to ten; more scroll)."""
+        rows = min(self.rowCount(), 10) * self.verticalHeader().defaultSectionSize()
+        header = self.horizontalHeader().sizeHint().height()
+        self.setFixedHeight(rows + header + 2 * self.frameWidth())
+
+    def _on_selection(self) -> None:
+        rows = {i.row() for i in self.selectedIndexes()}
+        if len(rows) == 1:
+            self.driver_requested.emit(self._names[rows.pop()])

@@ -1,0 +1,562 @@
+"""The main window: draw a digit and watch every model read it while the pen moves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSlider,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models import DEFAULT
+from ..preprocess import load_image, read_ink, to_mnist
+from . import settings as keys
+from .canvas import DrawingCanvas
+from .explore import ExploreTabs
+from .panels import AnswerPanel, ModelInputView, ModelsTable, ProbabilityBars, caption
+from .reading import PREFERENCE, Reading, pick_driver, read
+from .shelf import ModelShelf
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+PEN_RANGE = (2, 60)
+DEFAULT_PEN = 18  # px on a 280 px canvas
+PANEL_WIDTH = 380
+
+
+class SquareBox(QWidget):
+    """Keeps its one child square, as large as fits, centred."""
+
+    def __init__(self, child: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.child = child
+        child.setParent(self)
+        self.setMinimumSize(child.minimumSize())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return self.child.sizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        side = min(self.width(), self.height())
+        self.child.setGeometry(
+            QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+        )
+        super().resizeEvent(event)
+
+
+def _crop_to_ink(ink: np.ndarray) -> np.ndarray | None:
+    """The smallest part of a (H, W) uint8 picture holding all its ink (to_mnist crops anyway)."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+class MainWindow(QMainWindow):
+    """Draw a digit; every model reads it live.
+
+    ``canvas`` is the drawing widget; ``current_probabilities()`` gives the driving model's
+    (10,) probabilities for what is on the canvas now; ``prediction_changed(object)`` is
+    emitted with them (or ``None`` for an empty canvas) each time they change.
+    """
+
+    prediction_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("DigitPad")
+        self.setAcceptDrops(True)
+        self._settings = keys.open_settings()
+        self._reading: Reading | None = None
+        self._read_key: tuple | None = None  # (canvas revision, driver, models) of _reading
+        self._opened: np.ndarray | None = None  # (28, 28) of the last opened image
+        self._wanted = keys.read_str(self._settings, keys.MODEL) or DEFAULT
+        self._driver: str | None = None
+        self._pen_chosen = False  # has anyone set the pen width (else it follows the canvas)
+        self._fitting_pen = False
+
+        self.canvas = DrawingCanvas()
+        self.shelf = ModelShelf(self)
+        self.input_view = ModelInputView()
+        self.answer = AnswerPanel(self.input_view)
+        self.bars = ProbabilityBars(self)
+        self.table = ModelsTable()
+        self.table.set_models(self.shelf.names, self._default_name())
+        self.model_box = QComboBox()
+        self.model_box.addItems(self.shelf.names)
+        self.model_box.setToolTip("Which model gives the big answer (Ctrl+1 … Ctrl+9)")
+
+        self._build_actions()
+        self._build_toolbar()
+        self._build_menus()
+        self._build_layout()
+        self._restore_settings()
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._read_latest)
+        self.canvas.changed.connect(self._schedule)
+        self.canvas.history_changed.connect(self._update_history_actions)
+        self.shelf.model_loaded.connect(self._on_model_loaded)
+        self.shelf.model_failed.connect(self._on_model_failed)
+        self.shelf.all_done.connect(self._on_models_done)
+        self.table.driver_requested.connect(self.set_driver)
+        self.model_box.textActivated.connect(self.set_driver)
+        self._update_history_actions()
+        self._show_driver()
+        if self.shelf.problem:
+            self.statusBar().showMessage(f"No models: {self.shelf.problem}")
+        else:
+            self.statusBar().showMessage("Draw a digit with the mouse · Esc clears · Ctrl+Z undoes")
+        # Show the window first; load the models right after, off the GUI thread.
+        QTimer.singleShot(0, self._start_loading)
+
+    # ------------------------------------------------------------------ public API
+
+    def current_probabilities(self) -> np.ndarray | None:
+        """(10,) float32 of the driving model for the canvas as it is now; ``None`` if empty.
+
+        Reads the canvas now if the last answer is out of date, loading the driving model on
+        this thread if the background loader has not reached it yet.
+        """
+        reading = self._read(wait_for_models=True)
+        return None if reading is None else reading.driver_probabilities().copy()
+
+    def current_reading(self) -> Reading | None:
+        """Everything the window shows about the canvas now (see ``current_probabilities``)."""
+        return self._read(wait_for_models=True)
+
+    def driver(self) -> str | None:
+        """The model giving the big answer."""
+        return self._driver
+
+    def set_driver(self, name: str) -> None:
+        """Let model ``name`` give the big answer (remembered for the next run)."""
+        if name not in self.shelf.names:
+            return
+        self._wanted = name
+        self._settings.setValue(keys.MODEL, name)
+        if self.shelf.is_pending(name):
+            self.shelf.load_now(name)
+        self._show_driver()
+        self._read_latest()
+
+    def open_image(self, path: str | Path) -> bool:
+        """Show the digit in an image file and read it as ``load_image`` does. False on error."""
+        path = Path(path)
+        try:
+            digit = load_image(path)
+            ink = read_ink(path)
+        except ValueError as e:
+            self._warn("Cannot read the image", str(e))
+            return False
+        self._opened = digit
+        self.canvas.set_ink(ink)
+        self._settings.setValue(keys.LAST_FOLDER, str(path.parent))
+        self.statusBar().showMessage(f"Opened {path.name}", 5000)
+        return True
+
+    def save_png(self, path: str | Path) -> bool:
+        """Save the drawing as a PNG, as it is shown. False on error."""
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
+        if not self.canvas.image().save(str(path), "PNG"):
+            self._warn("Cannot save", f"Could not write {path}")
+            return False
+        self._settings.setValue(keys.LAST_FOLDER, str(path.parent))
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _warn(self, title: str, text: str) -> None:
+        """A message that does not block (the drawing stays as it was)."""
+        self.statusBar().showMessage(text, 10000)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # ------------------------------------------------------------------ reading
+
+    def _schedule(self) -> None:
+        # Latest picture wins: many moves before the timer fires make one prediction.
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _read_latest(self) -> None:
+        self._read(wait_for_models=False)
+
+    def _read(self, wait_for_models: bool) -> Reading | None:
+        """Read the canvas unless the last reading is of this very picture by these models."""
+        if wait_for_models:
+            self._load_driver_now()
+        classifiers = self.shelf.loaded()
+        driver = pick_driver(self._wanted, list(classifiers))
+        if driver != self._driver:
+            self._driver = driver
+            self._show_driver()
+        key = (self.canvas.revision, driver, tuple(classifiers))
+        if key == self._read_key:
+            return self._reading
+        digit = self._model_input()
+        if digit is not None and driver is None:  # the models are on their way
+            self.answer.show_loading()
+            self.input_view.show_digit(digit)
+            return None
+        reading = None if digit is None else read(digit, classifiers, driver)
+        self._read_key = key
+        self._show(reading)
+        return reading
+
+    def _load_driver_now(self) -> None:
+        """Load the wanted model (or, if it is unusable, the best one that loads) right now."""
+        if self._wanted in self.shelf.loaded():
+            return
+        if self.shelf.is_pending(self._wanted):
+            self.shelf.load_now(self._wanted)
+            return
+        for name in (*PREFERENCE, *self.shelf.names):
+            if name in self.shelf.loaded():
+                return
+            if self.shelf.is_pending(name) and self.shelf.load_now(name) is not None:
+                return
+
+    def _model_input(self) -> np.ndarray | None:
+        """(28, 28) float32: the opened file as ``load_image`` read it, or the canvas."""
+        if self._opened is not None and self.canvas.shows_only_background():
+            return self._opened
+        crop = _crop_to_ink(self.canvas.ink())
+        return None if crop is None else to_mnist(crop)
+
+    def _show(self, reading: Reading | None) -> None:
+        before = None if self._reading is None else self._reading.driver_probabilities()
+        self._reading = reading
+        after = None if reading is None else reading.driver_probabilities()
+        self.answer.show_reading(reading)
+        self.bars.show_probabilities(
+            after, sure=reading is not None and reading.verdict.digit is not None
+        )
+        self.input_view.show_digit(None if reading is None else reading.digit)
+        self.table.show_reading(reading)
+        changed = (before is None) != (after is None) or (
+            after is not None and not np.array_equal(before, after)
+        )
+        if changed:
+            self.prediction_changed.emit(None if after is None else after.copy())
+
+    # ------------------------------------------------------------------ models
+
+    def _default_name(self) -> str | None:
+        return DEFAULT if DEFAULT in self.shelf.names else pick_driver(None, self.shelf.names)
+
+    def _start_loading(self) -> None:
+        if not self.shelf.names:
+            return
+        if self.canvas.is_empty():
+            self.answer.show_loading()
+        self.shelf.start(first=pick_driver(self._wanted, self.shelf.names))
+
+    def _on_model_loaded(self, name: str) -> None:
+        self.table.set_status(name, "")
+        self._schedule_full_read()
+
+    def _on_model_failed(self, name: str, message: str) -> None:
+        self.table.set_status(name, "unusable", message)
+        self.statusBar().showMessage(f"Model {name} is unusable: {message}", 10000)
+        self._schedule_full_read()
+
+    def _on_models_done(self) -> None:
+        loaded = self.shelf.loaded()
+        if self._reading is None and self.canvas.is_empty():
+            self.answer.show_reading(None)
+        if loaded and not self.shelf.failed():
+            self.statusBar().showMessage(f"{len(loaded)} models ready · draw a digit", 5000)
+
+    def _schedule_full_read(self) -> None:
+        if self._reading is None and self.shelf.loaded() and self.canvas.is_empty():
+            self.answer.show_reading(None)
+        self._schedule()
+
+    def _show_driver(self) -> None:
+        name = self._driver or pick_driver(self._wanted, self.shelf.names)
+        self.table.set_driver(name)
+        if name is not None:
+            self.model_box.setCurrentText(name)
+        for action in self._model_actions.actions():
+            action.setChecked(action.data() == name)
+
+    # ------------------------------------------------------------------ tools
+
+    def _action(
+        self,
+        text: str,
+        tip: str,
+        shortcuts: str | list[str] | None,
+        slot: Callable[..., object],
+        checkable: bool = False,
+    ) -> QAction:
+        """An action with its tooltip naming its shortcuts, added to the window."""
+        if isinstance(shortcuts, str):
+            shortcuts = [shortcuts]
+        seqs = [QKeySequence(s) for s in shortcuts or []]
+        action = QAction(text, self)
+        action.setShortcuts(seqs)
+        keys_text = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in seqs)
+        action.setToolTip(f"{tip} ({keys_text})" if keys_text else tip)
+        action.setStatusTip(tip)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the toolbar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        c = self.canvas
+        self.pen_action = self._action(
+            "Pen", "Draw with the pen", "B", lambda: self._set_tool(False), checkable=True
+        )
+        self.eraser_action = self._action(
+            "Eraser",
+            "Erase with the same round pen",
+            "E",
+            lambda: self._set_tool(True),
+            checkable=True,
+        )
+        tools = QActionGroup(self)
+        tools.addAction(self.pen_action)
+        tools.addAction(self.eraser_action)
+        self.pen_action.setChecked(True)
+        self.thinner_action = self._action(
+            "Thinner pen", "Make the pen thinner", "[", lambda: self._nudge_pen(-2)
+        )
+        self.thicker_action = self._action(
+            "Thicker pen", "Make the pen thicker", "]", lambda: self._nudge_pen(+2)
+        )
+        self.undo_action = self._action("Undo", "Undo the last stroke", "Ctrl+Z", c.undo)
+        self.redo_action = self._action(
+            "Redo", "Redo the stroke undone", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo
+        )
+        self.clear_action = self._action("Clear", "Clear the canvas", "Esc", self._clear)
+        self.open_action = self._action(
+            "Open…", "Open an image of a digit (or drop one here)", "Ctrl+O", self._ask_open
+        )
+        self.save_action = self._action(
+            "Save PNG…", "Save the drawing as a PNG image", "Ctrl+S", self._ask_save
+        )
+        self.invert_action = self._action(
+            "Black on white",
+            "Show black ink on white paper (the models still see white on black)",
+            "Ctrl+I",
+            self._toggle_inverted,
+            checkable=True,
+        )
+        self.quit_action = self._action("Quit", "Close DigitPad", "Ctrl+Q", self.close)
+        self._model_actions = QActionGroup(self)
+        for i, name in enumerate(self.shelf.names):
+            action = self._action(
+                name,
+                f"Let {name} give the big answer",
+                f"Ctrl+{i + 1}" if i < 9 else None,
+                lambda _=False, n=name: self.set_driver(n),
+                checkable=True,
+            )
+            action.setData(name)
+            self._model_actions.addAction(action)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Tools")
+        bar.setObjectName("tools")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.pen_action)
+        bar.addAction(self.eraser_action)
+        self.pen_slider = QSlider(Qt.Orientation.Horizontal)
+        self.pen_slider.setRange(*PEN_RANGE)
+        self.pen_slider.setFixedWidth(120)
+        self.pen_slider.setToolTip("Pen width in pixels ([ thinner, ] thicker)")
+        self.pen_label = QLabel()
+        self.pen_label.setMinimumWidth(44)
+        self.pen_label.setToolTip(self.pen_slider.toolTip())
+        self.pen_slider.valueChanged.connect(self.canvas.set_pen_width)
+        self.canvas.pen_width_changed.connect(self._on_pen_width)
+        bar.addWidget(QLabel("  Width "))
+        bar.addWidget(self.pen_slider)
+        bar.addWidget(self.pen_label)
+        bar.addSeparator()
+        for action in (self.undo_action, self.redo_action, self.clear_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        for action in (self.open_action, self.save_action, self.invert_action):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Model "))
+        bar.addWidget(self.model_box)
+        self.addToolBar(bar)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addActions([self.open_action, self.save_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = menus.addMenu("&Edit")
+        edit.addActions([self.undo_action, self.redo_action, self.clear_action])
+        tools = menus.addMenu("&Tools")
+        tools.addActions(
+            [self.pen_action, self.eraser_action, self.thinner_action, self.thicker_action]
+        )
+        tools.addSeparator()
+        tools.addAction(self.invert_action)
+        model_menu = menus.addMenu("&Model")
+        model_menu.addActions(self._model_actions.actions())
+        for menu in (file_menu, edit, tools, model_menu):
+            menu.setToolTipsVisible(True)
+
+    def _build_layout(self) -> None:
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(6)
+        right.addWidget(self.answer)
+        right.addSpacing(6)
+        right.addWidget(caption("Probabilities"))
+        right.addWidget(self.bars, 1)
+        right.addSpacing(6)
+        right.addWidget(caption("Every model"))
+        right.addWidget(self.table)
+        panel = QWidget()
+        panel.setLayout(right)
+        # A fixed width: answers of any length never move the canvas under the pen.
+        panel.setFixedWidth(PANEL_WIDTH)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(10, 10, 10, 10)
+        row.setSpacing(14)
+        row.addWidget(SquareBox(self.canvas), 1)
+        row.addWidget(panel)
+        # The explore panels are built (and MNIST loaded) only when their tab is first opened.
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(central, "Draw")
+        self.explore = ExploreTabs(self.tabs, self)
+        self.setCentralWidget(self.tabs)
+
+    def _restore_settings(self) -> None:
+        geometry = self._settings.value(keys.GEOMETRY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1040, 640)
+        # Until the user picks a width, the pen is as thick for the canvas shown as an MNIST
+        # stroke is for its digit (18 px on a 280 px canvas).
+        self._fitting_pen = True
+        width = keys.read_float(self._settings, keys.PEN_WIDTH, DEFAULT_PEN)
+        self.canvas.set_pen_width(min(max(width, 1.0), 100.0))
+        self._on_pen_width(self.canvas.pen_width())
+        self._fitting_pen = False
+        self._pen_chosen = self._settings.contains(keys.PEN_WIDTH)
+        inverted = keys.read_bool(self._settings, keys.INVERTED, False)
+        self.invert_action.setChecked(inverted)
+        self.canvas.set_inverted(inverted)
+
+    def _on_pen_width(self, px: float) -> None:
+        """The canvas pen changed (slider, shortcut or a script): show and remember it."""
+        self.pen_slider.blockSignals(True)
+        self.pen_slider.setValue(round(px))
+        self.pen_slider.blockSignals(False)
+        self.pen_label.setText(f"{px:.0f} px")
+        if not self._fitting_pen:
+            self._pen_chosen = True
+            self._settings.setValue(keys.PEN_WIDTH, float(px))
+
+    def _fit_default_pen(self) -> None:
+        if self._pen_chosen:
+            return
+        self._fitting_pen = True
+        try:
+            self.canvas.set_pen_width(round(DEFAULT_PEN * self.canvas.width() / 280))
+        finally:
+            self._fitting_pen = False
+
+    def _nudge_pen(self, step: int) -> None:
+        self.pen_slider.setValue(self.pen_slider.value() + step)
+
+    def _set_tool(self, erase: bool) -> None:
+        self.canvas.set_erasing(erase)
+        (self.eraser_action if erase else self.pen_action).setChecked(True)
+
+    def _toggle_inverted(self, on: bool) -> None:
+        self.canvas.set_inverted(on)
+        self._settings.setValue(keys.INVERTED, bool(on))
+
+    def _clear(self) -> None:
+        self.canvas.clear()
+
+    def _update_history_actions(self) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
+
+    def _start_folder(self) -> str:
+        return keys.read_str(self._settings, keys.LAST_FOLDER) or str(Path.home())
+
+    def _ask_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a digit", self._start_folder(), IMAGE_FILTER
+        )
+        if path:
+            self.open_image(path)
+
+    def _ask_save(self) -> None:
+        if self.canvas.is_empty():
+            self.statusBar().showMessage("Nothing to save: the canvas is empty", 5000)
+            return
+        start = str(Path(self._start_folder()) / "digit.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the drawing", start, "PNG (*.png)")
+        if path:
+            self.save_png(path)
+
+    # ------------------------------------------------------------------ Qt events
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_image(files[0])
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_default_pen)  # once the layout has sized the canvas
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self._settings.setValue(keys.GEOMETRY, self.saveGeometry())
+        self._settings.sync()
+        self.shelf.stop()
+        self.explore.shutdown()
+        super().closeEvent(event)

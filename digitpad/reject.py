@@ -1,0 +1,188 @@
+"""When to say "not sure" instead of a digit.
+
+Models trained on MNIST only know ten answers, so they give one for anything: a letter, a
+scribble, a blob. The reader here says "not sure" when the picture does not look like one digit
+or when the models do not back the answer. Every test is cheap (well under a millisecond for a
+28×28 picture) and reads only the MNIST-format picture and the models' probabilities:
+
+- **shape**: one digit is one connected piece of ink with at most two holes (8 has two),
+  no more than a little wider than tall, with strokes, not a filled area;
+- **models**: the model in charge gives its answer at least ``MIN_CONFIDENCE``, and the mean
+  probability that all the loaded models give that answer (their disagreement lowers it) is
+  at least ``MIN_SUPPORT``.
+
+The thresholds were chosen on synthetic drawings (``digitpad.drawn`` real digits, normal and
+hard, and ``digitpad.scribbles`` non-digits) and measured on other drawings replayed on the real
+canvas: see ``benchmarks/bench_gui.py``, which prints the false-reject and catch rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+INK = 0.35  # a 28×28 pixel is ink from this brightness on (the brightest pixel is 1)
+MIN_AREA = 2  # pieces of ink and holes smaller than this many pixels are noise
+MAX_PIECES = 2  # separate pieces of ink (a 5 or a 7 may have a stroke of its own)
+MAX_HOLES = 2
+MAX_ASPECT = 1.3  # width / height of the ink
+MAX_THICKNESS = 4  # erosions (3×3) the ink survives: a filled area survives many
+MIN_SUPPORT = 0.55  # mean probability of the answer over the loaded models
+MIN_CONFIDENCE = 0.5  # probability of its answer for the model in charge
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the 28×28 picture looks like: pieces of ink, holes, width / height, thickness, and
+    whether two big pieces stand side by side."""
+
+    pieces: int
+    holes: int
+    aspect: float
+    thickness: int
+    side_by_side: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The honest answer.
+
+    digit: the answer, or ``None`` when not sure. confidence: the driving model's probability
+    for its top digit. support: the mean probability of that digit over the loaded models.
+    reason: why not sure, in the user's words ("" when sure).
+    """
+
+    digit: int | None
+    confidence: float
+    support: float
+    reason: str = ""
+
+
+def judge(probabilities: dict[str, np.ndarray], driver: str, digit: np.ndarray) -> Verdict:
+    """The answer of model ``driver`` for ``digit``, or not sure.
+
+    probabilities: model name → (10,) probabilities, every loaded model (``driver`` among them).
+    digit: (28, 28) float32 in [0, 1], the picture the models read.
+    """
+    p = np.asarray(probabilities[driver])
+    best = int(np.argmax(p))
+    confidence = float(p[best])
+    support = float(np.mean([float(q[best]) for q in probabilities.values()]))
+    reason = shape_problem(shape_of(digit)) or _support_problem(probabilities, confidence, support)
+    return Verdict(None if reason else best, confidence, support, reason)
+
+
+def shape_problem(shape: Shape) -> str:
+    """Why this shape is no single digit, or "" when it could be one."""
+    if shape.pieces > MAX_PIECES:
+        return f"{shape.pieces} separate pieces — one digit at a time, please"
+    if shape.side_by_side:
+        return "two things side by side — one digit at a time, please"
+    if shape.holes > MAX_HOLES:
+        return f"{shape.holes} loops — that looks like a scribble"
+    if shape.aspect > MAX_ASPECT:
+        return "much wider than tall — several digits, or no digit?"
+    if shape.thickness > MAX_THICKNESS:
+        return "a filled blob, not strokes"
+    return ""
+
+
+def _support_problem(
+    probabilities: dict[str, np.ndarray], confidence: float, support: float
+) -> str:
+    if support >= MIN_SUPPORT and confidence >= MIN_CONFIDENCE:
+        return ""
+    answers = {int(np.argmax(q)) for q in probabilities.values()}
+    if len(answers) > 1:
+        return "the models disagree"
+    return "it does not look much like any digit"
+
+
+def shape_of(digit: np.ndarray) -> Shape:
+    """Shape of a (28, 28) picture in [0, 1] (any size works; 28×28 is what it is tuned for)."""
+    ink = np.asarray(digit) >= INK
+    if not ink.any():
+        return Shape(0, 0, 0.0, 0)
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    aspect = (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1)
+    pieces = [r for r in _regions(ink, diagonal=True) if r[0] >= MIN_AREA]
+    # The background around the picture is one region; every other one is a hole.
+    background = sorted(r[0] for r in _regions(np.pad(~ink, 1, constant_values=True), False))
+    holes = sum(a >= MIN_AREA for a in background[:-1])
+    return Shape(len(pieces), int(holes), float(aspect), _thickness(ink), _side_by_side(pieces))
+
+
+def _side_by_side(pieces: list[tuple[int, int, int]]) -> bool:
+    """True when two big pieces of ink hardly share columns (as two digits in a row do).
+
+    A detached stroke of one digit (the flag of a 5, the bar of a 7) sits above or across
+    the rest, sharing its columns.
+    """
+    big = sorted(pieces, reverse=True)[:2]
+    if len(big) < 2 or big[1][0] < 0.2 * big[0][0]:
+        return False
+    (_, a0, a1), (_, b0, b1) = big
+    shared = min(a1, b1) - max(a0, b0) + 1
+    return shared < 0.3 * min(a1 - a0 + 1, b1 - b0 + 1)
+
+
+def _thickness(ink: np.ndarray) -> int:
+    """How many 3×3 erosions the ink survives."""
+    n = 0
+    while ink.any():
+        p = np.pad(ink, 1)
+        ink = (
+            p[1:-1, 1:-1]
+            & p[:-2, 1:-1]
+            & p[2:, 1:-1]
+            & p[1:-1, :-2]
+            & p[1:-1, 2:]
+            & p[:-2, :-2]
+            & p[:-2, 2:]
+            & p[2:, :-2]
+            & p[2:, 2:]
+        )
+        n += 1
+    return n - 1
+
+
+def _regions(mask: np.ndarray, diagonal: bool) -> list[tuple[int, int, int]]:
+    """(pixel count, first column, last column) of each connected region of a (H, W) bool mask.
+
+    8-connected when ``diagonal``, else 4-connected. Union-find over the runs of each row: a
+    few dozen runs for a digit, so it is fast in plain Python, without SciPy.
+    """
+    edges = np.diff(np.pad(mask.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    parent: list[int] = []
+    runs: list[tuple[int, int]] = []
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    previous: list[tuple[int, int, int]] = []
+    for row in edges:
+        starts, ends = np.flatnonzero(row == 1), np.flatnonzero(row == -1)
+        current = []
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            k = len(parent)
+            parent.append(k)
+            runs.append((s, e))
+            lo, hi = (s - 1, e + 1) if diagonal else (s, e)
+            for ps, pe, pk in previous:
+                if ps < hi and pe > lo:
+                    a, b = find(k), find(pk)
+                    if a != b:
+                        parent[a] = b
+            current.append((s, e, k))
+        previous = current
+    regions: dict[int, tuple[int, int, int]] = {}
+    for k, (s, e) in enumerate(runs):
+        r = find(k)
+        n, lo, hi = regions.get(r, (0, s, e - 1))
+        regions[r] = (n + e - s, min(lo, s), max(hi, e - 1))
+    return list(regions.values())

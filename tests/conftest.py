@@ -1,0 +1,23 @@
+"""Shared fixtures. Qt is imported only by the fixtures that need it (the core stays Qt-free)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# GUI tests run headless; set before pytest-qt creates the QApplication.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def isolated_settings(tmp_path, monkeypatch):
+    """QSettings in a fresh INI folder and an empty user data folder, for one test."""
+    from PySide6.QtCore import QSettings
+
+    monkeypatch.setenv("DIGITPAD_DATA_DIR", str(tmp_path / "data"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+    return tmp_path / "settings"
