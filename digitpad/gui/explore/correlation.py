@@ -52,38 +52,52 @@ class Heatmap:
     shown: np.ndarray  # (M, M) float32, M <= MAX_SHOWN: the matrix (or its binarised form) pooled
     averages: np.ndarray  # (10, 10) float64 block averages of what is shown
     threshold: float | None
-    seconds: float
+    seconds: float  # how long computing it took
+    step: str = "matrix"  # what was computed: "matrix", or "threshold" alone
 
 
-def pool_mean(matrix: np.ndarray, factor: int) -> np.ndarray:
-    """``(ceil(N/f), ceil(N/f))`` float32 means of ``factor``×``factor`` squares (the last ones
-    may be smaller)."""
-    if factor <= 1:
-        return np.asarray(matrix, np.float32)
+def pool_mean(matrix: np.ndarray, factor: int, threshold: float | None = None) -> np.ndarray:
+    """``(ceil(N/f), ceil(N/f))`` float32 means of ``factor``×``factor`` squares of ``matrix``
+    (the last ones may be smaller), binarised first if a ``threshold`` is given. Read a few
+    hundred rows at a time: no second N×N array is made."""
     n = len(matrix)
     cuts = np.arange(0, n, factor)
     sizes = np.diff(np.append(cuts, n)).astype(np.float32)
-    rows = np.add.reduceat(matrix, cuts, axis=0, dtype=np.float32)
-    pooled = np.add.reduceat(rows, cuts, axis=1, dtype=np.float32)
-    return pooled / np.outer(sizes, sizes)
+    out = np.empty((len(cuts), len(cuts)), np.float32)
+    step = factor * max(1, 256 // factor)
+    for r0 in range(0, n, step):
+        rows = matrix[r0 : r0 + step]
+        rows = (rows > threshold).astype(np.float32) if threshold is not None else rows
+        columns = np.add.reduceat(rows, cuts, axis=1) if factor > 1 else rows
+        local = np.arange(0, len(rows), factor)
+        out[r0 // factor : r0 // factor + len(local)] = (
+            np.add.reduceat(columns, local, axis=0) if factor > 1 else columns
+        )
+    return out / np.outer(sizes, sizes) if factor > 1 else out
 
 
 def _shown(matrix: np.ndarray, labels: np.ndarray, threshold: float | None):
-    values = matrix if threshold is None else analysis.binarise(matrix, threshold)
     factor = -(-len(matrix) // MAX_SHOWN)
-    return pool_mean(values, factor), analysis.block_averages_of_matrix(values, labels)
+    shown = pool_mean(matrix, factor, threshold)
+    return shown, analysis.block_averages_of_matrix(matrix, labels, threshold=threshold)
 
 
 def compute_heatmap(images, indices, labels, threshold):
-    """Worker: the correlation matrix in row blocks (yielding progress), then what is shown."""
+    """Worker: the correlation matrix in row blocks (yielding progress), then what is shown.
+
+    The matrix is symmetric: each row block is computed right of the diagonal only and mirrored,
+    half the multiplications."""
     started = time.perf_counter()
     z = analysis.standardise(images, np.float32)
     n = len(z)
     matrix = np.empty((n, n), np.float32)
+    total = n * (n + 1) / 2
     for r0 in range(0, n, ROW_BLOCK):
         r1 = min(r0 + ROW_BLOCK, n)
-        matrix[r0:r1] = z[r0:r1] @ z.T
-        yield r1, n
+        matrix[r0:r1, r0:] = z[r0:r1] @ z[r0:].T
+        matrix[r1:, r0:r1] = matrix[r0:r1, r1:].T
+        done = total - (n - r1) * (n - r1 + 1) / 2
+        yield int(done), int(total)
     np.clip(matrix, -1.0, 1.0, out=matrix)
     shown, averages = _shown(matrix, labels, threshold)
     return Heatmap(
@@ -104,6 +118,7 @@ def rethreshold(heatmap: Heatmap, threshold: float | None):
         averages,
         threshold,
         time.perf_counter() - started,
+        "threshold",
     )
 
 
@@ -395,7 +410,11 @@ class CorrelationPanel(QWidget):
         what = f"coefficient > {heatmap.threshold:.2f} → 1, else 0" if binary else "coefficients"
         self.plot.setTitle(f"Pixel correlation of {n:,} digits ({what})")
         self.note.setText(
-            f"{n:,}×{n:,} matrix in {heatmap.seconds:.2f} s"
+            (
+                f"{n:,}×{n:,} matrix in {heatmap.seconds:.2f} s"
+                if heatmap.step == "matrix"
+                else f"{n:,}×{n:,} matrix thresholded in {heatmap.seconds:.2f} s"
+            )
             + (f"; shown as {len(heatmap.shown):,}² pooled means" if pooled else "")
             + " · the 10×10 blocks leave out each sample's pair with itself"
         )
@@ -413,15 +432,16 @@ class CorrelationPanel(QWidget):
         centres = [((starts[d] + starts[d + 1]) / 2, str(d)) for d in range(10)]
         for name in ("bottom", "left"):
             self.plot.getAxis(name).setTicks([centres])
-        for line in self._boundaries:
-            self.plot.removeItem(line)
-        self._boundaries = []
-        pen = pg.mkPen(foreground(), width=1, style=Qt.PenStyle.DotLine)
-        for edge in starts[1:10]:
-            for angle in (0, 90):
-                line = pg.InfiniteLine(pos=float(edge), angle=angle, pen=pen, movable=False)
+        if not self._boundaries:
+            pen = pg.mkPen(foreground(), width=1, style=Qt.PenStyle.DotLine)
+            for _ in range(9 * 2):
+                line = pg.InfiniteLine(angle=0, pen=pen, movable=False)
                 self.plot.addItem(line, ignoreBounds=True)
                 self._boundaries.append(line)
+        # Dotted lines between the classes, across and down.
+        for k, line in enumerate(self._boundaries):
+            line.setAngle(90 * (k % 2))
+            line.setValue(float(starts[1 + k // 2]))
         self.plot.setRange(QRectF(-band * 1.3, -band * 1.3, n + band * 1.3, n + band * 1.3))
 
     def _on_all(self, result: tuple[np.ndarray, float]) -> None:

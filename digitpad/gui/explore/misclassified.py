@@ -166,5 +166,8 @@ class MisclassifiedPanel(QWidget):
         index = int(self._shown[position])
         title, lines = self._describe(index)
         choice = self.model_box.currentText()
-        p = s.probabilities[choice][index] if choice in s.probabilities else None
+        if choice in s.probabilities:
+            p = s.probabilities[choice][index]
+        else:  # all models: their mean
+            p = np.mean([q[index] for q in s.probabilities.values()], axis=0)
         self.detail.show_sample(s.images[index], title, lines, p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
@@ -96,6 +97,14 @@ class ExploreTabs(QObject):
             busy = panel.shutdown() or busy
         if busy:
             QThreadPool.globalInstance().waitForDone(wait_ms)
+        # Delete the plots now, while Python is whole: left to PySide's clean-up at exit,
+        # pyqtgraph items are destroyed in an order that can call back into a half-gone
+        # interpreter and crash (seen with PySide6 6.11 and pyqtgraph 0.14).
+        for title, panel in list(self._panels.items()):
+            panel.hide()
+            panel.setParent(None)
+            shiboken6.delete(panel)
+            del self._panels[title]
 
     def _on_tab(self, index: int) -> None:
         for title, holder in self._holders.items():

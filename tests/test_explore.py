@@ -1,0 +1,383 @@
+"""The explore panels on real MNIST and the real cached model answers, driven through real
+widgets and mouse events under pytest-qt (offscreen)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from digitpad import analysis, datasets, models
+from digitpad.gui import MainWindow
+from digitpad.gui.explore.browser import BrowserPanel
+from digitpad.gui.explore.confusion import ConfusionPanel
+from digitpad.gui.explore.correlation import CorrelationPanel
+from digitpad.gui.explore.data import TEST, ExploreData, load_samples
+from digitpad.gui.explore.distribution import DistributionPanel
+from digitpad.gui.explore.misclassified import EVERY, MisclassifiedPanel
+from digitpad.gui.replay import send_mouse
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+ROOT = Path(__file__).resolve().parents[1]
+NO = Qt.MouseButton.NoButton
+
+
+@functools.cache
+def _samples():
+    return load_samples()
+
+
+@pytest.fixture
+def data(qtbot):
+    d = ExploreData(loader=_samples)
+    with qtbot.waitSignal(d.loaded, timeout=20_000):
+        d.ensure_loaded()
+    return d
+
+
+def _panel(qtbot, cls, data, size=(1100, 700)):
+    panel = cls(data)
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def _mnist():
+    (xtr, ytr), (xte, yte) = (datasets.load_mnist(s, as_float=False) for s in ("train", "test"))
+    return np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
+
+
+def _click(widget, point: QPoint) -> None:
+    viewport = widget.viewport()
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, point.x(), point.y())
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, point.x(), point.y())
+
+
+def _assert_png(path: Path) -> None:
+    with Image.open(path) as im:
+        assert im.format == "PNG" and im.width > 200 and im.height > 150
+        assert len(np.unique(np.asarray(im.convert("L")))) > 3  # a plot, not a blank
+
+
+# --- the window -------------------------------------------------------------------------
+
+CHILD = r"""
+import json, sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from digitpad import datasets
+from digitpad.gui import MainWindow
+w = MainWindow()
+w.show()
+def run():
+    app.processEvents()
+    out = {"tabs": [w.tabs.tabText(i) for i in range(w.tabs.count())],
+           "mnist_at_start": datasets._load_mnist_uint8.cache_info().currsize,
+           "panels_at_start": sorted(m for m in sys.modules if "gui.explore." in m)}
+    for i in range(1, w.tabs.count()):
+        w.tabs.setCurrentIndex(i)
+        app.processEvents()
+    end = time.monotonic() + 20
+    while not w.explore.data.is_loaded() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+    out["built"] = w.explore.built()
+    out["loaded"] = w.explore.data.is_loaded()
+    out["heavy"] = [m for m in ("tensorflow", "sklearn") if m in sys.modules]
+    w.close()  # closes while the correlation worker may still run: it must stop cleanly
+    print(json.dumps(out), flush=True)
+    app.quit()
+QTimer.singleShot(0, run)
+sys.exit(app.exec())  # as `digitpad` runs it
+"""
+
+
+def test_the_window_opens_the_explore_tabs_lazily_without_tensorflow_or_sklearn():
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["tabs"] == [
+        "Draw",
+        "Browse",
+        "Confusion",
+        "Correlation",
+        "Distribution",
+        "Misclassified",
+    ]
+    assert out["mnist_at_start"] == 0
+    assert out["panels_at_start"] == ["digitpad.gui.explore.tabs"]
+    assert out["built"] == out["tabs"][1:] and out["loaded"]
+    assert out["heavy"] == []
+
+
+def test_a_confusion_cell_clicked_in_the_window_lists_exactly_its_samples(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.explore.built() == []
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.explore._holders["Confusion"]))
+    confusion = w.explore.confusion
+    qtbot.waitUntil(lambda: confusion.model() != "", timeout=20_000)
+    name = confusion.model()
+    qtbot.wait(50)
+    _click(confusion.heatmap, confusion.heatmap.cell_centre(4, 9))
+    browser = w.explore.browser
+    assert w.tabs.currentWidget() is w.explore._holders["Browse"]
+    _, y = datasets.load_mnist("test", as_float=False)
+    predicted = models.test_probabilities(name).argmax(axis=1)
+    expected = np.flatnonzero((y == 4) & (predicted == 9))
+    samples = w.explore.data.samples
+    assert len(expected) > 0
+    assert np.array_equal(samples.position[browser.shown()], expected)
+    assert np.all(samples.source[browser.shown()] == TEST)
+    assert browser.model() == name
+    assert "true 4, predicted 9" in browser.selection_label.text()
+    assert browser.mosaic.count() == len(expected)
+    w.close()
+
+
+# --- browser ----------------------------------------------------------------------------
+
+
+def test_browser_shows_all_70000_and_filters_and_sorts_them(qtbot, data):
+    b = _panel(qtbot, BrowserPanel, data)
+    s = data.samples
+    assert len(b.shown()) == 70_000 and np.array_equal(b.shown(), np.arange(70_000))
+    x, y = _mnist()
+    assert np.array_equal(s.images[b.shown()[:5]], x[:5])
+    name = models.available()[0]
+    b.set_model(name)
+    b.set_box.setCurrentText("test")
+    b.label_box.setCurrentText("3")
+    b.result_box.setCurrentText("Wrong")
+    predicted = models.test_probabilities(name).argmax(axis=1)
+    yt = y[60_000:]
+    expected = 60_000 + np.flatnonzero((yt == 3) & (predicted != 3))
+    assert np.array_equal(b.shown(), expected)
+    b.sort_box.setCurrentIndex(1)  # confidence, highest first
+    confidence = models.test_probabilities(name)[b.shown() - 60_000].max(axis=1)
+    assert sorted(b.shown().tolist()) == expected.tolist()
+    assert np.all(np.diff(confidence) <= 0)
+    b.result_box.setCurrentText("Any")
+    b.label_box.setCurrentText("Any")
+    b.predicted_box.setCurrentText("7")
+    assert np.array_equal(np.sort(b.shown()), 60_000 + np.flatnonzero(predicted == 7))
+    b.sort_box.setCurrentIndex(3)  # loss, highest first
+    loss = analysis.losses(
+        models.test_probabilities(name)[b.shown() - 60_000], yt[b.shown() - 60_000]
+    )
+    assert np.all(np.diff(loss) <= 1e-9) and loss[0] > loss[-1]
+    assert b.mosaic.count() == len(b.shown())
+
+
+def test_hover_tells_what_a_digit_is_and_click_shows_it_large(qtbot, data):
+    b = _panel(qtbot, BrowserPanel, data)
+    b.set_box.setCurrentText("test")
+    qtbot.wait(50)
+    point = b.mosaic.tile_centre(2)
+    send_mouse(b.mosaic.viewport(), QEvent.Type.MouseMove, point.x(), point.y(), NO)
+    _, y = datasets.load_mnist("test", as_float=False)
+    assert b.info.text().startswith(f"test #2 · label {y[2]}")
+    for name in models.available():
+        assert f"{name}: " in b.info.text()
+    _click(b.mosaic, point)
+    assert b.detail.title.text().startswith(f"test #2 · label {y[2]}")
+    p = models.test_probabilities(b.model())[2]
+    heights = b.detail.bars.bars.opts["height"]
+    np.testing.assert_allclose(heights, p, rtol=1e-6)
+    # Train digits have a label but no cached answers.
+    b.set_box.setCurrentText("train")
+    qtbot.wait(50)
+    point = b.mosaic.tile_centre(0)
+    send_mouse(b.mosaic.viewport(), QEvent.Type.MouseMove, point.x() + 1, point.y(), NO)
+    assert b.info.text() == f"train #0 · label {datasets.load_mnist('train', False)[1][0]}"
+
+
+def test_a_kaggle_csv_is_browsed_like_mnist_and_a_bad_one_gives_a_message(qtbot, data, tmp_path):
+    b = _panel(qtbot, BrowserPanel, data)
+    x, y = datasets.load_mnist("test", as_float=False)
+    path = tmp_path / "train.csv"
+    datasets.write_kaggle_csv(path, x[:30], y[:30])
+    with qtbot.waitSignal(b.csv_opened, timeout=10_000) as opened:
+        b.open_csv(path)
+    assert opened.args == ["train.csv"]
+    assert b.set_box.currentText() == "train.csv"
+    shown = b.shown()
+    assert len(shown) == 30 and np.array_equal(data.samples.images[shown], x[:30])
+    b.label_box.setCurrentText(str(y[0]))
+    assert np.array_equal(data.samples.labels[b.shown()], np.full(np.sum(y[:30] == y[0]), y[0]))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,pixel0\n1,2\n")
+    with qtbot.waitSignal(b.csv_failed, timeout=10_000) as failed:
+        b.open_csv(bad)
+    assert "bad.csv" in failed.args[0] and "header" in failed.args[0]
+    assert b.set_box.count() == 4  # all sets, train, test, train.csv: nothing lost or added
+    boxes = [box for box in b.findChildren(QMessageBox) if box.isVisible()]
+    assert len(boxes) == 1 and boxes[0].text() == failed.args[0]
+    boxes[0].close()
+
+
+# --- confusion ----------------------------------------------------------------------------
+
+
+def test_confusion_matrix_counts_title_and_a_drag_over_cells(qtbot, data):
+    c = _panel(qtbot, ConfusionPanel, data, (800, 700))
+    _, y = datasets.load_mnist("test", as_float=False)
+    for name in models.available():
+        c.show_model(name)
+        predicted = models.test_probabilities(name).argmax(axis=1)
+        m = analysis.confusion_matrix(y, predicted)
+        assert np.array_equal(c.matrix, m)
+        assert f"accuracy {np.mean(predicted == y):.2%}" in c.title()
+        assert c.heatmap.cell_text(3, 3) == str(m[3, 3])
+    c.normalised.setChecked(True)
+    shares = analysis.row_normalised(m)
+    assert c.heatmap.cell_text(3, 5) == f"{shares[3, 5]:.1%}"
+    qtbot.wait(50)
+    chosen = []
+    c.samples_chosen.connect(lambda idx, model, title: chosen.append((idx, model, title)))
+    a, b = c.heatmap.cell_centre(3, 8), c.heatmap.cell_centre(4, 9)
+    viewport = c.heatmap.viewport()
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, a.x(), a.y())
+    for t in np.linspace(0, 1, 8):
+        qtbot.wait(15)  # pyqtgraph drops moves closer than 10 ms apart
+        send_mouse(
+            viewport,
+            QEvent.Type.MouseMove,
+            a.x() + t * (b.x() - a.x()),
+            a.y() + t * (b.y() - a.y()),
+        )
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, b.x(), b.y())
+    assert len(chosen) == 1
+    indices, model, title = chosen[0]
+    wanted = {(3, 8), (3, 9), (4, 8), (4, 9)}
+    expected = [i for i in range(len(y)) if (y[i], predicted[i]) in wanted]
+    assert data.samples.position[indices].tolist() == expected and model == name
+    assert "4 cells" in title
+
+
+# --- correlation ------------------------------------------------------------------------
+
+
+def test_correlation_heatmap_and_blocks_of_200_samples_with_a_threshold(qtbot, data):
+    r = _panel(qtbot, CorrelationPanel, data, (1200, 700))
+    qtbot.waitUntil(lambda: r.heatmap is not None, timeout=20_000)
+    h = r.heatmap
+    s = data.samples
+    assert len(h.indices) == 200 and np.array_equal(np.bincount(h.labels), np.full(10, 20))
+    assert np.all(s.source[h.indices] == 0)  # drawn from train by default
+    images = s.images[h.indices]
+    np.testing.assert_allclose(
+        r.averages, analysis.class_block_averages(images, h.labels), atol=1e-5
+    )
+    assert h.shown.shape == (200, 200)
+    np.testing.assert_allclose(h.shown, analysis.correlation_matrix(images), atol=1e-5)
+    assert r.blocks.cell_text(0, 0) == f"{r.averages[0, 0]:.2f}"
+    assert r.top_band.image.shape == (1, 200) and r.left_band.image.shape == (200, 1)
+    with qtbot.waitSignal(r.heatmap_ready, timeout=20_000):
+        r.set_threshold(0.6)
+    np.testing.assert_array_equal(r.averages, analysis.class_block_averages(images, h.labels, 0.6))
+    assert set(np.unique(r.heatmap.shown).tolist()) <= {0.0, 1.0}
+    assert "0.60" in r.averages_title
+    with qtbot.waitSignal(r.heatmap_ready, timeout=20_000):
+        r.count_box.setValue(2500)
+        r.set_box.setCurrentText("test")
+        r.compute()
+    assert len(r.heatmap.indices) == 2500 and np.all(s.source[r.heatmap.indices] == TEST)
+    assert r.heatmap.shown.shape == (1250, 1250)  # pooled 2×2 for the screen
+
+
+def test_block_averages_over_all_70000_and_cancelling_the_thresholded_ones(qtbot, data):
+    r = _panel(qtbot, CorrelationPanel, data, (1200, 700))
+    qtbot.waitUntil(lambda: r.heatmap is not None, timeout=20_000)
+    with qtbot.waitSignal(r.averages_ready, timeout=30_000):
+        r.compute_all()
+    x, y = _mnist()
+    np.testing.assert_allclose(r.averages, analysis.class_block_averages(x, y), atol=1e-12)
+    assert "all 70,000" in r.averages_title
+    r.set_threshold(0.5)
+    qtbot.waitUntil(lambda: not r.busy(), timeout=20_000)
+    r.compute_all()
+    qtbot.waitUntil(lambda: r.progress.isVisible() and r.progress.maximum() == 1000, timeout=30_000)
+    r.cancel()
+    qtbot.waitUntil(lambda: not r.busy(), timeout=30_000)
+    assert r.note.text().startswith("Cancelled after")
+    assert not r.progress.isVisible() and not r.cancel_button.isEnabled()
+
+
+# --- distribution and misclassified -------------------------------------------------------
+
+
+def test_distribution_counts_each_set(qtbot, data):
+    d = _panel(qtbot, DistributionPanel, data)
+    _, ytr = datasets.load_mnist("train", as_float=False)
+    _, yte = datasets.load_mnist("test", as_float=False)
+    assert list(d.counts) == ["train", "test"]
+    assert np.array_equal(d.counts["train"], np.bincount(ytr))
+    assert np.array_equal(d.counts["test"], np.bincount(yte))
+    texts = {item.toPlainText() for item in d.plot.items if hasattr(item, "toPlainText")}
+    assert "6,742" in texts and "1,135" in texts
+    d.shares.setChecked(True)
+    texts = {item.toPlainText() for item in d.plot.items if hasattr(item, "toPlainText")}
+    assert f"{6742 / 60000:.1%}" in texts
+
+
+def test_misclassified_per_model_and_across_all_models(qtbot, data):
+    m = _panel(qtbot, MisclassifiedPanel, data)
+    _, y = datasets.load_mnist("test", as_float=False)
+    names = models.available()
+    probas = {n: models.test_probabilities(n) for n in names}
+    for name in names:
+        m.set_model(name)
+        got = data.samples.position[m.shown()]
+        assert got.tolist() == analysis.misclassified(probas[name], y).tolist()
+        assert set(got.tolist()) == set(np.flatnonzero(probas[name].argmax(1) != y).tolist())
+    m.set_model(EVERY)
+    assert m.min_box.isVisible() and m.min_box.value() == len(names)
+    everyone = {i for i in range(len(y)) if all(p[i].argmax() != y[i] for p in probas.values())}
+    assert set(data.samples.position[m.shown()].tolist()) == everyone
+    m.min_box.setValue(1)
+    counts = np.sum([p.argmax(1) != y for p in probas.values()], axis=0)
+    shown_counts = counts[data.samples.position[m.shown()]]
+    assert len(shown_counts) == np.sum(counts >= 1) and np.all(np.diff(shown_counts) <= 0)
+    first = names[0]
+    assert m.table[0].sum() == np.sum(probas[first].argmax(1) != y)
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def test_every_panel_exports_its_plot_as_png(qtbot, data, tmp_path):
+    for cls in (BrowserPanel, ConfusionPanel, DistributionPanel, MisclassifiedPanel):
+        panel = _panel(qtbot, cls, data, (900, 650))
+        path = tmp_path / f"{cls.__name__}.png"
+        assert panel.export_png(path)
+        _assert_png(path)
+    r = _panel(qtbot, CorrelationPanel, data, (1200, 700))
+    qtbot.waitUntil(lambda: r.heatmap is not None, timeout=20_000)
+    assert r.export_png(tmp_path / "heat")  # ".png" is added
+    _assert_png(tmp_path / "heat.png")
+    assert r.export_blocks_png(tmp_path / "blocks.png")
+    _assert_png(tmp_path / "blocks.png")
