@@ -217,13 +217,20 @@ def fit(
     cancel: CancelToken | None = None,
     checkpoint: Path | None = None,
     seed: int = 0,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Trained:
-    """Train model ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int in 0–9."""
+    """Train model ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int in 0–9.
+
+    ``validation`` (x, y), for the networks only: scored after every epoch ("val_loss",
+    "val_accuracy" in the progress info and the history), never fitted on.
+    """
     check_family(family)
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     if family in KERAS_DEFAULTS:
-        return _fit_keras_trained(family, x, y, epochs, augment, progress, cancel, checkpoint, seed)
+        return _fit_keras_trained(
+            family, x, y, epochs, augment, progress, cancel, checkpoint, seed, validation
+        )
     fitters = {
         "logistic": _fit_logistic,
         "linear_svm": _fit_linear_svm,
@@ -388,7 +395,9 @@ def _ovr_scores(fmt: str, arrays: dict[str, np.ndarray], x: np.ndarray) -> np.nd
     return load_kind(fmt, "validation", arrays).decision_function(x)
 
 
-def _fit_keras_trained(family, x, y, epochs, augment, progress, cancel, checkpoint, seed):
+def _fit_keras_trained(
+    family, x, y, epochs, augment, progress, cancel, checkpoint, seed, validation=None
+):
     members = KERAS_DEFAULTS[family].get("members", 1)
     nets_, history, seconds = [], {}, 0.0
     for k in range(members):
@@ -411,6 +420,7 @@ def _fit_keras_trained(family, x, y, epochs, augment, progress, cancel, checkpoi
             cancel=cancel,
             checkpoint=member_checkpoint,
             seed=seed + k,
+            validation=validation,
         )
         nets_.append(model)
         seconds += member_seconds
@@ -507,3 +517,44 @@ def save(trained: Trained, dest: Path, test_x: np.ndarray, test_y: np.ndarray, n
     files["test_proba.npy"] = npy_bytes(ev["proba"].astype(np.float32))
     write_model_dir(dest, files, meta)
     return meta
+
+
+#: Seed 001's training-set sizes for the accuracy-against-size experiment (0 stands for all).
+CURVE_SIZES = (100, 500, 1000, 2000, 5000, 10_000, 20_000, 0)
+
+
+def accuracy_by_size(
+    family: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    sizes: tuple[int, ...] = CURVE_SIZES,
+    *,
+    epochs: int | None = None,
+    progress: ProgressFn = _noop,
+    cancel: CancelToken | None = None,
+) -> list[dict[str, Any]]:
+    """Seed 001's experiment: fit ``family`` on the first n of (x, y) for each n in ``sizes``
+    (0 or more than ``len(x)``: all of them) and score each fit on the test set.
+
+    Returns one dict per size: "size", "accuracy" (on test_x), "seconds" (fit time). Each point
+    is also reported through ``progress`` with stage "point" as soon as it is known.
+    """
+    check_family(family)
+    cancel = cancel or CancelToken()
+    ns = sorted({len(x) if n <= 0 or n > len(x) else int(n) for n in sizes})
+    points: list[dict[str, Any]] = []
+    for k, n in enumerate(ns):
+        cancel.check()
+
+        def inner(fraction: float, info: dict[str, Any], k: int = k, n: int = n) -> None:
+            progress((k + fraction) / len(ns), dict(info, size=n, stage=f"size {n}"))
+
+        trained = fit(family, x[:n], y[:n], epochs=epochs, progress=inner, cancel=cancel)
+        cancel.check()
+        ev = evaluate(trained.classifier, test_x, test_y)
+        point = {"size": n, "accuracy": ev["accuracy"], "seconds": round(trained.fit_seconds, 2)}
+        points.append(point)
+        progress((k + 1) / len(ns), dict(point, stage="point"))
+    return points

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ def test_loss_falls_every_iteration_and_it_beats_the_base_rate():
     )
     assert len(history) == 60 and [i for i, _ in seen] == list(range(60))
     assert history[0] == pytest.approx(np.log(2))  # zero weights: p = 0.5 for every image
-    assert all(b < a for a, b in zip(history, history[1:], strict=False))
+    assert all(b < a for a, b in itertools.pairwise(history))
     assert is_four.loss(model, x[:3000], y[:3000] == 4) < history[-1]
     accuracy = (model.predict(xt) == (yt == 4)).mean()
     base_rate = 1 - (yt == 4).mean()  # always answering "not a 4"

@@ -58,6 +58,24 @@ class ModelShelf(QObject):
         self._worker.finished.connect(self.all_done)
         self._worker.start()
 
+    def refresh(self) -> list[str]:
+        """Read ``models.available()`` again after a model was saved, renamed or deleted.
+
+        Models no longer there are forgotten; new ones are pending until ``start`` (or
+        ``load_now``) loads them. Returns the names.
+        """
+        try:
+            names = models.available()
+        except (OSError, ModelError) as e:
+            names, self.problem = [], str(e)
+        else:
+            self.problem = "" if names else "no models found"
+        self.names = names
+        for table in (self._loaded, self._failed):
+            for name in [n for n in table if n not in names]:
+                del table[name]
+        return names
+
     def stop(self) -> None:
         """Ask the loader to stop after the model it is loading."""
         if self._worker is not None:
@@ -85,6 +103,8 @@ class ModelShelf(QObject):
 
     def _on_yielded(self, item: tuple[str, Classifier | None, str]) -> None:
         name, clf, error = item
+        if name not in self.names:
+            return  # deleted or renamed while it was loading
         if name in self._loaded or name in self._failed:
             return  # already loaded on demand
         self._store(name, clf, error)

@@ -39,6 +39,7 @@ from .explore import ExploreTabs
 from .panels import AnswerPanel, ModelInputView, ModelsTable, ProbabilityBars, caption
 from .reading import PREFERENCE, Reading, pick_driver, read
 from .shelf import ModelShelf
+from .train import TrainingController
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 PEN_RANGE = (2, 60)
@@ -84,6 +85,9 @@ class MainWindow(QMainWindow):
     """
 
     prediction_changed = Signal(object)
+    #: A training started with ``train`` (or the Train menu) ended: the new model's name and its
+    #: metrics dict when it was saved, or None for the metrics when cancelled or failed.
+    training_finished = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +118,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_layout()
         self._restore_settings()
+        self.trainer = TrainingController(self)
+        self.trainer.training_finished.connect(self.training_finished)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -191,6 +197,56 @@ class MainWindow(QMainWindow):
         self._settings.setValue(keys.LAST_FOLDER, str(path.parent))
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    # ------------------------------------------------------------------ training
+
+    def train(self, name: str, train_size: int | None = None, epochs: int | None = None) -> bool:
+        """Start training model family ``name`` (e.g. "mlp") in a helper process; returns at
+        once (False if a training is already running). ``training_finished`` tells the end."""
+        return self.trainer.train(name, train_size, epochs) is not None
+
+    def cancel_training(self) -> None:
+        """Stop the running training; nothing is saved."""
+        self.trainer.cancel()
+
+    def model_input(self) -> np.ndarray | None:
+        """(28, 28) float32: what the models read now (the canvas or the opened image)."""
+        return self._model_input()
+
+    def refresh_models(self) -> None:
+        """Show the models on disk now (one was trained, renamed or deleted) everywhere."""
+        self.shelf.refresh()
+        names = self.shelf.names
+        self.table.set_models(names, self._default_name())
+        for name, message in self.shelf.failed().items():
+            self.table.set_status(name, "unusable", message)
+        for name in self.shelf.loaded():
+            self.table.set_status(name, "")
+        self.model_box.clear()
+        self.model_box.addItems(names)
+        for action in self._model_actions.actions():
+            self._model_actions.removeAction(action)
+            self.model_menu.removeAction(action)
+            self.removeAction(action)
+            action.deleteLater()
+        for i, name in enumerate(names):
+            action = self._action(
+                name,
+                f"Let {name} give the big answer",
+                f"Ctrl+{i + 1}" if i < 9 else None,
+                lambda _=False, n=name: self.set_driver(n),
+                checkable=True,
+            )
+            action.setData(name)
+            self._model_actions.addAction(action)
+        self.model_menu.addActions(self._model_actions.actions())
+        if self._wanted not in names:
+            self._wanted = pick_driver(None, names) or DEFAULT
+        self._driver = pick_driver(self._wanted, list(self.shelf.loaded()))
+        self._read_key = None
+        self._show_driver()
+        self.shelf.start(first=pick_driver(self._wanted, names))
+        self._schedule()
 
     def _warn(self, title: str, text: str) -> None:
         """A message that does not block (the drawing stays as it was)."""
@@ -433,6 +489,7 @@ class MainWindow(QMainWindow):
         tools.addAction(self.invert_action)
         model_menu = menus.addMenu("&Model")
         model_menu.addActions(self._model_actions.actions())
+        self.model_menu = model_menu
         for menu in (file_menu, edit, tools, model_menu):
             menu.setToolTipsVisible(True)
 
@@ -557,6 +614,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._settings.setValue(keys.GEOMETRY, self.saveGeometry())
         self._settings.sync()
+        self.trainer.shutdown()
         self.shelf.stop()
         self.explore.shutdown()
         super().closeEvent(event)

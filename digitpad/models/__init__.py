@@ -11,7 +11,11 @@ Prediction never imports TensorFlow or scikit-learn: networks run in LiteRT or N
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,8 +36,12 @@ __all__ = [
     "available",
     "bundled_dir",
     "default",
+    "delete",
     "folder",
+    "is_user_model",
     "load",
+    "new_name",
+    "rename",
     "test_probabilities",
     "user_dir",
 ]
@@ -98,3 +106,69 @@ def default() -> Classifier:
 def test_probabilities(name: str) -> np.ndarray:
     """(10000, 10) float32: model ``name``'s cached probabilities for the MNIST test images."""
     return load_test_proba(folder(name))
+
+
+# --------------------------------------------------------------------------- the user's models
+
+
+def is_user_model(name: str) -> bool:
+    """True for a model the user trained (in ``user_dir()``); bundled ones are read-only."""
+    return (
+        isinstance(name, str)
+        and bool(_NAME.match(name))
+        and name not in BUNDLED
+        and (user_dir() / name / "meta.json").is_file()
+    )
+
+
+def new_name(family: str) -> str:
+    """A free name for a model the user trains from ``family``: ``my-<family>-1``, ``-2``, …"""
+    taken = set(available())
+    k = 1
+    while f"my-{family}-{k}" in taken or (user_dir() / f"my-{family}-{k}").exists():
+        k += 1
+    return f"my-{family}-{k}"
+
+
+def check_new_name(name: str) -> str:
+    """``name`` if a user model may take it; else ``ModelError`` saying why not."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ModelError(
+            f"{name!r} is not a valid model name: use up to 64 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
+    if name in BUNDLED:
+        raise ModelError(f"{name!r} is the name of a bundled model; choose another")
+    if (user_dir() / name).exists():
+        raise ModelError(f"there is already a model named {name!r}")
+    return name
+
+
+def rename(old: str, new: str) -> None:
+    """Rename the user's model ``old`` to ``new`` (bundled models cannot be renamed)."""
+    if not is_user_model(old):
+        raise ModelError(f"{old!r} is not one of your models; bundled models cannot be renamed")
+    check_new_name(new)
+    udir = user_dir()
+    os.rename(udir / old, udir / new)  # one atomic step: the folder is the whole model
+    meta_path = udir / new / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        return
+    from ..fileio import atomic_write
+
+    meta["name"] = new
+    with atomic_write(meta_path, "w") as f:
+        f.write(json.dumps(meta, indent=2))
+
+
+def delete(name: str) -> None:
+    """Delete the user's model ``name`` (bundled models cannot be deleted)."""
+    if not is_user_model(name):
+        raise ModelError(f"{name!r} is not one of your models; bundled models cannot be deleted")
+    # Out of sight in one rename first: a crash while removing leaves a temporary folder that
+    # ``recover`` clears, never half a model under its name.
+    gone = user_dir() / f".{name}.tmp-{uuid.uuid4().hex[:8]}"
+    os.replace(user_dir() / name, gone)
+    shutil.rmtree(gone, ignore_errors=True)

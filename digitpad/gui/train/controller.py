@@ -1,0 +1,365 @@
+"""The Train and Teach menus: training in a helper process, live curves, the user's models and
+the user's own labelled drawings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from ... import models, training, userdata
+from .dialogs import TITLES, CurveDialog, IsFourDialog, MyModelsDialog, TrainDialog
+from .monitor import TrainingMonitor
+from .process import HelperProcess
+
+if TYPE_CHECKING:
+    from ..window import MainWindow
+
+#: Teach it: Alt+digit (Ctrl+digit already picks the model that gives the answer).
+LABEL_SHORTCUT = "Alt+{}"
+PREPARE_AFTER_MS = 1500
+
+
+class TrainingController(QObject):
+    """Adds the Train and Teach menus to ``window`` and runs one job at a time.
+
+    ``training_finished(name, metrics)``: a family's training ended; metrics is the saved
+    model's metadata, or None when it was cancelled or failed. ``job_finished(kind, status,
+    result)`` for every job ("train", "is_four", "curve").
+    """
+
+    training_finished = Signal(str, object)
+    job_finished = Signal(str, str, object)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.helper = HelperProcess(self)
+        self.helper.progress.connect(self._on_progress)
+        self.helper.finished.connect(self._on_finished)
+        self._monitor: TrainingMonitor | None = None
+        self._models_dialog: MyModelsDialog | None = None
+        self.last_result: dict[str, Any] | None = None
+        self._build_menus()
+        self._update_actions()
+        # Build and draw the training window once while the app is idle, so that starting a
+        # training does not pay for it (about 0.1 s of pyqtgraph set-up on the GUI thread).
+        QTimer.singleShot(PREPARE_AFTER_MS, self._prepare_monitor)
+
+    # ------------------------------------------------------------------ API
+
+    @property
+    def monitor(self) -> TrainingMonitor:
+        """The training window (built the first time it is needed)."""
+        if self._monitor is None:
+            self._monitor = TrainingMonitor(self.window)
+            self._monitor.cancel_requested.connect(self.cancel)
+        return self._monitor
+
+    def _prepare_monitor(self) -> None:
+        if self._monitor is None and not self.helper.is_running():
+            QTimer.singleShot(0, self.monitor.warm_up)
+
+    def is_running(self) -> bool:
+        return self.helper.is_running()
+
+    def train(
+        self,
+        family: str,
+        train_size: int | None = None,
+        epochs: int | None = None,
+        *,
+        augment: bool | None = None,
+        include_user: bool = False,
+        user_weight: int = 1,
+        name: str | None = None,
+    ) -> str | None:
+        """Start training ``family`` in the background; returns the name it will be saved as,
+        or None if another job is still running."""
+        training.check_family(family)
+        job = {
+            "kind": "train",
+            "family": family,
+            "name": name or models.new_name(family),
+            "train_size": train_size,
+            "epochs": epochs,
+            "augment": augment,
+            "include_user": include_user,
+            "user_weight": user_weight,
+        }
+        return job["name"] if self.start(job) else None
+
+    def start(self, job: dict[str, Any]) -> bool:
+        """Run ``job`` (see ``digitpad.train_worker``) unless one is running; show its progress."""
+        if self.helper.is_running():
+            self.window.statusBar().showMessage(
+                "A training is already running: cancel it first (Train ▸ Cancel)", 8000
+            )
+            return False
+        self.helper.start(job)
+        self.monitor.begin(*_describe_job(job))
+        self.monitor.show()
+        self.monitor.raise_()
+        self._update_actions()
+        self.window.statusBar().showMessage(f"{_describe_job(job)[0]}: started", 5000)
+        return True
+
+    def cancel(self) -> None:
+        """Stop the running job (it is killed if it does not stop within 0.8 s)."""
+        if self.helper.is_running():
+            self.window.statusBar().showMessage("Cancelling the training…", 3000)
+            self.helper.cancel()
+
+    def shutdown(self) -> None:
+        """For closing the window: stop the job and wait (at most about 2 s) until it is gone."""
+        self.helper.stop()
+        if self._monitor is not None:
+            self._monitor.close()
+
+    def label_drawing(self, label: int) -> Path | None:
+        """Keep the digit on the canvas as a drawing of ``label``; None if there is none."""
+        digit = self.window.model_input()
+        if digit is None:
+            self.window.statusBar().showMessage("Draw a digit first, then label it", 5000)
+            return None
+        path = userdata.add(digit, label)
+        n = userdata.count()
+        self.window.canvas.clear()  # ready for the next one; Ctrl+Z brings it back
+        self.window.statusBar().showMessage(
+            f"Kept as a {label}: {n} labelled drawing{'s' if n != 1 else ''} of yours "
+            "(Teach ▸ Export, or train with them)",
+            8000,
+        )
+        return path
+
+    def export_drawings(self, path: str | Path) -> int:
+        """Write the user's drawings as a Kaggle CSV; returns how many (0 with a message)."""
+        try:
+            n = userdata.export_csv(path)
+        except (ValueError, OSError) as e:
+            self.window.statusBar().showMessage(f"Nothing exported: {e}", 8000)
+            return 0
+        self.window.statusBar().showMessage(f"Exported {n} drawings to {path}", 8000)
+        return n
+
+    def show_drawings_in_browser(self) -> None:
+        """Add the user's drawings to the explore data and show them in the Browse tab."""
+        images, labels = userdata.load()
+        if len(images) == 0:
+            self.window.statusBar().showMessage("You have not labelled any drawing yet", 5000)
+            return
+        data = self.window.explore.data
+
+        def add() -> None:
+            data.add_source("your drawings", images, labels)
+            samples = data.samples
+            rows = np.flatnonzero(samples.source == len(samples.source_names) - 1)
+            browser = self.window.explore.show_tab("Browse")
+            browser.show_samples(rows, f"Your drawings ({len(rows)})")
+
+        if data.is_loaded():
+            add()
+        else:
+            data.loaded.connect(add, type=Qt.ConnectionType.SingleShotConnection)
+            data.ensure_loaded()
+            self.window.statusBar().showMessage("Loading MNIST for the browser…", 3000)
+
+    # ------------------------------------------------------------------ menus
+
+    def _build_menus(self) -> None:
+        w = self.window
+        menu = w.menuBar().addMenu("T&rain")
+        menu.setToolTipsVisible(True)
+        self.family_actions: dict[str, QAction] = {}
+        for family in training.FAMILIES:
+            action = menu.addAction(f"{TITLES[family]}…")
+            action.setStatusTip(f"Train a {TITLES[family]} in the background")
+            action.triggered.connect(lambda _=False, f=family: self.ask_train(f))
+            self.family_actions[family] = action
+        menu.addSeparator()
+        self.is_four_action = menu.addAction("Is it a 4? (seed 004)…")
+        self.is_four_action.triggered.connect(self.ask_is_four)
+        self.curve_action = menu.addAction("Accuracy against training-set size (seed 001)…")
+        self.curve_action.triggered.connect(self.ask_curve)
+        menu.addSeparator()
+        self.cancel_action = menu.addAction("Cancel training")
+        self.cancel_action.triggered.connect(self.cancel)
+        self.monitor_action = menu.addAction("Show training window")
+        self.monitor_action.triggered.connect(lambda: (self.monitor.show(), self.monitor.raise_()))
+        menu.addSeparator()
+        self.models_action = menu.addAction("My models (rename, delete)…")
+        self.models_action.triggered.connect(self.show_my_models)
+        self.train_menu = menu
+
+        teach = w.menuBar().addMenu("Tea&ch")
+        teach.setToolTipsVisible(True)
+        self.label_actions: list[QAction] = []
+        for digit in range(10):
+            action = QAction(f"Label the drawing as {digit}", w)
+            action.setShortcut(QKeySequence(LABEL_SHORTCUT.format(digit)))
+            keys = LABEL_SHORTCUT.format(digit)
+            action.setToolTip(f"Keep the drawing as a {digit} in your own data set ({keys})")
+            action.triggered.connect(lambda _=False, d=digit: self.label_drawing(d))
+            w.addAction(action)  # the shortcut works with the menu closed
+            teach.addAction(action)
+            self.label_actions.append(action)
+        teach.addSeparator()
+        browse = teach.addAction("Show my drawings in the browser")
+        browse.triggered.connect(self.show_drawings_in_browser)
+        export = teach.addAction("Export my drawings as a Kaggle CSV…")
+        export.triggered.connect(self._ask_export)
+        folder = teach.addAction("Open my drawings folder")
+        folder.triggered.connect(self._open_folder)
+        self.teach_menu = teach
+
+    def _update_actions(self) -> None:
+        busy = self.helper.is_running()
+        for action in (*self.family_actions.values(), self.is_four_action, self.curve_action):
+            action.setEnabled(not busy)
+        self.cancel_action.setEnabled(busy)
+
+    def ask_train(self, family: str) -> None:
+        dialog = TrainDialog(family, self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.start(dialog.job())
+
+    def ask_is_four(self) -> None:
+        dialog = IsFourDialog(self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.start(dialog.job())
+
+    def ask_curve(self) -> None:
+        dialog = CurveDialog(parent=self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.start(dialog.job())
+
+    def show_my_models(self) -> MyModelsDialog:
+        if self._models_dialog is None:
+            self._models_dialog = MyModelsDialog(self._models_changed, self.window)
+        self._models_dialog.fill()
+        self._models_dialog.show()
+        self._models_dialog.raise_()
+        return self._models_dialog
+
+    def _ask_export(self) -> None:
+        start = str(Path.home() / "my_digits.csv")
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export my drawings", start, "CSV (*.csv)"
+        )
+        if path:
+            self.export_drawings(path)
+
+    def _open_folder(self) -> None:
+        folder = userdata.drawings_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # ------------------------------------------------------------------ results
+
+    def _on_progress(self, fraction: float, info: dict) -> None:
+        self.monitor.show_progress(fraction, info)
+
+    def _on_finished(self, status: str, result: object) -> None:
+        job = self.helper.job()
+        kind = job.get("kind", "train")
+        if status == "cancelled" and isinstance(result, dict) and kind == "train":
+            # Saved in the instant before the cancel arrived: cancelling means nothing changes.
+            if models.is_user_model(job["name"]):
+                models.delete(job["name"])
+            result = None
+        self.last_result = result if status == "done" else None
+        self._update_actions()
+        self.monitor.show_result(status, _result_text(kind, status, result))
+        self.window.statusBar().showMessage(_result_text(kind, status, result), 10000)
+        if kind == "train" and status == "done":
+            self._models_changed()
+        self.job_finished.emit(kind, status, result)
+        if kind == "train":
+            self.training_finished.emit(job["name"], result if status == "done" else None)
+
+    def _models_changed(self) -> None:
+        """A model was saved, renamed or deleted: every list of models shows it."""
+        self.window.refresh_models()
+        _refresh_explore_models(self.window)
+        if self._models_dialog is not None:
+            self._models_dialog.fill()
+
+
+def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
+    """(title, kind, note) for the training window."""
+    kind = job["kind"]
+    size = job.get("train_size")
+    images = f"{size:,} images" if size else "all 60,000 images"
+    if kind == "is_four":
+        return f"Is it a 4? · NumPy logistic regression · {images}", kind, ""
+    if kind == "curve":
+        family = TITLES[job["family"]]
+        return f"Accuracy against training-set size · {family}", kind, ""
+    family = job["family"]
+    parts = [f"Training {job['name']}", TITLES[family], images]
+    note = ""
+    if family in training.KERAS_DEFAULTS:
+        epochs = job.get("epochs") or training.KERAS_DEFAULTS[family]["epochs"]
+        parts.append(f"{epochs} epochs")
+        note = "Validation: the first 2,000 MNIST test images, never trained on."
+        if training.KERAS_DEFAULTS[family].get("members", 1) > 1:
+            note += " The two nets are trained one after the other."
+    else:
+        note = "This model is fitted in one go: no curve per epoch, the result at the end."
+    if job.get("include_user"):
+        parts.append(f"+ your drawings ×{job.get('user_weight') or 1}")
+    return " · ".join(parts), kind, note
+
+
+def _result_text(kind: str, status: str, result: object) -> str:
+    if status == "cancelled":
+        return "Cancelled: nothing was saved."
+    if status == "failed":
+        return f"Training failed: {result}"
+    if not isinstance(result, dict):
+        return ""
+    if kind == "is_four":
+        return (
+            f"Is it a 4?: test accuracy {result['test_accuracy']:.2%} "
+            f"(train {result['train_accuracy']:.2%}), loss {result['loss_history'][-1]:.4f} "
+            f"after {len(result['loss_history'])} iterations"
+        )
+    if kind == "curve":
+        points = ", ".join(f"{p['size']:,}: {p['accuracy']:.2f}" for p in result["points"])
+        return f"Test accuracy by training-set size: {points}"
+    return (
+        f"Saved {result['name']}: test accuracy {result['test_accuracy']:.2%} "
+        f"({result['train_size']:,} training images, {result['fit_seconds']:.1f} s). "
+        "It is now in the model list."
+    )
+
+
+def _refresh_explore_models(window: MainWindow) -> None:
+    """Give the explore panels (if MNIST is loaded there) the current list of models."""
+    explore = getattr(window, "explore", None)
+    data = getattr(explore, "_data", None)
+    if data is None or not data.is_loaded():
+        return
+    samples = data.samples
+    names = models.available()
+    n_test = len(samples.test_rows())
+    for name in list(samples.probabilities):
+        if name not in names:
+            del samples.probabilities[name]
+    for name in names:
+        if name in samples.probabilities:
+            continue
+        try:
+            p = np.asarray(models.test_probabilities(name), np.float32)
+        except (models.ModelError, OSError):
+            continue
+        if p.shape != (n_test, 10):
+            continue
+        spread = np.full((len(samples), 10), np.nan, np.float32)
+        spread[samples.test_rows()] = p
+        samples.probabilities[name] = spread
+    data.loaded.emit()  # the panels rebuild their model lists from it

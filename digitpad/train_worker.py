@@ -1,0 +1,233 @@
+"""The helper process that trains while the window stays responsive (no Qt here).
+
+Importing TensorFlow, and a network's first training steps, hold the interpreter lock for
+hundreds of milliseconds at a time (``shared/notes/tensorflow-in-a-thread.md``): in a thread of
+the window's process that freezes the window. So the window starts
+
+    python -m digitpad.train_worker
+
+writes one JSON job on its standard input and reads JSON lines back on its standard output::
+
+    {"event": "progress", "fraction": 0.25, "info": {"stage": "epoch", "epoch": 1, ...}}
+    {"event": "done", "result": {...}}       # train: the saved model's metadata
+    {"event": "cancelled"}
+    {"event": "error", "message": "..."}
+
+A line ``cancel`` on standard input, or its end (the window went away), cancels the job: it
+stops at the next check and exits without saving. Anything else that writes to standard output
+(a library's banner) is sent to standard error so it cannot garble the messages.
+
+Jobs (``kind``):
+
+- ``train``: ``family``, ``name``, ``train_size`` (None: all 60,000), ``epochs``, ``augment``,
+  ``include_user`` and ``user_weight``; saves model ``name`` in the user's models folder.
+- ``is_four``: seed 004's NumPy "is it a 4?" regression, ``train_size``, ``iterations``;
+  reports the loss at every iteration.
+- ``curve``: seed 001's experiment, accuracy against training-set size for ``family`` at
+  ``sizes`` (0: all), ``epochs`` for the networks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+#: Validation images for the networks' per-epoch curves: the first of the MNIST test set.
+VALIDATION_SIZE = 2000
+#: Seconds a cancelled job may take to stop by itself before the helper exits anyway.
+CANCEL_GRACE_S = 0.3
+
+
+class Channel:
+    """JSON lines to the window on a private copy of standard output."""
+
+    def __init__(self) -> None:
+        self._fd = os.dup(1)
+        os.dup2(2, 1)  # print() and native banners now go to standard error
+        sys.stdout = sys.stderr
+        self._lock = threading.Lock()
+
+    def send(self, event: str, **fields: Any) -> None:
+        line = json.dumps({"event": event, **fields}, default=_plain) + "\n"
+        with self._lock:
+            os.write(self._fd, line.encode())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _listen(token, channel: Channel) -> None:
+    """Cancel on a ``cancel`` line or when standard input ends (the window is gone).
+
+    The job stops at its next check; if it has not exited within ``CANCEL_GRACE_S`` (a
+    network finishing its step and validation, an SVC fit that cannot be interrupted), this
+    thread ends the process itself. Either way nothing is saved: models are written to a
+    temporary folder and renamed into place, and the window clears what a stop left behind.
+    """
+    for line in sys.stdin:
+        if line.strip() == "cancel":
+            break
+    token.cancel()
+    time.sleep(CANCEL_GRACE_S)
+    channel.send("cancelled")
+    os._exit(0)
+
+
+def _train_data(job: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, int]:
+    from . import datasets, userdata
+
+    x, y = datasets.load_mnist("train")
+    n = job.get("train_size") or len(x)
+    x, y = x[: int(n)], y[: int(n)]
+    added = 0
+    if job.get("include_user"):
+        images, labels = userdata.load()
+        weight = max(1, int(job.get("user_weight") or 1))
+        x, y = userdata.with_drawings(x, y, images, labels, weight)
+        added = len(images) * weight
+    return x, y, added
+
+
+def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
+    from . import datasets, models, training
+
+    family = job["family"]
+    training.check_family(family)
+    name = models.check_new_name(job["name"])  # never over an existing or bundled model
+    send("progress", fraction=0.0, info={"stage": "loading MNIST"})
+    x, y, added = _train_data(job)
+    test_x, test_y = datasets.load_mnist("test")
+    networks = family in training.KERAS_DEFAULTS
+    epochs = members = 1
+    if networks:
+        cfg = training.KERAS_DEFAULTS[family]
+        epochs, members = int(job.get("epochs") or cfg["epochs"]), cfg.get("members", 1)
+        send("progress", fraction=0.0, info={"stage": "loading TensorFlow"})
+
+    def progress(fraction: float, info: dict[str, Any]) -> None:
+        if networks:
+            # x: epochs done so far, the nets of an ensemble one after the other.
+            info = dict(info, x=fraction * epochs * members, epochs=epochs, members=members)
+        send("progress", fraction=fraction * 0.95, info=info)
+
+    token.check()
+    trained = training.fit(
+        family,
+        x,
+        y,
+        epochs=job.get("epochs"),
+        augment=job.get("augment"),
+        progress=progress,
+        cancel=token,
+        validation=(test_x[:VALIDATION_SIZE], test_y[:VALIDATION_SIZE]) if networks else None,
+    )
+    trained.hyperparameters.update(user_drawings=added, user_weight=job.get("user_weight") or 0)
+    token.check()
+    send("progress", fraction=0.96, info={"stage": "scoring on the test set and saving"})
+    meta = training.save(trained, models.user_dir() / name, test_x, test_y, name)
+    return meta
+
+
+def run_is_four(job: dict[str, Any], send, token) -> dict[str, Any]:
+    from . import datasets, is_four
+
+    x, y = datasets.load_mnist("train")
+    n = job.get("train_size") or len(x)
+    x, y = x[: int(n)], y[: int(n)]
+    iterations = int(job.get("iterations") or 300)
+    t0 = time.perf_counter()
+
+    def on_iteration(i: int, loss: float) -> None:
+        info = {"stage": "iteration", "iteration": i + 1, "loss": loss}
+        send("progress", fraction=(i + 1) / iterations, info=info)
+
+    model, history = is_four.fit(
+        x,
+        y == 4,
+        iterations=iterations,
+        learning_rate=float(job.get("learning_rate") or 0.5),
+        on_iteration=on_iteration,
+        should_stop=lambda: token.cancelled,
+    )
+    token.check()
+    test_x, test_y = datasets.load_mnist("test")
+    return {
+        "name": "is_four",
+        "loss_history": history,
+        "train_size": len(x),
+        "train_accuracy": float((model.predict(x) == (y == 4)).mean()),
+        "test_accuracy": float((model.predict(test_x) == (test_y == 4)).mean()),
+        "fit_seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def run_curve(job: dict[str, Any], send, token) -> dict[str, Any]:
+    from . import datasets, training
+
+    x, y = datasets.load_mnist("train")
+    test_x, test_y = datasets.load_mnist("test")
+    sizes = tuple(job.get("sizes") or training.CURVE_SIZES)
+
+    def progress(fraction: float, info: dict[str, Any]) -> None:
+        send("progress", fraction=fraction, info=info)
+
+    points = training.accuracy_by_size(
+        job["family"],
+        x,
+        y,
+        test_x,
+        test_y,
+        sizes,
+        epochs=job.get("epochs"),
+        progress=progress,
+        cancel=token,
+    )
+    return {"name": f"curve-{job['family']}", "family": job["family"], "points": points}
+
+
+JOBS = {"train": run_train, "is_four": run_is_four, "curve": run_curve}
+
+
+def main() -> None:
+    channel = Channel()
+    if hasattr(os, "nice"):
+        os.nice(5)  # the window, not the training, gets a core first
+    line = sys.stdin.readline()
+    from .models import ModelError
+    from .training import Cancelled, CancelToken
+
+    token = CancelToken()
+    try:
+        job = json.loads(line)
+        if job.get("data_dir"):
+            os.environ["DIGITPAD_DATA_DIR"] = job["data_dir"]
+        threading.Thread(target=_listen, args=(token, channel), daemon=True).start()
+        result = JOBS[job["kind"]](job, channel.send, token)
+    except Cancelled:
+        channel.send("cancelled")
+    except (ModelError, ValueError, KeyError, OSError) as e:
+        channel.send(
+            "error", message=f"{type(e).__name__}: {e}" if isinstance(e, KeyError) else str(e)
+        )
+    except Exception as e:
+        channel.send("error", message=f"{type(e).__name__}: {e}")
+    else:
+        channel.send("done", result=result)
+    sys.stderr.flush()
+    # Skip the interpreter's teardown: with TensorFlow loaded it can take seconds.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
