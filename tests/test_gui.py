@@ -401,3 +401,34 @@ def test_the_window_draws_while_models_are_still_loading(qtbot):
     replay(w.canvas, drawn.make_drawings(10, seed=21)[9])
     p = w.current_probabilities()  # loads the driving model on demand
     assert p is not None and int(p.argmax()) == 9
+
+
+def test_pyqtgraph_waits_for_the_first_paint_and_the_bars_then_show_the_answer():
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from digitpad.gui.app import application\n"
+        "from digitpad.gui import MainWindow\n"
+        "from digitpad.gui.replay import replay_stroke\n"
+        "app = application([])\n"
+        "w = MainWindow()\n"
+        "print('before show', 'pyqtgraph' in sys.modules)\n"
+        "replay_stroke(w.canvas, [(140, 60), (140, 220)])\n"
+        "assert w.current_probabilities() is not None\n"
+        "w.show()\n"
+        "while w.bars.plot is None: app.processEvents()\n"
+        "p = w.current_probabilities()  # the canvas has grown with the window: read again\n"
+        "app.processEvents()\n"
+        "shown = w.bars.plot.bars.opts['height']\n"
+        "print('after paint', 'pyqtgraph' in sys.modules, np.allclose(shown, p))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-2:] == ["before show False", "after paint True True"]

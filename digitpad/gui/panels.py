@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
@@ -92,44 +91,6 @@ class AnswerPanel(QWidget):
 def _percent(p: float) -> str:
     """'97%', or '99.8%' near certainty, where a rounded '100%' would claim too much."""
     return f"{p:.0%}" if p < 0.99 else f"{min(p, 0.999):.1%}"
-
-
-class ProbabilityBars(pg.PlotWidget):
-    """Ten bars: the driving model's probability of each digit, the top one in the accent colour."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        base = parent.palette() if parent is not None else QPalette()
-        super().__init__(parent, background=base.color(QPalette.ColorRole.Base))
-        text = base.color(QPalette.ColorRole.Text)
-        self.setMouseEnabled(x=False, y=False)
-        self.setMenuEnabled(False)
-        self.hideButtons()
-        self.setXRange(-0.6, 9.6, padding=0)
-        self.setYRange(0.0, 1.0, padding=0.02)
-        item = self.getPlotItem()
-        for name in ("bottom", "left"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(text))
-            axis.setTextPen(pg.mkPen(text))
-        item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
-        item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
-        item.getAxis("left").setWidth(42)
-        self._muted = pg.mkBrush(MUTED)
-        self._accent = pg.mkBrush(ACCENT)
-        self.bars = pg.BarGraphItem(
-            x=np.arange(10), height=np.zeros(10), width=0.72, brush=self._muted, pen=None
-        )
-        self.addItem(self.bars)
-        self.setMinimumHeight(150)
-        self.setToolTip("Probability of each digit according to the chosen model")
-
-    def show_probabilities(self, p: np.ndarray | None, sure: bool = True) -> None:
-        """p: (10,) probabilities, or ``None`` for an empty canvas. Not ``sure``: no accent."""
-        if p is None:
-            p = np.zeros(10)
-        best = int(np.argmax(p)) if p.any() and sure else -1
-        brushes = [self._accent if i == best else self._muted for i in range(10)]
-        self.bars.setOpts(height=np.asarray(p, dtype=float), brushes=brushes)
 
 
 class ModelInputView(QWidget):
@@ -275,3 +236,34 @@ class ModelsTable(QTableWidget):
         rows = {i.row() for i in self.selectedIndexes()}
         if len(rows) == 1:
             self.driver_requested.emit(self._names[rows.pop()])
+
+
+class LazyProbabilityBars(QWidget):
+    """Holds the place of the probability bars until ``build()`` (called once the window has been
+    painted) imports pyqtgraph and puts the real ``ProbabilityBars`` in; what was asked for in the
+    meantime is shown then."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(150)
+        self.setToolTip("Probability of each digit according to the chosen model")
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.plot = None  # the ProbabilityBars, once built
+        self._pending: tuple[np.ndarray | None, bool] = (None, True)
+
+    def build(self) -> None:
+        if self.plot is not None:
+            return
+        from .bars import ProbabilityBars  # imports pyqtgraph
+
+        self.plot = ProbabilityBars(self)
+        self._layout.addWidget(self.plot, 0, 0)
+        self.plot.show_probabilities(*self._pending)
+
+    def show_probabilities(self, p: np.ndarray | None, sure: bool = True) -> None:
+        """p: (10,) probabilities, or ``None`` for an empty canvas. Not ``sure``: no accent."""
+        if self.plot is None:
+            self._pending = (p, sure)
+        else:
+            self.plot.show_probabilities(p, sure)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -36,7 +36,7 @@ from ..preprocess import load_image, read_ink, to_mnist
 from . import settings as keys
 from .canvas import DrawingCanvas
 from .explore import ExploreTabs
-from .panels import AnswerPanel, ModelInputView, ModelsTable, ProbabilityBars, caption
+from .panels import AnswerPanel, LazyProbabilityBars, ModelInputView, ModelsTable, caption
 from .reading import PREFERENCE, Reading, pick_driver, read
 from .shelf import ModelShelf
 from .train import TrainingController
@@ -45,6 +45,7 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All
 PEN_RANGE = (2, 60)
 DEFAULT_PEN = 18  # px on a 280 px canvas
 PANEL_WIDTH = 380
+START_ANYWAY_MS = 500  # start loading models even if the window is never painted
 
 
 class SquareBox(QWidget):
@@ -106,7 +107,7 @@ class MainWindow(QMainWindow):
         self.shelf = ModelShelf(self)
         self.input_view = ModelInputView()
         self.answer = AnswerPanel(self.input_view)
-        self.bars = ProbabilityBars(self)
+        self.bars = LazyProbabilityBars(self)
         self.table = ModelsTable()
         self.table.set_models(self.shelf.names, self._default_name())
         self.model_box = QComboBox()
@@ -138,8 +139,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"No models: {self.shelf.problem}")
         else:
             self.statusBar().showMessage("Draw a digit with the mouse · Esc clears · Ctrl+Z undoes")
-        # Show the window first; load the models right after, off the GUI thread.
-        QTimer.singleShot(0, self._start_loading)
+        # Paint the window first; then import pyqtgraph for the bars and load the models, off
+        # the GUI thread (a window that is never painted starts them after a moment anyway).
+        self._started = False
+        self.canvas.installEventFilter(self)
+        QTimer.singleShot(START_ANYWAY_MS, self._after_first_paint)
 
     # ------------------------------------------------------------------ public API
 
@@ -329,6 +333,19 @@ class MainWindow(QMainWindow):
 
     def _default_name(self) -> str | None:
         return DEFAULT if DEFAULT in self.shelf.names else pick_driver(None, self.shelf.names)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.canvas and event.type() == QEvent.Type.Paint and not self._started:
+            QTimer.singleShot(0, self._after_first_paint)
+        return super().eventFilter(watched, event)
+
+    def _after_first_paint(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.canvas.removeEventFilter(self)
+        self._start_loading()
+        self.bars.build()
 
     def _start_loading(self) -> None:
         if not self.shelf.names:

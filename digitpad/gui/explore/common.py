@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..panels import ModelInputView, ProbabilityBars, caption
+from ..bars import ProbabilityBars
+from ..panels import ModelInputView, caption
 
 # Tableau's ten categorical colours: one per digit in the label bands and bar charts.
 DIGIT_COLOURS = (

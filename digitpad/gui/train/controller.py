@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 
 from ... import models, training, userdata
 from .dialogs import TITLES, CurveDialog, IsFourDialog, MyModelsDialog, TrainDialog
-from .monitor import TrainingMonitor
 from .process import HelperProcess
 
 if TYPE_CHECKING:
     from ..window import MainWindow
+    from .monitor import TrainingMonitor
 
 #: Teach it: Alt+digit (Ctrl+digit already picks the model that gives the answer).
 LABEL_SHORTCUT = "Alt+{}"
@@ -56,6 +56,8 @@ class TrainingController(QObject):
     def monitor(self) -> TrainingMonitor:
         """The training window (built the first time it is needed)."""
         if self._monitor is None:
+            from .monitor import TrainingMonitor  # imports pyqtgraph: not needed at start-up
+
             self._monitor = TrainingMonitor(self.window)
             self._monitor.cancel_requested.connect(self.cancel)
         return self._monitor
