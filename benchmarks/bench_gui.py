@@ -451,7 +451,9 @@ def main() -> None:
         print(
             f"\nCanvas {lat['canvas']} px. Per answer: picture → 28×28 "
             f"{lat['prep_ms']:.2f} ms; models (ms): {parts}; "
-            f"all on the GUI thread, coalesced by a 0 ms single-shot timer.\n"
+            "on the GUI thread, coalesced by a 0 ms single-shot timer; the driving model "
+            "answers (and `prediction_changed` fires) one turn of the event loop before the "
+            "others.\n"
         )
         f = flood()
         print(

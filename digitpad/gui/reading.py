@@ -32,9 +32,21 @@ class Reading:
         return self.probabilities[self.driver]
 
 
-def read(digit: np.ndarray, classifiers: dict[str, Classifier], driver: str) -> Reading:
-    """Ask every classifier about ``digit`` (28, 28) float32; ``driver`` must be among them."""
-    probabilities = {name: clf.predict_proba(digit)[0] for name, clf in classifiers.items()}
+def read(
+    digit: np.ndarray,
+    classifiers: dict[str, Classifier],
+    driver: str,
+    known: dict[str, np.ndarray] | None = None,
+) -> Reading:
+    """Ask every classifier about ``digit`` (28, 28) float32; ``driver`` must be among them.
+
+    known: answers already computed for this very picture (model name → (10,)), not asked again.
+    """
+    known = known or {}
+    probabilities = {
+        name: known[name] if name in known else clf.predict_proba(digit)[0]
+        for name, clf in classifiers.items()
+    }
     verdict = reject.judge(probabilities, driver, digit)
     return Reading(digit, probabilities, driver, verdict)
 

@@ -126,6 +126,14 @@ class MainWindow(QMainWindow):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._read_latest)
+        # The live path answers in two turns of the event loop: the driving model first (the
+        # bars, the 28×28 view, ``prediction_changed``), every other model and the verdict next.
+        self._rest_timer = QTimer(self)
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.setInterval(0)
+        self._rest_timer.timeout.connect(self._read_rest)
+        self._first: tuple[tuple, np.ndarray, np.ndarray] | None = None  # key, digit, driver p
+        self._emitted: np.ndarray | None = None  # the probabilities last sent out
         self.canvas.changed.connect(self._schedule)
         self.canvas.history_changed.connect(self._update_history_actions)
         self.shelf.model_loaded.connect(self._on_model_loaded)
@@ -269,9 +277,18 @@ class MainWindow(QMainWindow):
             self._timer.start()
 
     def _read_latest(self) -> None:
-        self._read(wait_for_models=False)
+        self._read(wait_for_models=False, driver_first=True)
 
-    def _read(self, wait_for_models: bool) -> Reading | None:
+    def _read_rest(self) -> None:
+        # Only for the picture the driver just read: a newer one gets its own two turns.
+        if self._first is not None and self._first[0] == self._key():
+            self._read(wait_for_models=False)
+
+    def _key(self) -> tuple:
+        classifiers = self.shelf.loaded()
+        return (self.canvas.revision, pick_driver(self._wanted, list(classifiers)), *classifiers)
+
+    def _read(self, wait_for_models: bool, driver_first: bool = False) -> Reading | None:
         """Read the canvas unless the last reading is of this very picture by these models."""
         if wait_for_models:
             self._load_driver_now()
@@ -280,15 +297,26 @@ class MainWindow(QMainWindow):
         if driver != self._driver:
             self._driver = driver
             self._show_driver()
-        key = (self.canvas.revision, driver, tuple(classifiers))
+        key = self._key()
         if key == self._read_key:
             return self._reading
-        digit = self._model_input()
+        first = self._first if self._first is not None and self._first[0] == key else None
+        digit = first[1] if first is not None else self._model_input()
         if digit is not None and driver is None:  # the models are on their way
             self.answer.show_loading()
             self.input_view.show_digit(digit)
             return None
-        reading = None if digit is None else read(digit, classifiers, driver)
+        if digit is not None and driver_first and len(classifiers) > 1:
+            p = classifiers[driver].predict_proba(digit)[0]
+            self._first = (key, digit, p)
+            sure = self._reading is not None and self._reading.verdict.digit is not None
+            self.bars.show_probabilities(p, sure=sure)
+            self.input_view.show_digit(digit)
+            self._emit(p)
+            self._rest_timer.start()
+            return None
+        known = {driver: first[2]} if first is not None else {}
+        reading = None if digit is None else read(digit, classifiers, driver, known)
         self._read_key = key
         self._show(reading)
         return reading
@@ -314,7 +342,6 @@ class MainWindow(QMainWindow):
         return None if crop is None else to_mnist(crop)
 
     def _show(self, reading: Reading | None) -> None:
-        before = None if self._reading is None else self._reading.driver_probabilities()
         self._reading = reading
         after = None if reading is None else reading.driver_probabilities()
         self.answer.show_reading(reading)
@@ -323,11 +350,14 @@ class MainWindow(QMainWindow):
         )
         self.input_view.show_digit(None if reading is None else reading.digit)
         self.table.show_reading(reading)
-        changed = (before is None) != (after is None) or (
-            after is not None and not np.array_equal(before, after)
-        )
-        if changed:
-            self.prediction_changed.emit(None if after is None else after.copy())
+        self._emit(after)
+
+    def _emit(self, p: np.ndarray | None) -> None:
+        """Send ``prediction_changed`` when ``p`` differs from what was sent last."""
+        before = self._emitted
+        if (before is None) != (p is None) or (p is not None and not np.array_equal(before, p)):
+            self._emitted = None if p is None else p.copy()
+            self.prediction_changed.emit(None if p is None else p.copy())
 
     # ------------------------------------------------------------------ models
 
