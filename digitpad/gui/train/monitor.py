@@ -25,6 +25,8 @@ VAL_PEN = pg.mkPen("#d62728", width=2)
 VAL_BRUSH = pg.mkBrush("#d62728")
 CURVE_PEN = pg.mkPen("#2ca02c", width=2)
 REDRAW_MS = 200
+NEXT_PLOT_MS = 60  # the second plot is redrawn this long after the first
+PLOT_KEYS = (("train_loss", "val_loss"), ("train_acc", "val_acc", "size_curve"))
 
 
 def time_left(seconds: float) -> str:
@@ -243,13 +245,23 @@ class TrainingMonitor(QWidget):
             self._add("val_acc", x, info["val_accuracy"])
 
     def redraw(self) -> None:
-        """Draw the points that came since the last redraw."""
-        for key in self._dirty:
+        """Draw the points that came since the last redraw, one plot per turn.
+
+        Repainting both plots in one go takes about 50 ms on a slow machine; one plot now and
+        the other a moment later keeps each pause of the window well under that.
+        """
+        for keys in PLOT_KEYS:
+            due = [k for k in keys if k in self._dirty]
+            if due:
+                break
+        for key in due:
             xs, ys = np.array(self._series[key]).T
             if key == "size_curve":
                 xs = np.log10(xs)
             getattr(self, key).setData(xs, ys)
-        self._dirty.clear()
+            self._dirty.discard(key)
+        if self._dirty:
+            QTimer.singleShot(NEXT_PLOT_MS, self.redraw)
 
     def _add(self, key: str, x: float, y: float) -> None:
         self._series.setdefault(key, []).append((float(x), float(y)))
