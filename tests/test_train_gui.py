@@ -240,3 +240,33 @@ def test_train_dialog_offers_epochs_and_augmentation_for_networks_only(window, q
     dialog.name.setText("lenet5")
     dialog._accept()
     assert "bundled" in dialog.problem.text() and dialog.result() == 0
+
+
+def _items(box) -> list[str]:
+    return [box.itemText(i) for i in range(box.count())]
+
+
+def test_a_new_model_appears_in_the_explore_panels_and_drawings_in_the_browser(window, qtbot):
+    confusion = window.explore.show_tab("Confusion")
+    qtbot.waitUntil(window.explore.data.is_loaded, timeout=30_000)
+    qtbot.waitUntil(lambda: "cnn" in _items(confusion.model_box), timeout=10_000)
+    with qtbot.waitSignal(window.training_finished, timeout=FIT_TIMEOUT) as signal:
+        window.train("logistic", train_size=300)
+    name, metrics = signal.args
+    assert metrics is not None
+    qtbot.waitUntil(lambda: name in _items(confusion.model_box), timeout=10_000)
+    confusion.model_box.setCurrentText(name)
+    assert f"{metrics['test_accuracy']:.2%}" in confusion.title()
+    assert name in _items(window.explore.misclassified.model_box)
+    # Your labelled drawings, shown in the browser beside MNIST.
+    _draw(window, 7)
+    seen = window.model_input()
+    window.trainer.label_actions[7].trigger()
+    window.trainer.show_drawings_in_browser()
+    browser = window.explore.browser
+    qtbot.waitUntil(lambda: len(browser.shown()) == 1, timeout=10_000)
+    samples = window.explore.data.samples
+    row = int(browser.shown()[0])
+    assert samples.source_names[samples.source[row]] == "your drawings"
+    assert samples.labels[row] == 7
+    assert np.abs(samples.images[row] / 255.0 - seen).max() <= 1 / 255 + 1e-6

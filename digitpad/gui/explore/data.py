@@ -71,6 +71,13 @@ class Samples:
         name = self.source_names[int(self.source[index])]
         return f"{name} #{int(self.position[index])}"
 
+    def add_models(self, names: list[str]) -> None:
+        """Take in the cached test answers of the models ``names`` not here yet (bad caches are
+        named in ``problems``) and forget the models not among ``names``."""
+        for gone in [k for k in self.probabilities if k not in names]:
+            del self.probabilities[gone]
+        _add_models(self, names)
+
     def with_source(self, name: str, images: np.ndarray, labels: np.ndarray | None) -> Samples:
         """A new table with ``images`` (M, 28, 28) (uint8, or float in [0, 1]) appended as set
         ``name``; ``labels`` (M,) or None."""
@@ -115,18 +122,26 @@ def load_samples() -> Samples:
     except (OSError, models.ModelError) as e:
         samples.problems["models"] = str(e)
         names = []
+    samples.add_models(names)
+    return samples
+
+
+def _add_models(samples: Samples, names: list[str]) -> None:
+    """Spread each named model's cached test probabilities over the rows of ``samples``."""
+    test = samples.test_rows()
     for name in names:
+        if name in samples.probabilities:
+            continue
         try:
             p = np.asarray(models.test_probabilities(name), np.float32)
-            if p.shape != (n_test, 10):
-                raise ValueError(f"cached probabilities are {p.shape}, not ({n_test}, 10)")
+            if p.shape != (len(test), 10):
+                raise ValueError(f"cached probabilities are {p.shape}, not ({len(test)}, 10)")
         except Exception as e:  # a damaged cache must not keep the other models out
             samples.problems[name] = f"{type(e).__name__}: {e}"
             continue
         spread = np.full((len(samples), 10), np.nan, np.float32)
-        spread[n_train:] = p
+        spread[test] = p
         samples.probabilities[name] = spread
-    return samples
 
 
 class ExploreData(QObject):
@@ -167,6 +182,19 @@ class ExploreData(QObject):
             raise RuntimeError("the samples are not loaded yet")
         self.samples = self.samples.with_source(name, images, labels)
         self.changed.emit()
+
+    def refresh_models(self) -> None:
+        """A model was trained, renamed or deleted: take the models on disk now; the panels
+        rebuild their model lists (``loaded`` is emitted again). Nothing to do before loading."""
+        if self.samples is None:
+            return
+        try:
+            names = models.available()
+        except (OSError, models.ModelError) as e:
+            self.samples.problems["models"] = str(e)
+            return
+        self.samples.add_models(names)
+        self.loaded.emit()
 
     def _on_loaded(self, samples: Samples) -> None:
         self.samples = samples

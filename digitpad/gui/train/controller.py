@@ -343,25 +343,5 @@ def _result_text(kind: str, status: str, result: object) -> str:
 def _refresh_explore_models(window: MainWindow) -> None:
     """Give the explore panels (if MNIST is loaded there) the current list of models."""
     explore = getattr(window, "explore", None)
-    data = getattr(explore, "_data", None)
-    if data is None or not data.is_loaded():
-        return
-    samples = data.samples
-    names = models.available()
-    n_test = len(samples.test_rows())
-    for name in list(samples.probabilities):
-        if name not in names:
-            del samples.probabilities[name]
-    for name in names:
-        if name in samples.probabilities:
-            continue
-        try:
-            p = np.asarray(models.test_probabilities(name), np.float32)
-        except (models.ModelError, OSError):
-            continue
-        if p.shape != (n_test, 10):
-            continue
-        spread = np.full((len(samples), 10), np.nan, np.float32)
-        spread[samples.test_rows()] = p
-        samples.probabilities[name] = spread
-    data.loaded.emit()  # the panels rebuild their model lists from it
+    if explore is not None:
+        explore.data.refresh_models()
