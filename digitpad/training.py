@@ -102,13 +102,13 @@ def fit_keras(
         model = load_keras(checkpoint)
         past = json.loads(state.read_text())
         start_epoch = int(past["epoch"])
+    steps = int(np.ceil(len(x) / cfg["batch"]))
     if model is None:
         model = nets.build(family)
     train_ds = nets.dataset(x, y, cfg["batch"], cfg["augment"], seed=seed)
     val_ds = None
     if validation is not None:
         val_ds = nets.dataset(validation[0], validation[1], 512, False)
-    steps = int(np.ceil(len(x) / cfg["batch"]))
     reporter = _make_reporter_class()(cfg["epochs"], steps, progress, cancel, checkpoint, state)
     reporter.past = past
     callbacks = [
@@ -125,6 +125,8 @@ def fit_keras(
     )
     if cancel is not None:
         cancel.check()
+    if steps * cfg["epochs"] < nets.SHORT_TRAINING:
+        nets.recalibrate_batch_norm(model, x)
     return model, reporter.history, reporter.seconds
 
 
