@@ -21,3 +21,16 @@ def isolated_settings(tmp_path, monkeypatch):
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
     )
     return tmp_path / "settings"
+
+
+@pytest.fixture
+def shown_window(qtbot, isolated_settings):
+    """A shown ``MainWindow`` with every model loaded."""
+    from digitpad.gui import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: not any(w.shelf.is_pending(n) for n in w.shelf.names), timeout=20_000)
+    return w

@@ -24,14 +24,23 @@ pytestmark = pytest.mark.usefixtures("isolated_settings")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _run_child(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python process (headless); it must succeed."""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.returncode == 0, out.stderr
+    return out
+
+
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: not any(w.shelf.is_pending(n) for n in w.shelf.names), timeout=20_000)
-    return w
+def window(shown_window):
+    return shown_window
 
 
 def test_window_shows_a_square_canvas_and_every_model(window):
@@ -363,15 +372,7 @@ def test_the_window_never_imports_tensorflow_or_sklearn():
         "while any(w.shelf.is_pending(n) for n in w.shelf.names): app.processEvents()\n"
         "print(sorted(m for m in ('tensorflow', 'sklearn', 'keras') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert out.returncode == 0, out.stderr
+    out = _run_child(code)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
@@ -422,13 +423,5 @@ def test_pyqtgraph_waits_for_the_first_paint_and_the_bars_then_show_the_answer()
         "shown = w.bars.plot.bars.opts['height']\n"
         "print('after paint', 'pyqtgraph' in sys.modules, np.allclose(shown, p))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert out.returncode == 0, out.stderr
+    out = _run_child(code)
     assert out.stdout.strip().splitlines()[-2:] == ["before show False", "after paint True True"]

@@ -24,14 +24,9 @@ FIT_TIMEOUT = 90_000  # ms; the machine may be busy with other training
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: not any(w.shelf.is_pending(n) for n in w.shelf.names), timeout=20_000)
-    yield w
-    w.trainer.shutdown()
+def window(shown_window):
+    yield shown_window
+    shown_window.trainer.shutdown()
 
 
 def _fingerprint(folder: Path) -> dict[str, str]:

@@ -241,16 +241,7 @@ class MainWindow(QMainWindow):
             self.model_menu.removeAction(action)
             self.removeAction(action)
             action.deleteLater()
-        for i, name in enumerate(names):
-            action = self._action(
-                name,
-                f"Let {name} give the big answer",
-                f"Ctrl+{i + 1}" if i < 9 else None,
-                lambda _=False, n=name: self.set_driver(n),
-                checkable=True,
-            )
-            action.setData(name)
-            self._model_actions.addAction(action)
+        self._add_model_actions(names)
         self.model_menu.addActions(self._model_actions.actions())
         if self._wanted not in names:
             self._wanted = pick_driver(None, names) or DEFAULT
@@ -479,7 +470,11 @@ class MainWindow(QMainWindow):
         )
         self.quit_action = self._action("Quit", "Close DigitPad", "Ctrl+Q", self.close)
         self._model_actions = QActionGroup(self)
-        for i, name in enumerate(self.shelf.names):
+        self._add_model_actions(self.shelf.names)
+
+    def _add_model_actions(self, names: list[str]) -> None:
+        """One checkable action per model (Ctrl+1 … Ctrl+9) that lets it give the big answer."""
+        for i, name in enumerate(names):
             action = self._action(
                 name,
                 f"Let {name} give the big answer",
