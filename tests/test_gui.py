@@ -425,3 +425,22 @@ def test_pyqtgraph_waits_for_the_first_paint_and_the_bars_then_show_the_answer()
     )
     out = _run_child(code)
     assert out.stdout.strip().splitlines()[-2:] == ["before show False", "after paint True True"]
+
+
+def test_about_box_gives_the_version_and_the_mnist_credit(window, qtbot):
+    import digitpad
+
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus[-1] == "&Help"
+    window.about_action.trigger()
+    box = next(
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and w.windowTitle() == "About DigitPad"
+    )
+    qtbot.waitUntil(box.isVisible)
+    text = box.text()
+    assert digitpad.__version__ in text
+    for words in ("LeCun", "Cortes", "Burges", "CC BY-SA 3.0"):
+        assert words in text
+    box.close()

@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self.trainer = TrainingController(self)
         self.trainer.training_finished.connect(self.training_finished)
+        self._build_help_menu()  # last, after the Train and Teach menus
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -534,6 +535,17 @@ class MainWindow(QMainWindow):
         self.model_menu = model_menu
         for menu in (file_menu, edit, tools, model_menu):
             menu.setToolTipsVisible(True)
+
+    def _build_help_menu(self) -> None:
+        from .about import show_about
+
+        self.about_action = self._action(
+            "About DigitPad", "The version and the MNIST credit", None, lambda: show_about(self)
+        )
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.about_action)
+        help_menu.setToolTipsVisible(True)
 
     def _build_layout(self) -> None:
         right = QVBoxLayout()
