@@ -71,3 +71,35 @@ def test_killing_a_save_never_leaves_a_broken_model_or_drawing():
     assert len(set(generations)) > 1  # the kills did land at different moments
     # How many kills caught a save between its first write and its last rename (for the README).
     print(f"{KILLS} kills, {mid_save} in the middle of a model save, 0 broken")
+
+
+def test_a_damaged_model_of_yours_is_named_and_can_be_removed(qtbot, isolated_settings):
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from digitpad.gui import MainWindow
+
+    dest = models.user_dir() / NAME
+    shutil.copytree(models.bundled_dir() / "logistic", dest)
+    (dest / "meta.json").write_text(
+        (dest / "meta.json").read_text().replace('"name": "logistic"', f'"name": "{NAME}"')
+    )
+    weights = dest / "model.npz"
+    weights.write_bytes(weights.read_bytes()[:1000])  # damaged on disk
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: getattr(w, "damaged_box", None) is not None, timeout=20_000)
+    text = w.damaged_box.text()
+    assert NAME in text and "model.npz" in text
+    assert NAME in w.shelf.failed()
+    # The bundled models still read the canvas.
+    qtbot.waitUntil(lambda: "cnn" in w.shelf.loaded(), timeout=20_000)
+    w.canvas.set_ink(datasets.load_mnist("test")[0][0])
+    assert int(w.current_probabilities().argmax()) == 7
+    yes = w.damaged_box.button(QMessageBox.StandardButton.Yes)
+    yes.click()
+    assert not dest.exists()
+    assert NAME not in models.available() and NAME not in w.shelf.names
+    assert NAME in w.statusBar().currentMessage()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import models
 from ..models import DEFAULT
 from ..preprocess import load_image, read_ink, to_mnist
 from . import settings as keys
@@ -384,6 +385,38 @@ class MainWindow(QMainWindow):
         self.table.set_status(name, "unusable", message)
         self.statusBar().showMessage(f"Model {name} is unusable: {message}", 10000)
         self._schedule_full_read()
+        if models.is_user_model(name):
+            self._offer_removal(name, message)
+
+    def _offer_removal(self, name: str, message: str) -> None:
+        """A model of the user's is damaged on disk: say which and offer to remove it."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "A model of yours is damaged",
+            f"{message}\n\nRemove your model “{name}” from {models.user_dir()}? "
+            "The bundled models are not affected either way.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: (
+                self._remove_damaged(name)
+                if box.standardButton(button) == QMessageBox.StandardButton.Yes
+                else None
+            )
+        )
+        self.damaged_box = box  # the latest one, for tests
+        box.open()
+
+    def _remove_damaged(self, name: str) -> None:
+        try:
+            models.delete(name)
+        except (models.ModelError, OSError) as e:
+            self.statusBar().showMessage(f"Could not remove {name}: {e}", 10000)
+            return
+        self.refresh_models()
+        self.statusBar().showMessage(f"Removed your damaged model {name}", 10000)
 
     def _on_models_done(self) -> None:
         loaded = self.shelf.loaded()
