@@ -305,8 +305,8 @@ def _check_file_size(path: Path, max_bytes: int) -> None:
     if size > max_bytes:
         raise DatasetError(
             f"{path} is {size:,} bytes, over the limit of {max_bytes:,} bytes for a digits CSV "
-            "(Kaggle's train.csv is about 76 MB). Pass a larger max_bytes if it is really meant "
-            "to be loaded."
+            "(Kaggle's train.csv is about 76 MB). Check that this is the right file, or split it "
+            "into smaller CSV files."
         )
 
 

@@ -68,7 +68,9 @@ class LiteRTModel(Classifier):
                     it.resize_tensor_input(idx, [batch, 28, 28, 1])
                 it.allocate_tensors()
         except (ValueError, RuntimeError) as e:
-            raise ModelError(f"model {self.name!r}: LiteRT cannot load it ({e})") from None
+            raise ModelError(
+                f"model {self.name!r}: LiteRT cannot load it ({e}); retrain or remove it"
+            ) from None
         return it
 
     def _run(self, it, x: np.ndarray) -> np.ndarray:

@@ -144,6 +144,8 @@ class DenseNet(Classifier):
 
     def __post_init__(self) -> None:
         _require(self.arrays, ("W1", "b1", "W2", "b2", "negative_slope"), self.name)
+        w1 = self.arrays["W1"]
+        _require_shape(w1, (784, w1.shape[1] if w1.ndim == 2 else 0), "W1", self.name)
         _require_shape(self.arrays["W2"], (self.arrays["W1"].shape[1], 10), "W2", self.name)
 
     def hidden(self, x: np.ndarray) -> np.ndarray:
@@ -165,5 +167,5 @@ def _require_shape(a: np.ndarray, shape: tuple[int, ...], key: str, name: str) -
     if a.shape != shape:
         raise ModelError(
             f"model {name!r}: {key} has shape {a.shape}, expected {shape} "
-            "(was it trained for another input size?)"
+            "(was it trained for another input size?); retrain or remove it"
         )

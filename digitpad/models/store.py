@@ -100,12 +100,17 @@ def read_file(folder: Path, name: str, meta: dict[str, Any]) -> bytes:
 def load_npz(content: bytes, where: Path) -> dict[str, np.ndarray]:
     """Arrays of an ``.npz``; a pickle payload or any object array is refused, never run."""
     if not content.startswith(b"PK"):
-        raise ModelError(f"{where}: not an .npz weights file (pickle payloads are never loaded)")
+        raise ModelError(
+            f"{where}: not an .npz weights file (pickle payloads are never loaded); "
+            "retrain or remove it"
+        )
     try:
         with np.load(io.BytesIO(content), allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise ModelError(f"{where}: damaged or unsafe weights file ({e})") from None
+        raise ModelError(
+            f"{where}: damaged or unsafe weights file ({e}); retrain or remove it"
+        ) from None
 
 
 def load_folder(folder: Path, name: str) -> Classifier:
