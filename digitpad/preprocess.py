@@ -126,7 +126,9 @@ def load_image(path: str | Path) -> np.ndarray:
     ink = read_ink(path)
     digit = to_mnist(ink)
     if digit is None:
-        raise ValueError(f"{path}: no digit found in the image (it is blank)")
+        raise ValueError(
+            f"{path}: no digit found in the image (it is blank); open an image that shows one"
+        )
     return digit
 
 
@@ -139,10 +141,11 @@ def read_ink(path: str | Path) -> np.ndarray:
             if w * h > MAX_PIXELS:
                 raise ValueError(
                     f"{path}: image is {w}×{h} ({w * h / 1e6:.0f} megapixels); "
-                    f"images over {MAX_PIXELS / 1e6:.0f} megapixels are refused"
+                    f"images over {MAX_PIXELS / 1e6:.0f} megapixels are refused; "
+                    "scale it down first"
                 )
             if w == 0 or h == 0:
-                raise ValueError(f"{path}: image is empty (0 pixels)")
+                raise ValueError(f"{path}: image is empty (0 pixels); open another file")
             img.seek(0)  # the first frame of an animated GIF or multi-page TIFF
             img = ImageOps.exif_transpose(img)
             img.load()
@@ -153,12 +156,18 @@ def read_ink(path: str | Path) -> np.ndarray:
         raise ValueError(f"{path}: is a folder, not an image") from None
     except UnidentifiedImageError:
         raise ValueError(
-            f"{path}: not an image file PIL can read (PNG, JPEG, BMP, GIF, TIFF)"
+            f"{path}: not an image file PIL can read (PNG, JPEG, BMP, GIF, TIFF); "
+            "save the picture in one of those formats and open that"
         ) from None
     except Image.DecompressionBombError as e:
-        raise ValueError(f"{path}: refused as a possible decompression bomb ({e})") from None
+        raise ValueError(
+            f"{path}: refused as a possible decompression bomb ({e}); "
+            f"scale it down below {MAX_PIXELS / 1e6:.0f} megapixels first"
+        ) from None
     except (OSError, SyntaxError, EOFError) as e:
-        raise ValueError(f"{path}: the image is damaged or truncated ({e})") from None
+        raise ValueError(
+            f"{path}: the image is damaged or truncated ({e}); open an undamaged copy"
+        ) from None
 
 
 def ink_from_pil(img: Image.Image) -> np.ndarray:
