@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     app = application(argv)
     window = MainWindow()
     window.show()
+    # Quitting by any road (Ctrl+Q, the session ending) stops the workers as closing does.
+    app.aboutToQuit.connect(window.close)
     return app.exec()
 
 
