@@ -13,6 +13,8 @@ import numpy as np
 from .base import Classifier, ModelError
 
 _BATCH = 256
+_SMALL_BATCH = 128  # up to this many pictures get an interpreter of their own size
+_SIZED_KEPT = 4
 
 
 @contextlib.contextmanager
@@ -45,6 +47,9 @@ class LiteRTModel(Classifier):
     model_bytes: bytes = b""
     _single: object = None
     _batched: object = None
+    # Interpreters sized for small batches seen lately (a saliency batch, say): padding 82
+    # pictures to a batch of 256 would cost three times the work.
+    _sized: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -84,6 +89,12 @@ class LiteRTModel(Classifier):
         with self._lock:
             if len(x) == 1:
                 return self._run(self._single, x)
+            if len(x) <= _SMALL_BATCH:
+                if len(x) not in self._sized:
+                    if len(self._sized) >= _SIZED_KEPT:
+                        self._sized.clear()
+                    self._sized[len(x)] = self._interpreter(len(x))
+                return self._run(self._sized[len(x)], x)
             if self._batched is None:
                 self._batched = self._interpreter(_BATCH)
             out = np.empty((len(x), 10), np.float32)
