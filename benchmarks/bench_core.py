@@ -72,6 +72,20 @@ def drawn_accuracy(names: list[str], n: int) -> dict[str, dict[str, float]]:
     return out
 
 
+def saliency_ms(n: int) -> np.ndarray:
+    from digitpad import explain
+
+    x, _ = datasets.load_mnist("test")
+    clf = models.default()
+    explain.saliency(clf, x[0])
+    out = []
+    for digit in x[:n]:
+        t0 = time.perf_counter()
+        explain.saliency(clf, digit)
+        out.append(time.perf_counter() - t0)
+    return np.array(out) * 1e3
+
+
 def test_set_timing(names: list[str]) -> dict[str, tuple[float, float]]:
     x, y = datasets.load_mnist("test")
     out = {}
@@ -106,6 +120,12 @@ def main() -> int:
         f"| {len(total)} | {p[0]:.2f} | {p[1]:.2f} | {p[2]:.2f} | {total.max():.2f} | "
         f"{np.median(model_only):.2f} |\n"
     )
+
+    sal = saliency_ms(100 if args.quick else 300)
+    print("## Occlusion saliency of the cnn for one 28×28 digit (`digitpad.explain`), ms\n")
+    print("| digits | p50 | p99 | max |\n|---|---|---|---|")
+    q = np.percentile(sal, [50, 99])
+    print(f"| {len(sal)} | {q[0]:.1f} | {q[1]:.1f} | {sal.max():.1f} |\n")
 
     timing = test_set_timing(names)
     acc = drawn_accuracy(names, 500 if args.quick else 2000)
