@@ -274,12 +274,14 @@ class MainWindow(QMainWindow):
 
     def _read_rest(self) -> None:
         # Only for the picture the driver just read: a newer one gets its own two turns.
-        if self._first is not None and self._first[0] == self._key():
+        classifiers = self.shelf.loaded()
+        driver = pick_driver(self._wanted, list(classifiers))
+        if self._first is not None and self._first[0] == self._key(classifiers, driver):
             self._read(wait_for_models=False)
 
-    def _key(self) -> tuple:
-        classifiers = self.shelf.loaded()
-        return (self.canvas.revision, pick_driver(self._wanted, list(classifiers)), *classifiers)
+    def _key(self, classifiers: dict, driver: str | None) -> tuple:
+        """What a reading depends on: the picture, the driving model, the models loaded."""
+        return (self.canvas.revision, driver, *classifiers)
 
     def _read(self, wait_for_models: bool, driver_first: bool = False) -> Reading | None:
         """Read the canvas unless the last reading is of this very picture by these models."""
@@ -290,7 +292,7 @@ class MainWindow(QMainWindow):
         if driver != self._driver:
             self._driver = driver
             self._show_driver()
-        key = self._key()
+        key = self._key(classifiers, driver)
         if key == self._read_key:
             return self._reading
         first = self._first if self._first is not None and self._first[0] == key else None

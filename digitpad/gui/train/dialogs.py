@@ -41,6 +41,17 @@ MNIST_TRAIN = 60_000
 DIALOG_EPOCHS = 5
 
 
+def _ok_cancel(dialog: QDialog, ok_text: str, on_ok) -> QDialogButtonBox:
+    """OK (named ``ok_text``, calling ``on_ok``) and Cancel (rejecting ``dialog``)."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 def _spin(low: int, high: int, value: int, step: int = 1, tip: str = "") -> QSpinBox:
     box = QSpinBox()
     box.setRange(low, high)
@@ -86,12 +97,7 @@ class TrainDialog(QDialog):
         form.addRow("Your drawings", self.include_user)
         form.addRow("Weight of each", self.weight)
         self.form = form
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = _ok_cancel(self, "Train", self._accept)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -168,12 +174,7 @@ class CurveDialog(QDialog):
             "for an SVC."
         )
         text.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = _ok_cancel(self, "Run", self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addLayout(form)
@@ -207,12 +208,7 @@ class IsFourDialog(QDialog):
         form = QFormLayout()
         form.addRow("Training images", self.size)
         form.addRow("Iterations", self.iterations)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = _ok_cancel(self, "Train", self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("A logistic regression in NumPy that answers: is this digit a 4?"))
         layout.addLayout(form)
