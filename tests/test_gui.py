@@ -376,6 +376,32 @@ def test_the_window_never_imports_tensorflow_or_sklearn():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_script_that_ends_with_models_still_loading_exits_cleanly():
+    # The loader is slowed so that it is still running when the script's last line is done;
+    # the exit hook closes the window and waits for it instead of letting it run into a
+    # half-destroyed interpreter (once a segfault in CI).
+    code = (
+        "import time\n"
+        "import digitpad.gui.shelf as shelf\n"
+        "load = shelf._load_each\n"
+        "def slow(names):\n"
+        "    for item in load(names):\n"
+        "        time.sleep(0.2)\n"
+        "        yield item\n"
+        "    time.sleep(0.5)\n"
+        "shelf._load_each = slow\n"
+        "from digitpad.gui.app import application\n"
+        "from digitpad.gui import MainWindow\n"
+        "app = application([])\n"
+        "w = MainWindow(); w.show()\n"
+        "while not w.shelf.loaded(): app.processEvents()\n"
+        "print('end of script')\n"
+    )
+    out = _run_child(code)
+    assert out.stdout.strip() == "end of script"
+    assert "Error" not in out.stderr and "deleted" not in out.stderr, out.stderr
+
+
 def test_the_default_pen_fits_the_canvas_until_someone_sets_it(qtbot):
     w = MainWindow()
     qtbot.addWidget(w)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from .. import models
 from ..models import Classifier, ModelError
@@ -76,10 +76,15 @@ class ModelShelf(QObject):
                 del table[name]
         return names
 
-    def stop(self) -> None:
-        """Ask the loader to stop after the model it is loading."""
-        if self._worker is not None:
-            self._worker.quit()
+    def stop(self, wait_ms: int = 3000) -> None:
+        """Ask the loader to stop after the model it is loading, and wait (at most ``wait_ms``)
+        until its thread is done: a loader still running while Python shuts down can crash the
+        process on its way out."""
+        if self._worker is None:
+            return
+        self._worker.quit()
+        if self._worker.is_running:
+            QThreadPool.globalInstance().waitForDone(wait_ms)
 
     def loaded(self) -> dict[str, Classifier]:
         """The usable models, in the order of ``names``."""
