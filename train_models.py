@@ -4,6 +4,7 @@
     python train_models.py                  # all six, then the table
     python train_models.py --only rbf_svm   # one (repeatable)
     python train_models.py --table          # just print the table of what is bundled
+    python train_models.py --explain        # rebuild only the cnn's neighbours and map data
 
 Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
 """
@@ -29,9 +30,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=models.bundled_dir(), help="where to write")
     ap.add_argument("--table", action="store_true", help="only print the table")
     ap.add_argument(
+        "--explain",
+        action="store_true",
+        help="only rebuild what the why-views read beside the cnn (features, map); "
+        "done anyway after the cnn is rebuilt",
+    )
+    ap.add_argument(
         "--checkpoints", type=Path, default=CHECKPOINTS, help="where networks checkpoint"
     )
     args = ap.parse_args(argv)
+    if args.explain:
+        build_explain(args.out / "cnn")
+        return 0
     if not args.table:
         x, y = datasets.load_mnist("train")
         xt, yt = datasets.load_mnist("test")
@@ -61,6 +71,18 @@ def build(family, x, y, xt, yt, args) -> None:
         f"fit {meta['fit_seconds']:.0f} s",
         flush=True,
     )
+    if family == "cnn":  # its neighbours and map come from its own features
+        build_explain(args.out / family)
+
+
+def build_explain(folder: Path) -> None:
+    """The cnn's feature model, the features of MNIST and the t-SNE map (digitpad.neighbours)."""
+    from digitpad import explain_build
+
+    print(f"== explain: features and map beside {folder}", flush=True)
+    x, _ = datasets.load_mnist("train")
+    xt, _ = datasets.load_mnist("test")
+    explain_build.build(folder, x, xt, log=lambda m: print(f"   {m}", flush=True))
 
 
 def _printer():

@@ -86,6 +86,39 @@ def saliency_ms(n: int) -> np.ndarray:
     return np.array(out) * 1e3
 
 
+def neighbours_ms(n: int) -> dict[str, np.ndarray]:
+    """Per drawing (synthetic mouse drawings through to_mnist): the 8 nearest of the 60,000
+    training images by the cnn's features (the features' forward pass included) and by pixels,
+    and the drawing's place on the map; plus the first-use costs."""
+    from digitpad import drawn, neighbours
+    from digitpad.preprocess import to_mnist
+
+    t0 = time.perf_counter()
+    index = neighbours.shared_index()
+    t1 = time.perf_counter()
+    pixels = neighbours.shared_pixels()
+    t2 = time.perf_counter()
+    digit_map = neighbours.shared_map()
+    digits = [to_mnist(drawn.render(d)) for d in drawn.make_drawings(n, seed=91)]
+    index.nearest(digits[0])
+    pixels.nearest(digits[0])
+    out = {"features": [], "pixels": [], "map": [], "checked": []}
+    for d in digits:
+        a = time.perf_counter()
+        index.nearest(d)
+        b = time.perf_counter()
+        pixels.nearest(d)
+        c = time.perf_counter()
+        out["checked"].append(pixels.checked)
+        digit_map.place(index.features(d[None])[0])
+        out["map"].append(time.perf_counter() - c)
+        out["features"].append(b - a)
+        out["pixels"].append(c - b)
+    res = {k: np.array(v) * (1 if k == "checked" else 1e3) for k, v in out.items()}
+    res["load_s"] = np.array([t1 - t0, t2 - t1])
+    return res
+
+
 def test_set_timing(names: list[str]) -> dict[str, tuple[float, float]]:
     x, y = datasets.load_mnist("test")
     out = {}
@@ -126,6 +159,25 @@ def main() -> int:
     print("| digits | p50 | p99 | max |\n|---|---|---|---|")
     q = np.percentile(sal, [50, 99])
     print(f"| {len(sal)} | {q[0]:.1f} | {q[1]:.1f} | {sal.max():.1f} |\n")
+
+    nb = neighbours_ms(100 if args.quick else 500)
+    print("## The 8 nearest of MNIST's 60,000 training digits, for one drawing (ms)\n")
+    print("| search | drawings | p50 | p99 | max | goal |\n|---|---|---|---|---|---|")
+    for key, label in (
+        ("features", "cnn features (128; features' forward pass included)"),
+        ("pixels", "pixels (784), exact, PCA-bound pruning"),
+        ("map", "place on the map (features + 8 nearest of 10,000 test)"),
+    ):
+        v = nb[key]
+        q = np.percentile(v, [50, 99])
+        goal = "≤ 20 ms" if key != "map" else ""
+        print(f"| {label} | {len(v)} | {q[0]:.1f} | {q[1]:.1f} | {v.max():.1f} | {goal} |")
+    print(
+        f"\nFirst use: loading the feature index {nb['load_s'][0]:.2f} s, building the pixel "
+        f"index {nb['load_s'][1]:.2f} s (both in the why-worker's thread). The pixel search "
+        f"computed {np.median(nb['checked']):.0f} exact distances per drawing (median; "
+        f"max {nb['checked'].max():.0f}) instead of 60,000.\n"
+    )
 
     timing = test_set_timing(names)
     acc = drawn_accuracy(names, 500 if args.quick else 2000)

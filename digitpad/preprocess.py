@@ -9,6 +9,7 @@ real drawings wrong.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,16 +35,45 @@ def to_mnist(image: np.ndarray) -> np.ndarray | None:
     Returns (28, 28) float32 in [0, 1] with the brightest pixel at 1, or ``None`` when there
     is no ink.
     """
+    placed = to_mnist_placed(image)
+    return None if placed is None else placed[0]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the 28×28 field lies on the original image: field point (r, c), in pixel-edge
+    coordinates, is image point (top + r·row_scale, left + c·col_scale)."""
+
+    top: float
+    left: float
+    row_scale: float
+    col_scale: float
+
+    def field_rect(self) -> tuple[float, float, float, float]:
+        """(left, top, width, height) of the whole 28×28 field on the image."""
+        return (self.left, self.top, SIDE * self.col_scale, SIDE * self.row_scale)
+
+
+def to_mnist_placed(image: np.ndarray) -> tuple[np.ndarray, Placement] | None:
+    """:func:`to_mnist` and the :class:`Placement` of its field on ``image`` (to draw, say, a
+    heatmap of the 28×28 picture back over the drawing); ``None`` when there is no ink."""
     grey = _as_unit_float(image)
     peak = float(grey.max()) if grey.size else 0.0
     if peak <= 1e-3:
         return None
     rows, cols = np.nonzero(grey >= INK_FRACTION * peak)
-    crop = grey[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    r0, c0 = int(rows.min()), int(cols.min())
+    crop = grey[r0 : int(rows.max()) + 1, c0 : int(cols.max()) + 1]
     digit = _fit_box(crop)
-    out = _place_by_centre_of_mass(digit)
-    top = out.max()
-    return (out / top).astype(np.float32) if top > 0 else None
+    top, left = _centre_of_mass_corner(digit)
+    out = _paste_subpixel(digit, top, left)
+    peak_out = out.max()
+    if peak_out <= 0:
+        return None
+    row_scale = crop.shape[0] / digit.shape[0]
+    col_scale = crop.shape[1] / digit.shape[1]
+    placement = Placement(r0 - top * row_scale, c0 - left * col_scale, row_scale, col_scale)
+    return (out / peak_out).astype(np.float32), placement
 
 
 def _as_unit_float(image: np.ndarray) -> np.ndarray:
@@ -73,8 +103,8 @@ def _fit_box(crop: np.ndarray) -> np.ndarray:
     return np.asarray(img.resize((new_w, new_h), resample=resample), dtype=np.float32)
 
 
-def _place_by_centre_of_mass(digit: np.ndarray) -> np.ndarray:
-    """Put ``digit`` (h, w ≤ 20) in a 28×28 field so its centre of mass is at the centre.
+def _centre_of_mass_corner(digit: np.ndarray) -> tuple[float, float]:
+    """The top-left corner (fractional) at which ``digit`` has its centre of mass at CENTRE.
 
     The shift is applied with sub-pixel (bilinear) precision, so the centre of mass lands within
     a small fraction of a pixel of (CENTRE, CENTRE) unless the digit would leave the field.
@@ -84,11 +114,10 @@ def _place_by_centre_of_mass(digit: np.ndarray) -> np.ndarray:
     ys, xs = np.indices(digit.shape, dtype=np.float64)
     cy = float((ys * digit).sum() / total)
     cx = float((xs * digit).sum() / total)
-    # Top-left corner (may be fractional) that puts the centre of mass at CENTRE, clamped so
-    # that the whole digit stays inside the field.
+    # Clamped so that the whole digit stays inside the field.
     top = min(max(CENTRE - cy, 0.0), SIDE - h)
     left = min(max(CENTRE - cx, 0.0), SIDE - w)
-    return _paste_subpixel(digit, top, left)
+    return top, left
 
 
 def _paste_subpixel(digit: np.ndarray, top: float, left: float) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
@@ -34,3 +35,21 @@ def shown_window(qtbot, isolated_settings):
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: not any(w.shelf.is_pending(n) for n in w.shelf.names), timeout=20_000)
     return w
+
+
+@functools.cache
+def _samples():
+    from digitpad.gui.explore.data import load_samples
+
+    return load_samples()  # read once for the whole run
+
+
+@pytest.fixture
+def explore_data(qtbot):
+    """An ``ExploreData`` with MNIST and every model's test answers loaded."""
+    from digitpad.gui.explore.data import ExploreData
+
+    d = ExploreData(loader=_samples)
+    with qtbot.waitSignal(d.loaded, timeout=20_000):
+        d.ensure_loaded()
+    return d

@@ -3,7 +3,6 @@ widgets and mouse events under pytest-qt (offscreen)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ from digitpad.gui import MainWindow
 from digitpad.gui.explore.browser import BrowserPanel
 from digitpad.gui.explore.confusion import ConfusionPanel
 from digitpad.gui.explore.correlation import CorrelationPanel
-from digitpad.gui.explore.data import TEST, ExploreData, load_samples
+from digitpad.gui.explore.data import TEST
 from digitpad.gui.explore.distribution import DistributionPanel
 from digitpad.gui.explore.misclassified import EVERY, MisclassifiedPanel
 from digitpad.gui.replay import send_mouse
@@ -31,17 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NO = Qt.MouseButton.NoButton
 
 
-@functools.cache
-def _samples():
-    return load_samples()
-
-
 @pytest.fixture
-def data(qtbot):
-    d = ExploreData(loader=_samples)
-    with qtbot.waitSignal(d.loaded, timeout=20_000):
-        d.ensure_loaded()
-    return d
+def data(explore_data):
+    return explore_data
 
 
 def _panel(qtbot, cls, data, size=(1100, 700)):
@@ -123,6 +114,7 @@ def test_the_window_opens_the_explore_tabs_lazily_without_tensorflow_or_sklearn(
         "Correlation",
         "Distribution",
         "Misclassified",
+        "Map",
     ]
     assert out["mnist_at_start"] == 0
     assert out["panels_at_start"] == ["digitpad.gui.explore.tabs"]

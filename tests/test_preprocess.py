@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from digitpad import datasets, drawn
-from digitpad.preprocess import CENTRE, centre_of_mass, load_image, to_mnist
+from digitpad.preprocess import CENTRE, centre_of_mass, load_image, to_mnist, to_mnist_placed
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +177,18 @@ def test_load_image_refuses_decompression_bomb(tmp_path):
     Image.new("1", (7000, 7000), 0).save(tmp_path / "bomb.png")
     with pytest.raises(ValueError, match="megapixels"):
         load_image(tmp_path / "bomb.png")
+
+
+def test_the_placement_maps_the_field_back_onto_the_drawing():
+    img = np.zeros((400, 300), np.uint8)
+    img[100:200, 50:100] = 255  # a bar 100 tall, 50 wide: its centre (edges) at (150, 75)
+    digit, where = to_mnist_placed(img)
+    np.testing.assert_array_equal(digit, to_mnist(img))
+    r, c = centre_of_mass(digit)  # index coordinates; + 0.5 for pixel edges
+    assert abs(where.top + (r + 0.5) * where.row_scale - 150) < where.row_scale
+    assert abs(where.left + (c + 0.5) * where.col_scale - 75) < where.col_scale
+    assert where.row_scale == pytest.approx(100 / 20)
+    left, top, width, height = where.field_rect()
+    assert (left, top) == (where.left, where.top)
+    assert (width, height) == pytest.approx((28 * where.col_scale, 28 * where.row_scale))
+    assert to_mnist_placed(np.zeros((10, 10), np.uint8)) is None

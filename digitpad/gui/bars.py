@@ -37,7 +37,7 @@ class ProbabilityBars(pg.PlotWidget):
             x=np.arange(10), height=np.zeros(10), width=0.72, brush=self._muted, pen=None
         )
         self.addItem(self.bars)
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(110)
         self.setToolTip("Probability of each digit according to the chosen model")
 
     def show_probabilities(self, p: np.ndarray | None, sure: bool = True) -> None:

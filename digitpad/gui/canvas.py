@@ -78,6 +78,7 @@ class DrawingCanvas(QWidget):
         self._erasing = False
         self._inverted = False
         self.revision = 0  # grows with every change of the ink; predictions key on it
+        self._overlay: tuple[QImage, QRectF] | None = None
         self._image = QImage(MIN_SIDE, MIN_SIDE, QImage.Format.Format_Grayscale8)
         self._image.fill(PAPER)
         # A window that is never shown never lays out: the canvas then stays 280 × 280.
@@ -133,6 +134,18 @@ class DrawingCanvas(QWidget):
 
     def can_redo(self) -> bool:
         return bool(self._redo)
+
+    def set_overlay(self, image: QImage | None, where: QRectF | None = None) -> None:
+        """Lay ``image`` (a faint saliency map) over the drawing, stretched over ``where`` (in
+        widget pixels); None removes it. The window keeps it in step with the drawing."""
+        old = self._overlay
+        self._overlay = None if image is None or where is None else (image, QRectF(where))
+        for shown in (old, self._overlay):  # repaint only where an overlay was or is
+            if shown is not None:
+                self.update(shown[1].toAlignedRect().adjusted(-1, -1, 1, 1))
+
+    def overlay(self) -> tuple[QImage, QRectF] | None:
+        return self._overlay
 
     def ink(self) -> np.ndarray:
         """(H, W) uint8 copy of the ink image: 255 is ink, 0 is background, whatever is shown."""
@@ -358,5 +371,15 @@ class DrawingCanvas(QWidget):
             if self._inverted:
                 part.invertPixels()
             painter.drawImage(shown.topLeft(), part)
+            if self._overlay is not None:
+                # Multiply tints white ink and leaves black paper black; Screen does the same
+                # for black ink on white paper.
+                mode = QPainter.CompositionMode
+                painter.setCompositionMode(
+                    mode.CompositionMode_Screen if self._inverted else mode.CompositionMode_Multiply
+                )
+                painter.setClipRect(shown)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                painter.drawImage(self._overlay[1], self._overlay[0])
         finally:
             painter.end()

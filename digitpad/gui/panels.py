@@ -59,11 +59,22 @@ class AnswerPanel(QWidget):
         grid.setVerticalSpacing(4)
         grid.addWidget(caption("Answer"), 0, 0)
         grid.addWidget(caption("What the model sees"), 0, 1)
+        self.legend = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.legend.setToolTip(
+            "Saliency: which strokes push the model to its answer (red) or to its runner-up "
+            "(blue); F2 switches it off"
+        )
+        self.legend.setFixedHeight(self.legend.fontMetrics().lineSpacing() + 2)
         grid.addWidget(self.digit, 1, 0)
         grid.addWidget(input_view, 1, 1)
-        grid.addWidget(self.detail, 2, 0, 1, 2)
+        grid.addWidget(self.detail, 2, 0)
+        grid.addWidget(self.legend, 2, 1, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(0, 1)
         self.show_reading(None)
+
+    def set_legend(self, html: str) -> None:
+        """The saliency colours' meaning under the preview ('' when there is none)."""
+        self.legend.setText(html)
 
     def show_loading(self) -> None:
         self._set("…", MUTED, "loading the models…")
@@ -101,6 +112,7 @@ class ModelInputView(QWidget):
         self._image = QImage(28, 28, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
         self._pixels: np.ndarray | None = None
+        self._overlay: QImage | None = None
         self.setMinimumSize(112, 112)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setToolTip("The 28×28 picture exactly as the models see it (MNIST format)")
@@ -113,10 +125,19 @@ class ModelInputView(QWidget):
         if digit is None:
             self._image.fill(0)
             self._pixels = None
+            self._overlay = None
         else:
             self._pixels = np.ascontiguousarray((digit * 255).round().astype(np.uint8))
             self._image = QImage(self._pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8)
         self.update()
+
+    def show_overlay(self, overlay: QImage | None) -> None:
+        """Lay ``overlay`` (28×28 RGBA, the saliency) over the picture; None removes it."""
+        self._overlay = overlay
+        self.update()
+
+    def overlay(self) -> QImage | None:
+        return self._overlay
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         side = (min(self.width(), self.height()) // 28) * 28
@@ -126,6 +147,10 @@ class ModelInputView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             target = QRect(left, top, side, side)
             painter.drawImage(target, self._image)
+            if self._overlay is not None:  # tints the ink (white), leaves the paper black
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
+                painter.drawImage(target, self._overlay)
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
             painter.setPen(MUTED)
             painter.drawRect(target.adjusted(0, 0, -1, -1))
         finally:
@@ -227,10 +252,15 @@ class ModelsTable(QTableWidget):
             item.setFont(font)
 
     def _fit_height(self) -> None:
-        """Tall enough for every row (up to ten; more scroll)."""
-        rows = min(self.rowCount(), 10) * self.verticalHeader().defaultSectionSize()
-        header = self.horizontalHeader().sizeHint().height()
-        self.setFixedHeight(rows + header + 2 * self.frameWidth())
+        """Tall enough for every row (up to ten; more scroll) where there is room, and never
+        less than four rows."""
+        row = self.verticalHeader().defaultSectionSize()
+        chrome = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
+        self.setMaximumHeight(min(self.rowCount(), 10) * row + chrome)
+        self.setMinimumHeight(min(self.rowCount(), 4) * row + chrome)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(super().sizeHint().width(), self.maximumHeight())
 
     def _on_selection(self) -> None:
         rows = {i.row() for i in self.selectedIndexes()}
@@ -245,7 +275,7 @@ class LazyProbabilityBars(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(110)
         self.setToolTip("Probability of each digit according to the chosen model")
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)

@@ -12,6 +12,9 @@ PEN_WIDTH = "canvas/pen_width"
 INVERTED = "canvas/inverted"
 MODEL = "model/driver"
 LAST_FOLDER = "files/last_folder"
+WHY_SALIENCY = "why/saliency"
+WHY_NEIGHBOURS = "why/neighbours"
+WHY_SPACE = "why/space"
 
 
 def open_settings() -> QSettings:

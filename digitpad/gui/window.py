@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSlider,
     QTabWidget,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from .. import models
 from ..models import DEFAULT
-from ..preprocess import load_image, read_ink, to_mnist
+from ..preprocess import load_image, read_ink, to_mnist_placed
 from . import settings as keys
 from .canvas import DrawingCanvas
 from .explore import ExploreTabs
@@ -41,6 +42,7 @@ from .panels import AnswerPanel, LazyProbabilityBars, ModelInputView, ModelsTabl
 from .reading import PREFERENCE, Reading, pick_driver, read
 from .shelf import ModelShelf
 from .train import TrainingController
+from .why import WhyController
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 PEN_RANGE = (2, 60)
@@ -69,13 +71,14 @@ class SquareBox(QWidget):
         super().resizeEvent(event)
 
 
-def _crop_to_ink(ink: np.ndarray) -> np.ndarray | None:
-    """The smallest part of a (H, W) uint8 picture holding all its ink (to_mnist crops anyway)."""
+def _crop_to_ink(ink: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """The smallest part of a (H, W) uint8 picture holding all its ink (to_mnist crops anyway),
+    and its top row and left column."""
     rows = np.flatnonzero(ink.any(axis=1))
     if rows.size == 0:
         return None
     cols = np.flatnonzero(ink.any(axis=0))
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(rows[0]), int(cols[0])
 
 
 class MainWindow(QMainWindow):
@@ -99,6 +102,7 @@ class MainWindow(QMainWindow):
         self._reading: Reading | None = None
         self._read_key: tuple | None = None  # (canvas revision, driver, models) of _reading
         self._opened: np.ndarray | None = None  # (28, 28) of the last opened image
+        self._field: QRectF | None = None  # where the last canvas picture lies on the canvas
         self._wanted = keys.read_str(self._settings, keys.MODEL) or DEFAULT
         self._driver: str | None = None
         self._pen_chosen = False  # has anyone set the pen width (else it follows the canvas)
@@ -122,6 +126,9 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self.trainer = TrainingController(self)
         self.trainer.training_finished.connect(self.training_finished)
+        self.why = WhyController(self)
+        self._build_view_menu()
+        self.right_column.insertWidget(self.right_column.indexOf(self.table) - 1, self.why.strip)
         self._build_help_menu()  # last, after the Train and Teach menus
 
         self._timer = QTimer(self)
@@ -309,11 +316,17 @@ class MainWindow(QMainWindow):
             self.input_view.show_digit(digit)
             self._emit(p)
             self._rest_timer.start()
+            self.why.update(key[:2], digit, driver, int(np.argmax(p)), self._field)
             return None
         known = {driver: first[2]} if first is not None else {}
         reading = None if digit is None else read(digit, classifiers, driver, known)
         self._read_key = key
         self._show(reading)
+        if reading is None:
+            self.why.clear()
+        else:
+            answer = int(np.argmax(reading.driver_probabilities()))
+            self.why.update(key[:2], digit, driver, answer, self._field)
         return reading
 
     def _load_driver_now(self) -> None:
@@ -330,11 +343,20 @@ class MainWindow(QMainWindow):
                 return
 
     def _model_input(self) -> np.ndarray | None:
-        """(28, 28) float32: the opened file as ``load_image`` read it, or the canvas."""
+        """(28, 28) float32: the opened file as ``load_image`` read it, or the canvas.
+
+        Notes in ``_field`` where that 28×28 picture lies on the canvas (None for a file)."""
+        self._field = None
         if self._opened is not None and self.canvas.shows_only_background():
             return self._opened
-        crop = _crop_to_ink(self.canvas.ink())
-        return None if crop is None else to_mnist(crop)
+        cropped = _crop_to_ink(self.canvas.ink())
+        placed = None if cropped is None else to_mnist_placed(cropped[0])
+        if placed is None:
+            return None
+        digit, where = placed
+        left, top, width, height = where.field_rect()
+        self._field = QRectF(left + cropped[2], top + cropped[1], width, height)
+        return digit
 
     def _show(self, reading: Reading | None) -> None:
         self._reading = reading
@@ -571,6 +593,13 @@ class MainWindow(QMainWindow):
         for menu in (file_menu, edit, tools, model_menu):
             menu.setToolTipsVisible(True)
 
+    def _build_view_menu(self) -> None:
+        view = QMenu("&View", self)
+        view.addActions([self.why.saliency_action, self.why.neighbours_action])
+        view.setToolTipsVisible(True)
+        self.menuBar().insertMenu(self.model_menu.menuAction(), view)
+        self.view_menu = view
+
     def _build_help_menu(self) -> None:
         from .about import show_about
 
@@ -593,6 +622,7 @@ class MainWindow(QMainWindow):
         right.addSpacing(6)
         right.addWidget(caption("Every model"))
         right.addWidget(self.table)
+        self.right_column = right
         panel = QWidget()
         panel.setLayout(right)
         # A fixed width: answers of any length never move the canvas under the pen.
@@ -704,6 +734,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue(keys.GEOMETRY, self.saveGeometry())
         self._settings.sync()
         self.trainer.shutdown()
+        self.why.shutdown()
         self.shelf.stop()
         self.explore.shutdown()
         super().closeEvent(event)

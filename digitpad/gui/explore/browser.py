@@ -188,9 +188,7 @@ class BrowserPanel(QWidget):
 
     def shutdown(self) -> bool:
         """Ask the running workers to stop; True if there were any."""
-        busy = self._workers.busy()
-        self._workers.quit()
-        return busy
+        return self._workers.shutdown()
 
     # ---------------------------------------------------------------- filtering
 

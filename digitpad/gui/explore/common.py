@@ -139,6 +139,12 @@ class Workers:
         for worker in list(self._running):
             worker.quit()
 
+    def shutdown(self) -> bool:
+        """For a panel going away: ask every worker to stop; True if any was running."""
+        busy = self.busy()
+        self.quit()
+        return busy
+
 
 # --- the annotated 10×10 heatmap ---------------------------------------------------------
 

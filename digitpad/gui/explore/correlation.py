@@ -335,9 +335,7 @@ class CorrelationPanel(QWidget):
 
     def shutdown(self) -> bool:
         """Ask the running workers to stop; True if there were any."""
-        busy = self._workers.busy()
-        self._workers.quit()
-        return busy
+        return self._workers.shutdown()
 
     # ---------------------------------------------------------------- workers
 

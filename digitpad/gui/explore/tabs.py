@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
 import shiboken6
-from PySide6.QtCore import QObject, QThreadPool
+from PySide6.QtCore import QObject, Qt, QThreadPool
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 # tab title → (module, class); the module is imported when the tab is first opened.
@@ -19,13 +20,14 @@ PANELS = {
     "Correlation": ("correlation", "CorrelationPanel"),
     "Distribution": ("distribution", "DistributionPanel"),
     "Misclassified": ("misclassified", "MisclassifiedPanel"),
+    "Map": ("map", "MapPanel"),
 }
 
 
 class ExploreTabs(QObject):
     """Adds one tab per explore panel to ``tabs``; a panel is built when its tab is first shown
     or when the attribute (``browser``, ``confusion``, ``correlation``, ``distribution``,
-    ``misclassified``) is first read. ``built()`` lists those that exist."""
+    ``misclassified``, ``map``) is first read. ``built()`` lists those that exist."""
 
     def __init__(self, tabs: QTabWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +91,10 @@ class ExploreTabs(QObject):
     def misclassified(self):
         return self.panel("Misclassified")
 
+    @property
+    def map(self):
+        return self.panel("Map")
+
     def shutdown(self, wait_ms: int = 3000) -> None:
         """Stop every panel's workers (the window is closing) and wait for them a moment: each
         stops at its next step, well under a second."""
@@ -114,7 +120,34 @@ class ExploreTabs(QObject):
     def _connect(self, title: str, panel: QWidget) -> None:
         if title == "Confusion":
             panel.samples_chosen.connect(self._open_in_browser)
+        elif title == "Map":
+            panel.sample_chosen.connect(self._open_sample)
 
     def _open_in_browser(self, indices, model: str, title: str) -> None:
         browser = self.show_tab("Browse")
         browser.show_samples(indices, title, model)
+
+    def _open_sample(self, index: int) -> None:
+        """Browse one sample (a dot clicked on the map), shown large with the map's model."""
+        model = self._panels["Map"].model() if "Map" in self._panels else None
+        self.open_samples([index], "Chosen on the map", model, focus=index)
+
+    def open_samples(
+        self, indices, title: str, model: str | None = None, focus: int | None = None
+    ) -> QWidget:
+        """Open the Browse tab on exactly the samples ``indices`` (global), and show sample
+        ``focus`` large, once MNIST is loaded if it is not yet. Returns the browser."""
+        browser = self.show_tab("Browse")
+        browser.show_samples(np.asarray(indices, np.int64), title, model)
+        if focus is not None:
+
+            def show_focus() -> None:
+                where = np.flatnonzero(browser.shown() == focus)
+                if where.size:
+                    browser.show_detail(int(where[0]))
+
+            if self.data.is_loaded():
+                show_focus()
+            else:
+                self.data.loaded.connect(show_focus, Qt.ConnectionType.SingleShotConnection)
+        return browser

@@ -1,0 +1,102 @@
+"""Build time only (TensorFlow, scikit-learn): what ``digitpad.neighbours`` reads beside the CNN.
+
+``python train_models.py --explain`` (and every rebuild of the cnn) calls :func:`build`, which
+writes, atomically, into the CNN's folder:
+
+- ``features.tflite``: the network from its input to its ``features`` layer, exported from
+  ``model.keras`` (the same weights as ``model.tflite``);
+- ``explain.npz``: the features of the 60,000 training and 10,000 test images (float16, computed
+  with that very ``features.tflite``, so a drawing's features at run time come from the same
+  engine) and ``map_xy``, a t-SNE of the test features;
+- ``explain.json``: how they were made, seconds taken and SHA-256 of both files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .neighbours import DATA_FILE, FEATURES_FILE, META_FILE, FeatureExtractor
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model files are readable by all
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def features_tflite(model_keras: Path) -> bytes:
+    """The ``.tflite`` of ``model.keras`` cut at its ``features`` layer (safe_mode load)."""
+    import keras
+
+    from . import nets
+
+    model = keras.models.load_model(model_keras, compile=False, safe_mode=True)
+    cut = keras.Model(model.inputs, model.get_layer("features").output, name="features")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / FEATURES_FILE
+        nets.export_tflite(cut, str(path))
+        return path.read_bytes()
+
+
+def embed(features: np.ndarray, seed: int = 0) -> np.ndarray:
+    """(N, 2) t-SNE of ``features`` (after a 50-component PCA), scaled to about [-1, 1]."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    reduced = PCA(50, random_state=seed).fit_transform(features.astype(np.float32))
+    xy = TSNE(2, init="pca", perplexity=30, random_state=seed).fit_transform(reduced)
+    xy = xy - np.median(xy, axis=0)
+    return (xy / np.abs(xy).max()).astype(np.float32)
+
+
+def build(folder: Path, train_images, test_images, log=print) -> dict:
+    """Write the feature model, features and map beside the CNN in ``folder``; returns the meta."""
+    t0 = time.perf_counter()
+    tfl = features_tflite(folder / "model.keras")
+    extractor = FeatureExtractor(tfl)
+    log(f"features.tflite: {len(tfl) / 1e6:.2f} MB, {extractor.size} features")
+    train_f = extractor(train_images)
+    test_f = extractor(test_images)
+    t1 = time.perf_counter()
+    log(f"features of {len(train_f) + len(test_f):,} images: {t1 - t0:.0f} s")
+    xy = embed(test_f)
+    t2 = time.perf_counter()
+    log(f"t-SNE of the {len(test_f):,} test images: {t2 - t1:.0f} s")
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf,
+        train_features=train_f.astype(np.float16),
+        test_features=test_f.astype(np.float16),
+        map_xy=xy,
+    )
+    data = buf.getvalue()
+    meta = {
+        "feature_layer": "features",
+        "feature_size": extractor.size,
+        "from": "model.keras",
+        "map": "t-SNE (perplexity 30, PCA 50 first, seed 0) of the test images' features",
+        "seconds": {"features": round(t1 - t0, 1), "map": round(t2 - t1, 1)},
+        "files": {
+            FEATURES_FILE: hashlib.sha256(tfl).hexdigest(),
+            DATA_FILE: hashlib.sha256(data).hexdigest(),
+        },
+    }
+    _write_atomic(folder / FEATURES_FILE, tfl)
+    _write_atomic(folder / DATA_FILE, data)
+    _write_atomic(folder / META_FILE, (json.dumps(meta, indent=2) + "\n").encode())
+    log(f"explain.npz: {len(data) / 1e6:.1f} MB")
+    return meta

@@ -1,0 +1,480 @@
+"""Why the model said what it said: saliency over the drawing and the nearest MNIST digits.
+
+Both are worked out in a thread of their own *after* the prediction is shown, so they never
+hold it back: the window hands :class:`WhyWorker` each new picture, the worker answers for the
+latest one only (older requests are dropped) and its answer comes back as a Qt signal. The
+worker runs its own copy of the model, so its batches never wait on (or make wait) the one the
+window predicts with.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import explain, models, neighbours
+from ..models import ModelError
+
+FOR_ANSWER = QColor(230, 60, 40)  # strokes that make the answer win
+FOR_RUNNER_UP = QColor(40, 130, 240)  # strokes that argue for the runner-up
+SPACES = {"features": "by the CNN's features", "pixels": "by pixels"}
+
+
+@dataclass(frozen=True)
+class WhyRequest:
+    key: object  # what the window uses to match the answer to its picture
+    digit: np.ndarray  # (28, 28) float32
+    model: str  # the model whose answer the saliency explains
+    saliency: bool
+    neighbours: str | None  # "features", "pixels" or None
+    place: bool  # put the drawing on the map of all digits
+
+
+@dataclass
+class WhyResult:
+    key: object
+    model: str
+    saliency: explain.Saliency | None = None
+    neighbours: neighbours.Neighbours | None = None
+    space: str | None = None
+    map_xy: np.ndarray | None = None
+    errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class WhyWorker(QObject):
+    """Computes :class:`WhyResult` for the latest :class:`WhyRequest` in a daemon thread.
+
+    ``ready(WhyResult)`` arrives on the GUI thread. ``stop()`` ends the thread (closing).
+    """
+
+    ready = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._wake = threading.Condition()
+        self._request: WhyRequest | None = None
+        self._stopped = False
+        self._busy = False
+        self._models: dict[tuple[str, float], models.Classifier] = {}
+        self._thread: threading.Thread | None = None
+
+    def request(self, request: WhyRequest) -> None:
+        """Ask for ``request``; it replaces any request not started yet."""
+        with self._wake:
+            if self._stopped:
+                return
+            self._request = request
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="why", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def is_idle(self) -> bool:
+        with self._wake:
+            return self._request is None and not self._busy
+
+    def stop(self, wait_s: float = 2.0) -> None:
+        with self._wake:
+            self._stopped = True
+            self._request = None
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(wait_s)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while self._request is None and not self._stopped:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+                request, self._request = self._request, None
+                self._busy = True
+            try:
+                result = self.compute(request)
+            finally:
+                with self._wake:
+                    self._busy = False
+            with self._wake:
+                if self._stopped:
+                    return
+            self.ready.emit(result)
+
+    def _model(self, name: str) -> models.Classifier:
+        """A copy of model ``name`` for this thread only (reloaded when it is retrained)."""
+        folder = models.folder(name)
+        stamp = (folder / "meta.json").stat().st_mtime_ns
+        key = (name, stamp)
+        if key not in self._models:
+            from ..models.store import load_folder
+
+            if len(self._models) > 3:
+                self._models.clear()
+            self._models[key] = load_folder(folder, name)
+        return self._models[key]
+
+    def compute(self, r: WhyRequest) -> WhyResult:
+        """The answer to ``r`` (runs in the worker thread; callable directly in tests)."""
+        out = WhyResult(r.key, r.model)
+        if r.saliency:
+            t0 = time.perf_counter()
+            try:
+                out.saliency = explain.saliency(self._model(r.model), r.digit)
+            except (ModelError, OSError) as e:
+                out.errors.append(f"saliency: {e}")
+            out.seconds["saliency"] = time.perf_counter() - t0
+        features = None
+        if r.neighbours == "features" or r.place:
+            try:
+                index = neighbours.shared_index()
+                features = index.features(r.digit[None])[0]
+            except (ModelError, OSError) as e:
+                out.errors.append(f"nearest digits: {e}")
+        if r.neighbours is not None:
+            t0 = time.perf_counter()
+            try:
+                if r.neighbours == "pixels":
+                    out.neighbours = neighbours.shared_pixels().nearest(r.digit)
+                elif features is not None:
+                    out.neighbours = neighbours.shared_index().nearest_to_features(features)
+                out.space = r.neighbours
+            except (ModelError, OSError) as e:
+                out.errors.append(f"nearest digits: {e}")
+            out.seconds["neighbours"] = time.perf_counter() - t0
+        if r.place and features is not None:
+            try:
+                out.map_xy, _ = neighbours.shared_map().place(features)
+            except (ModelError, OSError) as e:
+                out.errors.append(f"map: {e}")
+        return out
+
+
+def saliency_image(smap: np.ndarray, strength: float = 1.0) -> QImage:
+    """A 28×28 RGBA tint of ``smap``: red where strokes argue for the answer, blue where they
+    argue for the runner-up, clear where they do not matter. Multiplied over white ink it
+    colours the strokes and leaves black paper black; ``strength`` scales it (1 for the
+    preview, less over the drawing)."""
+    s = np.asarray(smap, np.float32)
+    top = float(np.abs(s).max())
+    rgba = np.zeros((28, 28, 4), np.uint8)
+    if top > 0:
+        level = np.sqrt(np.clip(np.abs(s) / top, 0, 1)) * strength
+        for sign, colour in ((1, FOR_ANSWER), (-1, FOR_RUNNER_UP)):
+            where = np.sign(s) == sign
+            alpha = level[where]
+            # premultiplied: colour × alpha
+            rgba[where, 0] = np.rint(colour.red() * alpha)
+            rgba[where, 1] = np.rint(colour.green() * alpha)
+            rgba[where, 2] = np.rint(colour.blue() * alpha)
+            rgba[where, 3] = np.rint(255 * alpha)
+    image = QImage(rgba.data, 28, 28, 28 * 4, QImage.Format.Format_RGBA8888_Premultiplied)
+    return image.copy()  # own its pixels
+
+
+def legend_html(answer: int, runner_up: int) -> str:
+    return (
+        f"<span style='color:{FOR_ANSWER.name()}'>■</span> for {answer} &nbsp; "
+        f"<span style='color:{FOR_RUNNER_UP.name()}'>■</span> for {runner_up}"
+    )
+
+
+def _thumbnail(image: np.ndarray, side: int) -> QPixmap:
+    pixels = np.ascontiguousarray(np.asarray(image, np.uint8).reshape(28, 28))
+    qimage = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(qimage).scaled(
+        side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation
+    )
+
+
+class NeighboursStrip(QWidget):
+    """The eight nearest MNIST training digits, each with its label; a click on one emits
+    ``opened(index)`` (its index in MNIST's training set). Says when their labels disagree with
+    the answer. ``space_changed(str)`` when the person picks features or pixels."""
+
+    opened = Signal(int)
+    space_changed = Signal(str)
+    THUMB = 36
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.space_box = QComboBox()
+        for key, text in SPACES.items():
+            self.space_box.addItem(text, key)
+        self.space_box.setToolTip(
+            "Nearest by the default CNN's view of a digit (its last 128 features before the "
+            "answer), or by plain pixel distance"
+        )
+        self.space_box.currentIndexChanged.connect(lambda _: self.space_changed.emit(self.space()))
+        self.buttons: list[QToolButton] = []
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(4)
+        for i in range(neighbours.K):
+            b = QToolButton()
+            b.setIconSize(QSize(self.THUMB, self.THUMB))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            b.setAutoRaise(True)
+            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            b.setMinimumHeight(self.THUMB + b.fontMetrics().lineSpacing() + 10)
+            b.clicked.connect(lambda _=False, k=i: self._on_click(k))
+            b.setEnabled(False)
+            self.buttons.append(b)
+            grid.addWidget(b, 0, i)
+        self.message = QLabel("")
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() + 2)
+        self.message.setStyleSheet("color: #c87814")
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("<b>Nearest MNIST digits</b>")
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.space_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(head)
+        layout.addLayout(grid)
+        layout.addWidget(self.message)
+        self._shown: neighbours.Neighbours | None = None
+        self.show_neighbours(None)
+
+    def space(self) -> str:
+        return self.space_box.currentData()
+
+    def set_space(self, space: str) -> None:
+        i = self.space_box.findData(space)
+        if i >= 0:
+            self.space_box.setCurrentIndex(i)
+
+    def shown(self) -> neighbours.Neighbours | None:
+        return self._shown
+
+    def show_neighbours(
+        self, found: neighbours.Neighbours | None, answer: int | None = None, note: str = ""
+    ) -> None:
+        """Show ``found`` (None: empty boxes and ``note``), and a warning when their labels
+        disagree with ``answer``."""
+        self._shown = found
+        images = None
+        if found is not None:
+            from .. import datasets
+
+            images, _ = datasets.load_mnist("train", as_float=False)
+        for k, b in enumerate(self.buttons):
+            if found is None or k >= len(found.indices):
+                b.setIcon(QPixmap())
+                b.setText("–")
+                b.setToolTip("")
+                b.setEnabled(False)
+                continue
+            index = int(found.indices[k])
+            b.setIcon(_thumbnail(images[index], self.THUMB))
+            b.setText(str(int(found.labels[k])))
+            b.setToolTip(
+                f"MNIST training #{index}, a {int(found.labels[k])} "
+                f"(distance {found.distances[k]:.2f}); click to open it in Browse"
+            )
+            b.setEnabled(True)
+        text = note if found is None else "" if answer is None else found.disagreement(answer)
+        self.message.setText(text)
+        self.message.setToolTip(text)
+
+    def _on_click(self, k: int) -> None:
+        if self._shown is not None and k < len(self._shown.indices):
+            self.opened.emit(int(self._shown.indices[k]))
+
+
+class WhyController(QObject):
+    """Ties the why-views to the window: the saliency over the 28×28 preview and (faintly) over
+    the canvas, the nearest MNIST digits, and the drawing's marker on the Map tab.
+
+    The window calls :meth:`update` right after it has shown a prediction and :meth:`clear` for
+    an empty canvas; the work happens in :class:`WhyWorker` and arrives a frame or two later.
+    ``shown(WhyResult)`` is emitted each time a result is put on screen.
+    """
+
+    shown = Signal(object)
+    CANVAS_STRENGTH = 0.55  # the overlay on the drawing is fainter than on the preview
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        from . import settings as keys
+
+        self.window = window
+        self._keys = keys
+        self._settings = window._settings
+        self._asked: WhyRequest | None = None  # the latest request
+        self._answer: int | None = None
+        self._field: QRectF | None = None  # where the 28×28 field lies on the canvas
+        self._result: WhyResult | None = None  # the latest result shown
+        self._map_xy: np.ndarray | None = None
+        self._last: tuple[object, np.ndarray, str] | None = None  # key, digit, model
+        self._stopped = False
+        self.worker = WhyWorker(self)
+        self.worker.ready.connect(self._on_ready)
+        self.strip = NeighboursStrip()
+        self.strip.opened.connect(self._open_in_browser)
+        self.strip.space_changed.connect(self._on_space)
+        self.saliency_action = window._action(
+            "Saliency (why this answer)",
+            "Colour the strokes that push the chosen model to its answer (red) and to its "
+            "runner-up (blue)",
+            "F2",
+            self._on_toggle,
+            checkable=True,
+        )
+        self.neighbours_action = window._action(
+            "Nearest MNIST digits",
+            "Show the eight MNIST training digits closest to the drawing",
+            "F3",
+            self._on_toggle,
+            checkable=True,
+        )
+        self.saliency_action.setChecked(keys.read_bool(self._settings, keys.WHY_SALIENCY, True))
+        self.neighbours_action.setChecked(keys.read_bool(self._settings, keys.WHY_NEIGHBOURS, True))
+        self.strip.set_space(keys.read_str(self._settings, keys.WHY_SPACE) or "features")
+        self.strip.setVisible(self.neighbours_action.isChecked())
+        self.strip.show_neighbours(None, note="Draw a digit to see the MNIST digits nearest to it")
+        window.tabs.currentChanged.connect(lambda _: self._on_tab())
+
+    # ---------------------------------------------------------------- for the window
+
+    def saliency_on(self) -> bool:
+        return self.saliency_action.isChecked()
+
+    def neighbours_on(self) -> bool:
+        return self.neighbours_action.isChecked()
+
+    def result(self) -> WhyResult | None:
+        """The latest result on screen (None after a clear or before the first)."""
+        return self._result
+
+    def map_position(self) -> np.ndarray | None:
+        """Where the drawing is on the map of all digits (None: no drawing, or not asked)."""
+        return None if self._map_xy is None else self._map_xy.copy()
+
+    def pending(self) -> bool:
+        """Is a request on its way (asked for, not yet shown)?"""
+        return self._asked is not None and (
+            self._result is None or self._result.key != self._asked.key
+        )
+
+    def update(
+        self, key: object, digit: np.ndarray, model: str, answer: int, field: QRectF | None
+    ) -> None:
+        """The window shows ``model``'s ``answer`` for ``digit``; ``field`` is where the 28×28
+        picture lies on the canvas (None for an opened image)."""
+        self._answer = answer
+        self._field = field
+        self._last = (key, digit, model)
+        self._ask(key, digit, model)
+
+    def clear(self) -> None:
+        """The canvas is empty: take every why-view down."""
+        self._asked = None
+        self._last = None
+        self._result = None
+        self._answer = None
+        self._map_xy = None
+        self.window.input_view.show_overlay(None)
+        self.window.canvas.set_overlay(None)
+        self.window.answer.set_legend("")
+        self.strip.show_neighbours(None, note="Draw a digit to see the MNIST digits nearest to it")
+        self._show_on_map(None)
+
+    def shutdown(self) -> None:
+        self._stopped = True
+        self.worker.stop()
+
+    # ---------------------------------------------------------------- inside
+
+    def _map_built(self) -> bool:
+        return "Map" in self.window.explore.built()
+
+    def _ask(self, key: object, digit: np.ndarray, model: str) -> None:
+        space = self.strip.space() if self.neighbours_on() else None
+        wanted = (self.saliency_on(), space, self._map_built())
+        full_key = (key, model, *wanted)
+        if self._asked is not None and self._asked.key == full_key:
+            return
+        if not any(wanted):
+            self._asked = None
+            return
+        self._asked = WhyRequest(full_key, digit, model, wanted[0], space, wanted[2])
+        self.worker.request(self._asked)
+
+    def _again(self) -> None:
+        """Ask again for the latest picture, with what is switched on now."""
+        if self._last is not None:
+            self._ask(*self._last)
+
+    def _on_toggle(self) -> None:
+        keys = self._keys
+        self._settings.setValue(keys.WHY_SALIENCY, self.saliency_on())
+        self._settings.setValue(keys.WHY_NEIGHBOURS, self.neighbours_on())
+        self.strip.setVisible(self.neighbours_on())
+        if not self.saliency_on():
+            self.window.input_view.show_overlay(None)
+            self.window.canvas.set_overlay(None)
+            self.window.answer.set_legend("")
+        self._again()
+
+    def _on_space(self, space: str) -> None:
+        self._settings.setValue(self._keys.WHY_SPACE, space)
+        self._again()
+
+    def _on_tab(self) -> None:
+        if self._map_built():
+            self._show_on_map(self._map_xy)
+            if self._asked is not None and not self._asked.place:
+                self._again()
+
+    def _on_ready(self, result: WhyResult) -> None:
+        if self._stopped or self._asked is None or result.key != self._asked.key:
+            return  # the drawing changed meanwhile: the answer for the new one is coming
+        self._result = result
+        if result.saliency is not None:
+            s = result.saliency
+            self.window.input_view.show_overlay(saliency_image(s.map))
+            if self._field is not None:
+                faint = saliency_image(s.map, self.CANVAS_STRENGTH)
+                self.window.canvas.set_overlay(faint, self._field)
+            else:
+                self.window.canvas.set_overlay(None)
+            self.window.answer.set_legend(legend_html(s.answer, s.runner_up))
+        if result.neighbours is not None:
+            self.strip.show_neighbours(result.neighbours, self._answer)
+        elif result.space is None and self.neighbours_on():
+            self.strip.show_neighbours(None, note="; ".join(result.errors))
+        if result.map_xy is not None:
+            self._map_xy = result.map_xy
+            self._show_on_map(result.map_xy)
+        if result.errors:
+            self.window.statusBar().showMessage(" · ".join(result.errors), 8000)
+        self.shown.emit(result)
+
+    def _show_on_map(self, xy: np.ndarray | None) -> None:
+        if self._map_built():
+            self.window.explore.panel("Map").set_drawing(xy, self._answer)
+
+    def _open_in_browser(self, index: int) -> None:
+        shown = self.strip.shown()
+        indices = np.array([index]) if shown is None else shown.indices
+        self.window.explore.open_samples(indices, "Nearest to your drawing", focus=index)

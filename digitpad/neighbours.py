@@ -1,0 +1,317 @@
+"""The MNIST digits nearest to a drawing, and where it falls on the map of all test digits.
+
+No TensorFlow: the default CNN's penultimate layer (``features``, 128 values) is exported beside
+it as ``features.tflite`` at build time (``digitpad.explain_build``), together with the features
+of the 60,000 training and 10,000 test images and a 2-D embedding (t-SNE) of the test images:
+
+    resources/models/cnn/features.tflite   the CNN up to its ``features`` layer
+    resources/models/cnn/explain.npz       train_features (60000, 128) float16,
+                                           test_features (10000, 128) float16,
+                                           map_xy (10000, 2) float32
+    resources/models/cnn/explain.json      how they were made, and their SHA-256
+
+>>> index = FeatureIndex.load()
+>>> index.nearest(digit)          # Neighbours: 8 training indices, distances, labels
+>>> PixelIndex.build().nearest(digit)
+>>> DigitMap.load(index).place(index.features(digit))   # (x, y) on the map
+
+Both searches are exact: features by brute force (one matrix product), pixels by a lower bound
+from a 32-dimensional PCA that lets it skip almost every image without computing its distance.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import datasets
+from .models import ModelError
+from .models.store import load_npz, read_file
+
+K = 8
+FEATURES_FILE = "features.tflite"
+DATA_FILE = "explain.npz"
+META_FILE = "explain.json"
+FEATURE_MODEL = "cnn"  # whose penultimate layer the neighbours are found in
+
+
+def explain_dir() -> Path:
+    from .models import bundled_dir
+
+    return bundled_dir() / FEATURE_MODEL
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The ``k`` nearest training images, nearest first: their indices in MNIST's training set,
+    their distances and their labels."""
+
+    indices: np.ndarray
+    distances: np.ndarray
+    labels: np.ndarray
+
+    def majority(self) -> tuple[int, int]:
+        """(label, count): the label most of them have (ties: the one nearest first)."""
+        counts = np.bincount(self.labels, minlength=10)
+        best = int(counts.max())
+        for label in self.labels:  # nearest first among the tied labels
+            if counts[label] == best:
+                return int(label), best
+        raise AssertionError("unreachable")
+
+    def disagreement(self, answer: int) -> str:
+        """A short sentence when the neighbours' labels argue with ``answer``, else ''.
+
+        They disagree when most of them are another digit, or when fewer than ``n − 2`` of them
+        are ``answer``: a good sign that the drawing is ambiguous."""
+        label, count = self.majority()
+        agree = int((self.labels == answer).sum())
+        n = len(self.labels)
+        if label != answer:
+            return f"⚠ {count} of {n} nearest are {label}s, {agree} are {answer}s: ambiguous?"
+        if agree < n - 2:
+            others = "/".join(str(v) for v in sorted({int(v) for v in self.labels if v != answer}))
+            return f"⚠ Only {agree} of {n} nearest are {answer}s (others {others}): ambiguous?"
+        return ""
+
+
+def _smallest(distances: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, len(distances))
+    part = np.argpartition(distances, k - 1)[:k]
+    return part[np.lexsort((part, distances[part]))]  # nearest first; ties by index
+
+
+def _read_meta(folder: Path) -> dict:
+    try:
+        meta = json.loads((folder / META_FILE).read_text())
+    except FileNotFoundError:
+        raise ModelError(
+            f"{folder}: no {META_FILE}; build it with: python train_models.py --explain"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelError(f"{folder / META_FILE}: damaged ({e})") from None
+    if not isinstance(meta, dict):
+        raise ModelError(f"{folder / META_FILE}: not DigitPad explain metadata")
+    return meta
+
+
+class FeatureExtractor:
+    """The CNN's ``features`` layer run in LiteRT: (N, 28, 28) float32 → (N, 128) float32."""
+
+    def __init__(self, model_bytes: bytes, where: Path | str = FEATURES_FILE) -> None:
+        self._bytes = model_bytes
+        self._where = where
+        self._lock = threading.Lock()
+        self._by_batch: dict[int, object] = {}
+        it = self._interpreter(1)
+        inp = it.get_input_details()[0]
+        out = it.get_output_details()[0]
+        if tuple(inp["shape"][1:3]) != (28, 28) or len(out["shape"]) != 2:
+            raise ModelError(f"{where}: takes {tuple(inp['shape'])}, not 28×28 pictures")
+        self.size = int(out["shape"][-1])
+
+    def _interpreter(self, batch: int):
+        from ai_edge_litert.interpreter import Interpreter
+
+        from .models.litert import _quiet_native_stderr
+
+        if batch not in self._by_batch:
+            try:
+                with _quiet_native_stderr():
+                    it = Interpreter(model_content=self._bytes, num_threads=1)
+                    if batch != 1:
+                        idx = it.get_input_details()[0]["index"]
+                        it.resize_tensor_input(idx, [batch, 28, 28, 1])
+                    it.allocate_tensors()
+            except (ValueError, RuntimeError) as e:
+                raise ModelError(f"{self._where}: LiteRT cannot load it ({e})") from None
+            if len(self._by_batch) >= 3:
+                self._by_batch.clear()
+            self._by_batch[batch] = it
+        return self._by_batch[batch]
+
+    def __call__(self, images: np.ndarray, batch: int = 256) -> np.ndarray:
+        x = np.asarray(images, np.float32).reshape(-1, 28, 28)
+        out = np.empty((len(x), self.size), np.float32)
+        with self._lock:  # an interpreter is not re-entrant
+            for s in range(0, len(x), batch):
+                chunk = x[s : s + batch]
+                it = self._interpreter(len(chunk))
+                inp = it.get_input_details()[0]
+                it.set_tensor(inp["index"], chunk.reshape(inp["shape"]))
+                it.invoke()
+                out[s : s + len(chunk)] = it.get_tensor(it.get_output_details()[0]["index"])
+        return out
+
+
+class FeatureIndex:
+    """Nearest MNIST training images in the default CNN's feature space (Euclidean)."""
+
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        train_features: np.ndarray,
+        train_labels: np.ndarray,
+        test_features: np.ndarray | None = None,
+        map_xy: np.ndarray | None = None,
+    ) -> None:
+        self.features = extractor
+        self._train = np.ascontiguousarray(train_features, np.float32)
+        self._norms = np.einsum("ij,ij->i", self._train, self._train)
+        self.labels = np.asarray(train_labels)
+        self.test_features = test_features
+        self.map_xy = map_xy
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> FeatureIndex:
+        """The index shipped beside the bundled CNN; ``ModelError`` when missing or damaged."""
+        folder = explain_dir() if folder is None else folder
+        meta = _read_meta(folder)
+        extractor = FeatureExtractor(read_file(folder, FEATURES_FILE, meta), folder / FEATURES_FILE)
+        arrays = load_npz(read_file(folder, DATA_FILE, meta), folder / DATA_FILE)
+        try:
+            train = arrays["train_features"]
+            test = arrays["test_features"]
+            xy = arrays["map_xy"]
+        except KeyError as e:
+            raise ModelError(f"{folder / DATA_FILE}: {e} is missing") from None
+        _, labels = datasets.load_mnist("train", as_float=False)
+        if train.shape != (len(labels), extractor.size) or test.shape[1:] != (extractor.size,):
+            raise ModelError(f"{folder / DATA_FILE}: features of shape {train.shape} do not fit")
+        if xy.shape != (len(test), 2):
+            raise ModelError(f"{folder / DATA_FILE}: map of shape {xy.shape} does not fit")
+        return cls(extractor, train, labels, test.astype(np.float32), xy.astype(np.float32))
+
+    def nearest_to_features(self, f: np.ndarray, k: int = K) -> Neighbours:
+        f = np.asarray(f, np.float32).reshape(-1)
+        d2 = self._norms - 2.0 * (self._train @ f) + float(f @ f)
+        idx = _smallest(d2, k)
+        return Neighbours(idx, np.sqrt(np.maximum(d2[idx], 0.0)), self.labels[idx])
+
+    def nearest(self, digit: np.ndarray, k: int = K) -> Neighbours:
+        """The ``k`` training images nearest to ``digit`` (28, 28) float32 in [0, 1]."""
+        return self.nearest_to_features(self.features(digit[None])[0], k)
+
+
+class PixelIndex:
+    """Nearest MNIST training images by Euclidean distance between the 784 pixels (in [0, 1]).
+
+    Exact: each image's distance is bounded from below by its distance in a PCA subspace plus
+    the difference of the norms of what the subspace leaves out; images are checked in the
+    order of that bound until the bound passes the k-th best distance found.
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, dims: int = 32) -> None:
+        x = np.asarray(images).reshape(len(images), -1)
+        self._images = x  # uint8 or float; converted per checked block
+        self._scale = 1 / 255.0 if x.dtype == np.uint8 else 1.0
+        self.labels = np.asarray(labels)
+        sample = x[:: max(1, len(x) // 5000)].astype(np.float32) * self._scale
+        self._mean = sample.mean(axis=0)
+        # The top principal directions of a 5,000-image sample: any orthonormal basis keeps the
+        # search exact; a good one makes the bound tight.
+        _, _, vt = np.linalg.svd(sample - self._mean, full_matrices=False)
+        self._basis = np.ascontiguousarray(vt[:dims].T)  # (784, dims)
+        self._proj = np.empty((len(x), dims), np.float32)
+        self._rest = np.empty(len(x), np.float32)
+        for s in range(0, len(x), 10000):
+            block = x[s : s + 10000].astype(np.float32) * self._scale - self._mean
+            p = block @ self._basis
+            self._proj[s : s + 10000] = p
+            total = np.einsum("ij,ij->i", block, block)
+            self._rest[s : s + 10000] = np.sqrt(np.maximum(total - np.einsum("ij,ij->i", p, p), 0))
+        self._proj_norms = np.einsum("ij,ij->i", self._proj, self._proj)
+        self.checked = 0  # how many exact distances the last search computed
+
+    @classmethod
+    def build(cls) -> PixelIndex:
+        images, labels = datasets.load_mnist("train", as_float=False)
+        return cls(images, labels)
+
+    def nearest(self, digit: np.ndarray, k: int = K) -> Neighbours:
+        q = np.asarray(digit, np.float32).reshape(-1) - self._mean
+        pq = q @ self._basis
+        rest_q = float(np.sqrt(max(float(q @ q) - float(pq @ pq), 0.0)))
+        bound = self._proj_norms - 2.0 * (self._proj @ pq) + float(pq @ pq)
+        bound = np.maximum(bound, 0.0) + (self._rest - rest_q) ** 2
+        order = np.argsort(bound)
+        best_idx = np.empty(0, np.int64)
+        best_d2 = np.empty(0, np.float32)
+        step = 64
+        start = 0
+        while start < len(order):
+            chunk = order[start : start + step]
+            block = self._images[chunk].astype(np.float32) * self._scale - self._mean
+            diff = block - q
+            d2 = np.einsum("ij,ij->i", diff, diff)
+            best_idx = np.concatenate([best_idx, chunk])
+            best_d2 = np.concatenate([best_d2, d2])
+            keep = _smallest(best_d2, k)
+            best_idx, best_d2 = best_idx[keep], best_d2[keep]
+            start += len(chunk)
+            if len(best_d2) >= k and start < len(order) and bound[order[start]] > best_d2[-1]:
+                break
+            step = min(step * 2, 4096)
+        self.checked = start
+        order_k = np.lexsort((best_idx, best_d2))
+        idx = best_idx[order_k]
+        return Neighbours(idx, np.sqrt(np.maximum(best_d2[order_k], 0.0)), self.labels[idx])
+
+
+class DigitMap:
+    """The 10,000 MNIST test images laid out in 2-D (t-SNE of the CNN's features), and a way to
+    place a new drawing on it: the distance-weighted mean position of its ``k`` nearest test
+    images in feature space."""
+
+    def __init__(self, xy: np.ndarray, test_features: np.ndarray, labels: np.ndarray) -> None:
+        self.xy = np.asarray(xy, np.float32)
+        self._features = np.ascontiguousarray(test_features, np.float32)
+        self._norms = np.einsum("ij,ij->i", self._features, self._features)
+        self.labels = np.asarray(labels)
+
+    @classmethod
+    def from_index(cls, index: FeatureIndex) -> DigitMap:
+        _, labels = datasets.load_mnist("test", as_float=False)
+        return cls(index.map_xy, index.test_features, labels)
+
+    def place(self, features: np.ndarray, k: int = K) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) for a drawing whose CNN features are ``features`` (128,), and the indices of
+        the ``k`` test images that placed it."""
+        f = np.asarray(features, np.float32).reshape(-1)
+        d2 = self._norms - 2.0 * (self._features @ f) + float(f @ f)
+        idx = _smallest(d2, k)
+        weights = 1.0 / (np.sqrt(np.maximum(d2[idx], 0.0)) + 1e-3)
+        return (weights[:, None] * self.xy[idx]).sum(axis=0) / weights.sum(), idx
+
+
+_shared_lock = threading.Lock()
+_shared: dict[str, object] = {}
+
+
+def shared_index() -> FeatureIndex:
+    """The bundled :class:`FeatureIndex`, loaded once per process (thread-safe; about 0.3 s)."""
+    with _shared_lock:
+        if "features" not in _shared:
+            _shared["features"] = FeatureIndex.load()
+        return _shared["features"]  # type: ignore[return-value]
+
+
+def shared_pixels() -> PixelIndex:
+    """The :class:`PixelIndex` of MNIST's training images, built once per process."""
+    with _shared_lock:
+        if "pixels" not in _shared:
+            _shared["pixels"] = PixelIndex.build()
+        return _shared["pixels"]  # type: ignore[return-value]
+
+
+def shared_map() -> DigitMap:
+    """The :class:`DigitMap` shipped beside the CNN, loaded once per process."""
+    index = shared_index()
+    with _shared_lock:
+        if "map" not in _shared:
+            _shared["map"] = DigitMap.from_index(index)
+        return _shared["map"]  # type: ignore[return-value]

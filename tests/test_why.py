@@ -1,0 +1,195 @@
+"""The why-views in the window: saliency overlays, nearest MNIST digits, the marker on the map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage
+
+from digitpad import datasets, drawn, neighbours
+from digitpad.gui.replay import replay, replay_stroke
+from digitpad.gui.why import WhyRequest, WhyWorker, saliency_image
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+
+def _draw(qtbot, w, label: int, seed: int = 0) -> None:
+    d = drawn.make_drawing(label, np.random.default_rng(seed))
+    replay(w.canvas, d)
+    _settle(qtbot, w)
+
+
+def _settle(qtbot, w) -> None:
+    """Wait until the why-views show the picture on the canvas now."""
+    w.current_probabilities()
+    qtbot.waitUntil(lambda: not w.why.pending(), timeout=20_000)
+
+
+def _ink_colour(image: QImage) -> tuple[int, int, int]:
+    """Mean (r, g, b) of the bright pixels of ``image``."""
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    a = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
+    a = a.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3]
+    a = a.reshape(img.height(), img.width(), 3).astype(int)
+    bright = a.sum(axis=2) > 200
+    return tuple(int(v) for v in a[bright].mean(axis=0))
+
+
+def test_saliency_tints_the_strokes_in_the_preview_and_on_the_canvas(qtbot, shown_window):
+    w = shown_window
+    assert w.why.saliency_on() and w.why.neighbours_on()  # on by default
+    _draw(qtbot, w, 7)
+    result = w.why.result()
+    s = result.saliency
+    assert s is not None and s.answer == 7 and s.runner_up != 7
+    assert result.model == w.driver() == "cnn"
+    overlay, where = w.canvas.overlay()
+    assert overlay.size().width() == 28
+    assert isinstance(where, QRectF) and where.width() > 28  # stretched over the drawing
+    assert w.input_view.overlay() is not None
+    assert "for 7" in w.answer.legend.text()
+    # the strokes are no longer plain white: red (for the answer) dominates somewhere
+    r, g, b = _ink_colour(w.canvas.grab().toImage())
+    assert r > g + 10 and r > b + 10
+    # the 28×28 field drawn back over the canvas holds the ink's bounding box
+    ink = w.canvas.ink()
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    assert where.top() < rows[0] and where.bottom() > rows[-1]
+    assert where.left() < cols[0] and where.right() > cols[-1]
+
+
+def test_saliency_can_be_switched_off_and_stays_off(qtbot, shown_window):
+    w = shown_window
+    _draw(qtbot, w, 3)
+    w.why.saliency_action.trigger()
+    assert not w.why.saliency_on()
+    assert w.canvas.overlay() is None and w.input_view.overlay() is None
+    assert w.answer.legend.text() == ""
+    replay_stroke(w.canvas, [(60, 60), (90, 120)])
+    _settle(qtbot, w)
+    assert w.why.result().saliency is None and w.canvas.overlay() is None
+    assert w.why.result().neighbours is not None  # the neighbours are still on
+    # remembered for the next window
+    from digitpad.gui import MainWindow
+
+    other = MainWindow()
+    qtbot.addWidget(other)
+    assert not other.why.saliency_on() and other.why.neighbours_on()
+
+
+def test_with_everything_off_nothing_is_asked(qtbot, shown_window):
+    w = shown_window
+    w.why.saliency_action.trigger()
+    w.why.neighbours_action.trigger()
+    assert not w.why.strip.isVisible()
+    _draw(qtbot, w, 5)
+    qtbot.wait(100)
+    assert w.why.worker.is_idle() and w.why.result() is None and not w.why.pending()
+
+
+def test_eight_nearest_digits_with_labels_open_in_the_browser(qtbot, shown_window):
+    w = shown_window
+    _draw(qtbot, w, 4)
+    found = w.why.result().neighbours
+    assert found is not None and len(found.indices) == 8
+    _, train_y = datasets.load_mnist("train", as_float=False)
+    np.testing.assert_array_equal(found.labels, train_y[found.indices])
+    strip = w.why.strip
+    assert [b.text() for b in strip.buttons] == [str(v) for v in found.labels]
+    assert all(not b.icon().isNull() for b in strip.buttons)
+    qtbot.mouseClick(strip.buttons[2], Qt.MouseButton.LeftButton)
+    assert w.tabs.currentWidget() is not None
+    browser = w.explore.browser
+    qtbot.waitUntil(lambda: len(browser.shown()) == 8, timeout=20_000)
+    np.testing.assert_array_equal(browser.shown(), found.indices)  # train index = global
+    title = f"#{int(found.indices[2])}"
+    qtbot.waitUntil(lambda: title in browser.detail.title.text(), timeout=5000)
+
+
+def test_pixel_space_gives_other_neighbours_and_is_remembered(qtbot, shown_window):
+    w = shown_window
+    _draw(qtbot, w, 2)
+    by_features = w.why.result().neighbours
+    w.why.strip.set_space("pixels")
+    _settle(qtbot, w)
+    by_pixels = w.why.result().neighbours
+    assert w.why.result().space == "pixels"
+    assert not np.array_equal(by_features.indices, by_pixels.indices)
+    # pixel distances are plain Euclidean distances between the 784 pixels
+    train_x, _ = datasets.load_mnist("train")
+    digit = w.model_input()
+    d = np.linalg.norm((train_x[by_pixels.indices] - digit).reshape(8, -1), axis=1)
+    np.testing.assert_allclose(d, by_pixels.distances, rtol=1e-4)
+    from digitpad.gui import MainWindow
+
+    other = MainWindow()
+    qtbot.addWidget(other)
+    assert other.why.strip.space() == "pixels"
+
+
+def test_neighbours_that_disagree_say_so(qtbot, shown_window):
+    w = shown_window
+    found = neighbours.Neighbours(np.arange(8), np.ones(8), np.array([9, 9, 9, 9, 9, 4, 4, 4]))
+    w.why.strip.show_neighbours(found, answer=4)
+    assert "5 of 8 nearest are 9s" in w.why.strip.message.text()
+    w.why.strip.show_neighbours(found, answer=9)
+    assert "Only 5 of 8" in w.why.strip.message.text()
+
+
+def test_clearing_the_canvas_takes_the_why_views_down(qtbot, shown_window):
+    w = shown_window
+    _draw(qtbot, w, 8)
+    w.canvas.clear()
+    w.current_probabilities()
+    assert w.why.result() is None
+    assert w.canvas.overlay() is None and w.input_view.overlay() is None
+    assert all(b.text() == "–" for b in w.why.strip.buttons)
+
+
+def test_the_map_marker_moves_when_the_drawing_changes(qtbot, shown_window):
+    w = shown_window
+    panel = w.explore.show_tab("Map")
+    _draw(qtbot, w, 1, seed=4)
+    qtbot.waitUntil(lambda: panel.marker_position() is not None, timeout=20_000)
+    first = panel.marker_position()
+    np.testing.assert_allclose(first, w.why.map_position())
+    w.canvas.clear()
+    _draw(qtbot, w, 0, seed=4)
+    qtbot.waitUntil(
+        lambda: (
+            panel.marker_position() is not None and not np.allclose(panel.marker_position(), first)
+        ),
+        timeout=20_000,
+    )
+    digit_map = neighbours.shared_map()
+    zeros = digit_map.xy[digit_map.labels == 0]
+    assert np.min(np.linalg.norm(zeros - panel.marker_position(), axis=1)) < 0.05
+    w.canvas.clear()
+    w.current_probabilities()
+    assert panel.marker_position() is None
+
+
+def test_the_worker_answers_only_the_latest_request(qtbot):
+    worker = WhyWorker()
+    got = []
+    worker.ready.connect(got.append)
+    test_x, _ = datasets.load_mnist("test")
+    for k in range(5):
+        worker.request(WhyRequest(k, test_x[k], "cnn", True, "features", True))
+    qtbot.waitUntil(lambda: bool(got) and got[-1].key == 4, timeout=20_000)
+    qtbot.wait(50)
+    assert got[-1].key == 4 and len(got) < 5  # the ones overtaken were dropped
+    r = got[-1]
+    assert r.saliency is not None and r.neighbours is not None and r.map_xy is not None
+    worker.stop()
+
+
+def test_the_tint_is_red_for_the_answer_and_blue_for_the_runner_up():
+    smap = np.zeros((28, 28), np.float32)
+    smap[5, 5], smap[20, 20] = 1.0, -0.5
+    img = saliency_image(smap)
+    red, blue, clear = img.pixelColor(5, 5), img.pixelColor(20, 20), img.pixelColor(0, 0)
+    assert red.red() > 200 and red.blue() < 80 and red.alpha() > 200
+    assert blue.blue() > 200 and blue.red() < 80 and 0 < blue.alpha() < red.alpha()
+    assert clear.alpha() == 0
