@@ -135,6 +135,9 @@ def _window():
     while any(w.shelf.is_pending(n) for n in w.shelf.names) and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.005)
+    while not w.why.worker.is_idle() and time.monotonic() < deadline:  # its warm-up
+        app.processEvents()
+        time.sleep(0.005)
     for _ in range(5):
         QApplication.processEvents()
     return app, w
@@ -156,7 +159,13 @@ def latency(n_drawings: int, why: bool = True) -> dict:
         if action.isChecked() != why:
             action.trigger()
     if why:
-        w.explore.panel("Map")  # built, so the marker follows the drawing too
+        panel = w.explore.panel("Map")  # built, so the marker follows the drawing too
+        deadline = time.monotonic() + 60
+        while not (panel.is_loaded() and w.explore.data.is_loaded()):
+            app.processEvents()
+            time.sleep(0.005)
+            if time.monotonic() > deadline:
+                raise SystemExit("the Map tab did not load in 60 s")
     canvas = w.canvas
     events = []  # (kind, x, y)
     for d in drawn.make_drawings(n_drawings, seed=77):
@@ -223,7 +232,7 @@ def latency(n_drawings: int, why: bool = True) -> dict:
     prep, model_ms = [], {n: [] for n in w.shelf.loaded()}
     for _ in range(200):
         t = time.perf_counter()
-        digit = to_mnist(_crop_to_ink(canvas.ink()))
+        digit = to_mnist(_crop_to_ink(canvas.ink())[0])
         prep.append(time.perf_counter() - t)
         for name, clf in w.shelf.loaded().items():
             t = time.perf_counter()

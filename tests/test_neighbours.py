@@ -50,6 +50,19 @@ def test_the_pixel_search_is_exact(train, pixels):
         assert pixels.checked < len(x) // 4  # the bound skipped most images
 
 
+def test_the_pixel_search_stays_exact_when_its_first_candidates_run_out(train, monkeypatch):
+    x, y = train
+    small = neighbours.PixelIndex(x[:3000], y[:3000])
+    monkeypatch.setattr(small, "HEAD", 8)
+    flat = x[:3000].reshape(3000, -1)
+    test_x, _ = datasets.load_mnist("test")
+    for q in test_x[:10]:
+        d = np.sqrt(((flat - q.reshape(-1)) ** 2).sum(axis=1))
+        found = small.nearest(q)
+        np.testing.assert_allclose(found.distances, np.sort(d)[: neighbours.K], rtol=1e-4)
+        assert small.checked > 8
+
+
 def test_feature_neighbours_of_test_digits_mostly_share_their_label(index):
     test_x, test_y = datasets.load_mnist("test")
     agree = [index.nearest(test_x[i]).majority()[0] == test_y[i] for i in range(200)]

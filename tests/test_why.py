@@ -45,8 +45,8 @@ def test_saliency_tints_the_strokes_in_the_preview_and_on_the_canvas(qtbot, show
     assert s is not None and s.answer == 7 and s.runner_up != 7
     assert result.model == w.driver() == "cnn"
     overlay, where = w.canvas.overlay()
-    assert overlay.size().width() == 28
     assert isinstance(where, QRectF) and where.width() > 28  # stretched over the drawing
+    assert overlay.size() == where.size().toSize()  # already stretched, off the GUI thread
     assert w.input_view.overlay() is not None
     assert "for 7" in w.answer.legend.text()
     # the strokes are no longer plain white: red (for the answer) dominates somewhere
@@ -96,9 +96,18 @@ def test_eight_nearest_digits_with_labels_open_in_the_browser(qtbot, shown_windo
     _, train_y = datasets.load_mnist("train", as_float=False)
     np.testing.assert_array_equal(found.labels, train_y[found.indices])
     strip = w.why.strip
-    assert [b.text() for b in strip.buttons] == [str(v) for v in found.labels]
-    assert all(not b.icon().isNull() for b in strip.buttons)
-    qtbot.mouseClick(strip.buttons[2], Qt.MouseButton.LeftButton)
+    assert strip.row.texts() == [str(v) for v in found.labels]
+    # the thumbnails are the training images themselves
+    shot = strip.row.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    train_x, _ = datasets.load_mnist("train", as_float=False)
+    for k in (0, 7):
+        cell = strip.row.cell(k)
+        scale = strip.row.THUMB / 28
+        for r, c in ((10, 14), (14, 14), (20, 8)):
+            x = cell.left() + int((c + 0.5) * scale)
+            y = int((r + 0.5) * scale)
+            assert abs(shot.pixelColor(x, y).value() - train_x[found.indices[k]][r, c]) < 40
+    qtbot.mouseClick(strip.row, Qt.MouseButton.LeftButton, pos=strip.row.cell(2).center())
     assert w.tabs.currentWidget() is not None
     browser = w.explore.browser
     qtbot.waitUntil(lambda: len(browser.shown()) == 8, timeout=20_000)
@@ -144,7 +153,7 @@ def test_clearing_the_canvas_takes_the_why_views_down(qtbot, shown_window):
     w.current_probabilities()
     assert w.why.result() is None
     assert w.canvas.overlay() is None and w.input_view.overlay() is None
-    assert all(b.text() == "–" for b in w.why.strip.buttons)
+    assert w.why.strip.row.texts() == []
 
 
 def test_the_map_marker_moves_when_the_drawing_changes(qtbot, shown_window):

@@ -33,8 +33,11 @@ def _close_before_exit() -> None:
     if app is None:
         return
     for widget in app.topLevelWidgets():
-        if widget.isVisible():
-            widget.close()
+        try:
+            if widget.isVisible():
+                widget.close()
+        except RuntimeError:  # its C++ side is already gone
+            continue
     QThreadPool.globalInstance().waitForDone(5000)
 
 

@@ -379,7 +379,11 @@ class DrawingCanvas(QWidget):
                     mode.CompositionMode_Screen if self._inverted else mode.CompositionMode_Multiply
                 )
                 painter.setClipRect(shown)
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-                painter.drawImage(self._overlay[1], self._overlay[0])
+                image, where = self._overlay
+                if image.size() == where.size().toSize():  # already stretched: no scaling
+                    painter.drawImage(where.topLeft(), image)
+                else:
+                    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                    painter.drawImage(where, image)
         finally:
             painter.end()

@@ -14,15 +14,14 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,8 @@ from ..models import ModelError
 FOR_ANSWER = QColor(230, 60, 40)  # strokes that make the answer win
 FOR_RUNNER_UP = QColor(40, 130, 240)  # strokes that argue for the runner-up
 SPACES = {"features": "by the CNN's features", "pixels": "by pixels"}
+CANVAS_STRENGTH = 0.55  # the tint over the drawing is fainter than over the 28×28 preview
+MIN_GAP_S = 0.05  # while the pen moves, why-results are shown at most 20 times a second
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,22 @@ class WhyRequest:
     saliency: bool
     neighbours: str | None  # "features", "pixels" or None
     place: bool  # put the drawing on the map of all digits
+    answer: int | None = None  # the model's answer for this picture
+    on_canvas: QRectF | None = None  # where this picture's 28×28 field lies on the canvas
 
 
 @dataclass
 class WhyResult:
     key: object
     model: str
+    answer: int | None = None
+    on_canvas: QRectF | None = None
     saliency: explain.Saliency | None = None
     neighbours: neighbours.Neighbours | None = None
     space: str | None = None
     map_xy: np.ndarray | None = None
+    # the faint saliency already stretched over the canvas (done here, off the GUI thread)
+    canvas_overlay: tuple[QImage, QRectF] | None = None
     errors: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -85,6 +92,13 @@ class WhyWorker(QObject):
                 self._thread.start()
             self._wake.notify()
 
+    def warm_up(self, model: str, space: str | None) -> None:
+        """Load what the first request will need (indexes, a copy of ``model``, its batch
+        interpreter), in the worker thread, before anyone draws."""
+        blank = np.zeros((28, 28), np.float32)
+        blank[8:20, 12:16] = 1.0  # any picture will do
+        self.request(WhyRequest(("warm-up",), blank, model, True, space, True))
+
     def is_idle(self) -> bool:
         with self._wake:
             return self._request is None and not self._busy
@@ -98,19 +112,30 @@ class WhyWorker(QObject):
             self._thread.join(wait_s)
 
     def _loop(self) -> None:
+        started = -1.0
         while True:
             with self._wake:
                 while self._request is None and not self._stopped:
                     self._wake.wait()
+                # At most one piece of work per MIN_GAP_S: while the pen moves, requests come
+                # 60 times a second, and a worker busy all the time would slow the window.
+                while not self._stopped:
+                    rest = started + MIN_GAP_S - time.monotonic()
+                    if rest <= 0:
+                        break
+                    self._wake.wait(rest)
                 if self._stopped:
                     return
                 request, self._request = self._request, None
                 self._busy = True
+            started = time.monotonic()
             try:
-                result = self.compute(request)
+                result = self.compute(request) if request is not None else None
             finally:
                 with self._wake:
                     self._busy = False
+            if result is None:
+                continue
             with self._wake:
                 if self._stopped:
                     return
@@ -126,18 +151,29 @@ class WhyWorker(QObject):
 
             if len(self._models) > 3:
                 self._models.clear()
-            self._models[key] = load_folder(folder, name)
+            clf = load_folder(folder, name)
+            if hasattr(clf, "batch_threads"):
+                clf.batch_threads = 1  # the other core stays with the window
+            self._models[key] = clf
         return self._models[key]
 
     def compute(self, r: WhyRequest) -> WhyResult:
         """The answer to ``r`` (runs in the worker thread; callable directly in tests)."""
-        out = WhyResult(r.key, r.model)
+        out = WhyResult(r.key, r.model, r.answer, r.on_canvas)
         if r.saliency:
             t0 = time.perf_counter()
             try:
                 out.saliency = explain.saliency(self._model(r.model), r.digit)
             except (ModelError, OSError) as e:
                 out.errors.append(f"saliency: {e}")
+            if out.saliency is not None and r.on_canvas is not None:
+                rect = r.on_canvas.toAlignedRect()
+                faint = saliency_image(out.saliency.map, CANVAS_STRENGTH).scaled(
+                    rect.size(),
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+                out.canvas_overlay = (faint, QRectF(rect))
             out.seconds["saliency"] = time.perf_counter() - t0
         features = None
         if r.neighbours == "features" or r.place:
@@ -194,12 +230,89 @@ def legend_html(answer: int, runner_up: int) -> str:
     )
 
 
-def _thumbnail(image: np.ndarray, side: int) -> QPixmap:
-    pixels = np.ascontiguousarray(np.asarray(image, np.uint8).reshape(28, 28))
-    qimage = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(qimage).scaled(
-        side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation
-    )
+class ThumbnailRow(QWidget):
+    """Eight 28×28 digits side by side, each with its label under it, painted in one go (eight
+    tool buttons cost several milliseconds to repaint, and this repaints while the pen moves).
+    ``clicked(k)`` when thumbnail ``k`` is clicked; its tooltip says what it is."""
+
+    clicked = Signal(int)
+    THUMB = 36
+    GAP = 8
+
+    def __init__(self, count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._count = count
+        self._images: list[QImage] = []
+        self._texts: list[str] = []
+        self._tips: list[str] = []
+        line = self.fontMetrics().lineSpacing()
+        self.setFixedHeight(self.THUMB + line + 6)
+        self.setMinimumWidth(count * (self.THUMB + 2))
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def set_items(self, images: list[np.ndarray], texts: list[str], tips: list[str]) -> None:
+        """``images`` (28, 28) uint8 each (up to ``count``); none: empty boxes."""
+        self._images = [
+            QImage(
+                np.ascontiguousarray(im).data, 28, 28, 28, QImage.Format.Format_Grayscale8
+            ).copy()
+            for im in images
+        ]
+        self._texts = list(texts)
+        self._tips = list(tips)
+        self.update()
+
+    def texts(self) -> list[str]:
+        return list(self._texts)
+
+    def cell(self, k: int) -> QRect:
+        """Where thumbnail ``k`` is drawn (its label below it is part of the cell)."""
+        step = self.width() / self._count
+        left = round(k * step + (step - self.THUMB) / 2)
+        return QRect(left, 0, self.THUMB, self.height())
+
+    def _at(self, x: float) -> int | None:
+        k = int(x // (self.width() / self._count))
+        return k if 0 <= k < len(self._images) else None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            pen = self.palette().color(QPalette.ColorRole.WindowText)
+            line = self.fontMetrics().lineSpacing()
+            for k in range(self._count):
+                r = self.cell(k)
+                box = QRect(r.left(), 0, self.THUMB, self.THUMB)
+                if k < len(self._images):
+                    painter.drawImage(box, self._images[k])
+                else:
+                    painter.fillRect(box, QColor(0, 0, 0, 40))
+                painter.setPen(pen)
+                text = self._texts[k] if k < len(self._texts) else "–"
+                painter.drawText(
+                    QRect(r.left() - 4, self.THUMB + 2, self.THUMB + 8, line),
+                    Qt.AlignmentFlag.AlignCenter,
+                    text,
+                )
+        finally:
+            painter.end()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        k = self._at(event.position().x())
+        if k is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(k)
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip:
+            k = self._at(e.pos().x())
+            if k is not None and k < len(self._tips):
+                QToolTip.showText(e.globalPos(), self._tips[k], self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
 
 
 class NeighboursStrip(QWidget):
@@ -209,7 +322,6 @@ class NeighboursStrip(QWidget):
 
     opened = Signal(int)
     space_changed = Signal(str)
-    THUMB = 36
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -221,36 +333,22 @@ class NeighboursStrip(QWidget):
             "answer), or by plain pixel distance"
         )
         self.space_box.currentIndexChanged.connect(lambda _: self.space_changed.emit(self.space()))
-        self.buttons: list[QToolButton] = []
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(4)
-        for i in range(neighbours.K):
-            b = QToolButton()
-            b.setIconSize(QSize(self.THUMB, self.THUMB))
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            b.setAutoRaise(True)
-            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-            b.setMinimumHeight(self.THUMB + b.fontMetrics().lineSpacing() + 10)
-            b.clicked.connect(lambda _=False, k=i: self._on_click(k))
-            b.setEnabled(False)
-            self.buttons.append(b)
-            grid.addWidget(b, 0, i)
+        self.row = ThumbnailRow(neighbours.K)
+        self.row.clicked.connect(self._on_click)
         self.message = QLabel("")
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() + 2)
         self.message.setStyleSheet("color: #c87814")
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("<b>Nearest MNIST digits</b>")
-        head.addWidget(title)
+        head.addWidget(QLabel("<b>Nearest MNIST digits</b>"))
         head.addStretch(1)
         head.addWidget(self.space_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(head)
-        layout.addLayout(grid)
+        layout.addWidget(self.row)
         layout.addWidget(self.message)
         self._shown: neighbours.Neighbours | None = None
         self.show_neighbours(None)
@@ -271,30 +369,31 @@ class NeighboursStrip(QWidget):
     ) -> None:
         """Show ``found`` (None: empty boxes and ``note``), and a warning when their labels
         disagree with ``answer``."""
+        same = (
+            found is not None
+            and self._shown is not None
+            and np.array_equal(found.indices, self._shown.indices)
+        )
         self._shown = found
-        images = None
-        if found is not None:
+        if found is None:
+            self.row.set_items([], [], [])
+        elif not same:  # while the pen moves the eight often stay the same: no repaint then
             from .. import datasets
 
             images, _ = datasets.load_mnist("train", as_float=False)
-        for k, b in enumerate(self.buttons):
-            if found is None or k >= len(found.indices):
-                b.setIcon(QPixmap())
-                b.setText("–")
-                b.setToolTip("")
-                b.setEnabled(False)
-                continue
-            index = int(found.indices[k])
-            b.setIcon(_thumbnail(images[index], self.THUMB))
-            b.setText(str(int(found.labels[k])))
-            b.setToolTip(
-                f"MNIST training #{index}, a {int(found.labels[k])} "
-                f"(distance {found.distances[k]:.2f}); click to open it in Browse"
+            self.row.set_items(
+                [images[int(i)] for i in found.indices],
+                [str(int(v)) for v in found.labels],
+                [
+                    f"MNIST training #{int(i)}, a {int(v)} (distance {d:.2f}); "
+                    "click to open it in Browse"
+                    for i, v, d in zip(found.indices, found.labels, found.distances, strict=True)
+                ],
             )
-            b.setEnabled(True)
         text = note if found is None else "" if answer is None else found.disagreement(answer)
-        self.message.setText(text)
-        self.message.setToolTip(text)
+        if text != self.message.text():
+            self.message.setText(text)
+            self.message.setToolTip(text)
 
     def _on_click(self, k: int) -> None:
         if self._shown is not None and k < len(self._shown.indices):
@@ -311,7 +410,6 @@ class WhyController(QObject):
     """
 
     shown = Signal(object)
-    CANVAS_STRENGTH = 0.55  # the overlay on the drawing is fainter than on the preview
 
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -321,12 +419,12 @@ class WhyController(QObject):
         self._keys = keys
         self._settings = window._settings
         self._asked: WhyRequest | None = None  # the latest request
-        self._answer: int | None = None
-        self._field: QRectF | None = None  # where the 28×28 field lies on the canvas
         self._result: WhyResult | None = None  # the latest result shown
         self._map_xy: np.ndarray | None = None
-        self._last: tuple[object, np.ndarray, str] | None = None  # key, digit, model
+        # key, digit, model, answer, field of the latest picture
+        self._last: tuple[object, np.ndarray, str, int, QRectF | None] | None = None
         self._stopped = False
+        self._shown_at = 0.0  # time.monotonic() of the last result shown
         self.worker = WhyWorker(self)
         self.worker.ready.connect(self._on_ready)
         self.strip = NeighboursStrip()
@@ -377,21 +475,18 @@ class WhyController(QObject):
         )
 
     def update(
-        self, key: object, digit: np.ndarray, model: str, answer: int, field: QRectF | None
+        self, key: object, digit: np.ndarray, model: str, answer: int, on_canvas: QRectF | None
     ) -> None:
-        """The window shows ``model``'s ``answer`` for ``digit``; ``field`` is where the 28×28
+        """The window shows ``model``'s ``answer`` for ``digit``; ``on_canvas`` is where the 28×28
         picture lies on the canvas (None for an opened image)."""
-        self._answer = answer
-        self._field = field
-        self._last = (key, digit, model)
-        self._ask(key, digit, model)
+        self._last = (key, digit, model, answer, on_canvas)
+        self._ask(*self._last)
 
     def clear(self) -> None:
         """The canvas is empty: take every why-view down."""
         self._asked = None
         self._last = None
         self._result = None
-        self._answer = None
         self._map_xy = None
         self.window.input_view.show_overlay(None)
         self.window.canvas.set_overlay(None)
@@ -408,7 +503,9 @@ class WhyController(QObject):
     def _map_built(self) -> bool:
         return "Map" in self.window.explore.built()
 
-    def _ask(self, key: object, digit: np.ndarray, model: str) -> None:
+    def _ask(
+        self, key: object, digit: np.ndarray, model: str, answer: int, on_canvas: QRectF | None
+    ) -> None:
         space = self.strip.space() if self.neighbours_on() else None
         wanted = (self.saliency_on(), space, self._map_built())
         full_key = (key, model, *wanted)
@@ -417,7 +514,9 @@ class WhyController(QObject):
         if not any(wanted):
             self._asked = None
             return
-        self._asked = WhyRequest(full_key, digit, model, wanted[0], space, wanted[2])
+        self._asked = WhyRequest(
+            full_key, digit, model, wanted[0], space, wanted[2], answer, on_canvas
+        )
         self.worker.request(self._asked)
 
     def _again(self) -> None:
@@ -446,21 +545,32 @@ class WhyController(QObject):
             if self._asked is not None and not self._asked.place:
                 self._again()
 
+    def warm_up(self) -> None:
+        """The models are loaded: prepare the worker before the first drawing."""
+        if (self.saliency_on() or self.neighbours_on()) and self._last is None:
+            model = self.window.driver()
+            if model is not None:
+                space = self.strip.space() if self.neighbours_on() else None
+                self.worker.warm_up(model, space)
+
     def _on_ready(self, result: WhyResult) -> None:
-        if self._stopped or self._asked is None or result.key != self._asked.key:
-            return  # the drawing changed meanwhile: the answer for the new one is coming
+        # While the pen moves, the answer is for a picture a stroke or so old: shown anyway (the
+        # one for the newest picture follows), unless the canvas was cleared since, or unless
+        # one was shown less than MIN_GAP_S ago (the window's own answer comes first).
+        if self._stopped or self._asked is None or result.key == ("warm-up",):
+            return
+        now = time.monotonic()
+        if result.key != self._asked.key and now - self._shown_at < MIN_GAP_S:
+            return
+        self._shown_at = now
         self._result = result
         if result.saliency is not None:
             s = result.saliency
             self.window.input_view.show_overlay(saliency_image(s.map))
-            if self._field is not None:
-                faint = saliency_image(s.map, self.CANVAS_STRENGTH)
-                self.window.canvas.set_overlay(faint, self._field)
-            else:
-                self.window.canvas.set_overlay(None)
+            self.window.canvas.set_overlay(*(result.canvas_overlay or (None, None)))
             self.window.answer.set_legend(legend_html(s.answer, s.runner_up))
         if result.neighbours is not None:
-            self.strip.show_neighbours(result.neighbours, self._answer)
+            self.strip.show_neighbours(result.neighbours, result.answer)
         elif result.space is None and self.neighbours_on():
             self.strip.show_neighbours(None, note="; ".join(result.errors))
         if result.map_xy is not None:
@@ -472,7 +582,8 @@ class WhyController(QObject):
 
     def _show_on_map(self, xy: np.ndarray | None) -> None:
         if self._map_built():
-            self.window.explore.panel("Map").set_drawing(xy, self._answer)
+            answer = None if self._result is None else self._result.answer
+            self.window.explore.panel("Map").set_drawing(xy, answer)
 
     def _open_in_browser(self, index: int) -> None:
         shown = self.strip.shown()

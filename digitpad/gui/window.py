@@ -443,6 +443,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Removed your damaged model {name}", 10000)
 
     def _on_models_done(self) -> None:
+        self.why.warm_up()
         loaded = self.shelf.loaded()
         if self._reading is None and self.canvas.is_empty():
             self.answer.show_reading(None)

@@ -51,6 +51,9 @@ class LiteRTModel(Classifier):
     # pictures to a batch of 256 would cost three times the work.
     _sized: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: threads for batches (one picture always runs on one); a background helper that must
+    #: leave a core to the window sets 1 before its first batch
+    batch_threads: int = 2
 
     def __post_init__(self) -> None:
         self._single = self._interpreter(1)
@@ -67,7 +70,8 @@ class LiteRTModel(Classifier):
 
         try:
             with _quiet_native_stderr():
-                it = Interpreter(model_content=self.model_bytes, num_threads=1 if batch == 1 else 2)
+                threads = 1 if batch == 1 else self.batch_threads
+                it = Interpreter(model_content=self.model_bytes, num_threads=threads)
                 if batch != 1:
                     idx = it.get_input_details()[0]["index"]
                     it.resize_tensor_input(idx, [batch, 28, 28, 1])
