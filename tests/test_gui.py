@@ -370,6 +370,8 @@ def test_the_window_never_imports_tensorflow_or_sklearn():
         "replay_stroke(w.canvas, [(80, 80), (200, 200)])\n"
         "assert w.current_probabilities() is not None\n"
         "while any(w.shelf.is_pending(n) for n in w.shelf.names): app.processEvents()\n"
+        "while w.why.pending() or w.why.result() is None: app.processEvents()\n"
+        "assert w.why.result().saliency is not None and w.why.result().neighbours is not None\n"
         "print(sorted(m for m in ('tensorflow', 'sklearn', 'keras') if m in sys.modules))\n"
     )
     out = _run_child(code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal
@@ -26,8 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import explain, models, neighbours
+from .. import models
 from ..models import ModelError
+
+if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
+    from .. import explain, neighbours
+
+K = 8  # neighbours shown (neighbours.K)
 
 FOR_ANSWER = QColor(230, 60, 40)  # strokes that make the answer win
 FOR_RUNNER_UP = QColor(40, 130, 240)  # strokes that argue for the runner-up
@@ -159,6 +165,8 @@ class WhyWorker(QObject):
 
     def compute(self, r: WhyRequest) -> WhyResult:
         """The answer to ``r`` (runs in the worker thread; callable directly in tests)."""
+        from .. import explain, neighbours
+
         out = WhyResult(r.key, r.model, r.answer, r.on_canvas)
         if r.saliency:
             t0 = time.perf_counter()
@@ -333,7 +341,7 @@ class NeighboursStrip(QWidget):
             "answer), or by plain pixel distance"
         )
         self.space_box.currentIndexChanged.connect(lambda _: self.space_changed.emit(self.space()))
-        self.row = ThumbnailRow(neighbours.K)
+        self.row = ThumbnailRow(K)
         self.row.clicked.connect(self._on_click)
         self.message = QLabel("")
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
