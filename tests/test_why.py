@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QImage
 
 from digitpad import datasets, drawn, neighbours
-from digitpad.gui.replay import replay, replay_stroke
+from digitpad.gui.replay import replay, replay_stroke, send_mouse
 from digitpad.gui.why import WhyRequest, WhyWorker, saliency_image
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -202,3 +204,24 @@ def test_the_tint_is_red_for_the_answer_and_blue_for_the_runner_up():
     assert red.red() > 200 and red.blue() < 80 and red.alpha() > 200
     assert blue.blue() > 200 and blue.red() < 80 and 0 < blue.alpha() < red.alpha()
     assert clear.alpha() == 0
+
+
+def test_a_slow_why_worker_never_holds_the_prediction_back(qtbot, shown_window, monkeypatch):
+    compute = WhyWorker.compute
+
+    def slow(self, request):
+        time.sleep(0.5)
+        return compute(self, request)
+
+    monkeypatch.setattr(WhyWorker, "compute", slow)
+    w = shown_window
+    send_mouse(w.canvas, QEvent.Type.MouseButtonPress, 80, 80)
+    for k, (x, y) in enumerate([(120, 120), (160, 170), (200, 230)]):
+        t0 = time.perf_counter()
+        with qtbot.waitSignal(w.prediction_changed, timeout=2000):
+            send_mouse(w.canvas, QEvent.Type.MouseMove, x, y)
+        assert time.perf_counter() - t0 < 0.25, f"move {k}: the answer waited for the worker"
+    send_mouse(w.canvas, QEvent.Type.MouseButtonRelease, 200, 230)
+    assert w.why.pending()  # the why-views come later
+    qtbot.waitUntil(lambda: not w.why.pending(), timeout=20_000)
+    assert w.why.result().saliency is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import sys
 
+import shiboken6
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
@@ -29,20 +30,37 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 def _close_before_exit() -> None:
     """At interpreter exit, while Python is still whole: close the windows still open (their
-    workers stop as on any close) and wait for the worker threads. A script or test that ends
-    without closing the window otherwise leaves a loader thread running, or plots for PySide to
-    destroy in an order that can crash the process on its way out (seen once in CI as a
-    segfault after the script's last line)."""
+    workers stop as on any close), wait for the worker threads, and delete every plot.
+
+    PySide destroys what is left only after Python has begun to shut down; a pyqtgraph item
+    destroyed then calls its Python overrides into a half-gone interpreter and the process dies
+    with a segfault on its way out (gdb: ~QGraphicsWidget → QGraphicsWidget::event →
+    storePythonOverrideErrorOrPrint). A script or test that ends with the window open hit it
+    (once in CI, and 1 run in 3 here under load)."""
+    from PySide6.QtWidgets import QGraphicsView
+
     app = QApplication.instance()
     if app is None:
         return
-    for widget in app.topLevelWidgets():
+    windows = list(app.topLevelWidgets())
+    for widget in windows:
         try:
             if widget.isVisible():
                 widget.close()
         except RuntimeError:  # its C++ side is already gone
             continue
     QThreadPool.globalInstance().waitForDone(5000)
+    for widget in windows:
+        if not shiboken6.isValid(widget):
+            continue
+        views = widget.findChildren(QGraphicsView)
+        if isinstance(widget, QGraphicsView):
+            views.append(widget)
+        for view in views:  # as the explore tabs do on closing: hide, unparent, delete
+            if shiboken6.isValid(view):
+                view.hide()
+                view.setParent(None)
+                shiboken6.delete(view)
 
 
 def main(argv: list[str] | None = None) -> int:
