@@ -359,18 +359,23 @@ def test_painting_thousands_of_strokes_keeps_none_alive(qtbot):
             assert sys.getrefcount(None) >= before, f"None lost references by stroke {i}"
 
 
+# A child script: the window shown, one stroke read by every model, its why-views shown.
+DRAW_ONE_STROKE = (
+    "import sys\n"
+    "from digitpad.gui.app import application\n"
+    "from digitpad.gui import MainWindow\n"
+    "from digitpad.gui.replay import replay_stroke\n"
+    "app = application([])\n"
+    "w = MainWindow(); w.show(); app.processEvents()\n"
+    "replay_stroke(w.canvas, [(80, 80), (200, 200)])\n"
+    "assert w.current_probabilities() is not None\n"
+    "while any(w.shelf.is_pending(n) for n in w.shelf.names): app.processEvents()\n"
+    "while w.why.pending() or w.why.result() is None: app.processEvents()\n"
+)
+
+
 def test_the_window_never_imports_tensorflow_or_sklearn():
-    code = (
-        "import sys\n"
-        "from digitpad.gui.app import application\n"
-        "from digitpad.gui import MainWindow\n"
-        "from digitpad.gui.replay import replay_stroke\n"
-        "app = application([])\n"
-        "w = MainWindow(); w.show(); app.processEvents()\n"
-        "replay_stroke(w.canvas, [(80, 80), (200, 200)])\n"
-        "assert w.current_probabilities() is not None\n"
-        "while any(w.shelf.is_pending(n) for n in w.shelf.names): app.processEvents()\n"
-        "while w.why.pending() or w.why.result() is None: app.processEvents()\n"
+    code = DRAW_ONE_STROKE + (
         "assert w.why.result().saliency is not None and w.why.result().neighbours is not None\n"
         "print(sorted(m for m in ('tensorflow', 'sklearn', 'keras') if m in sys.modules))\n"
     )
@@ -409,17 +414,8 @@ def test_a_script_that_ends_with_plots_on_screen_exits_cleanly():
     # destroyed then crashed the process (segfault, about 1 run in 3 under load). The exit hook
     # deletes every plot first. The crash was intermittent and needed a busy machine: five runs
     # beside two busy processes (the old hook crashed in 7 of 20 such runs).
-    code = (
-        "from digitpad.gui.app import application\n"
-        "from digitpad.gui import MainWindow\n"
-        "from digitpad.gui.replay import replay_stroke\n"
-        "app = application([])\n"
-        "w = MainWindow(); w.show(); app.processEvents()\n"
-        "replay_stroke(w.canvas, [(80, 80), (200, 200)])\n"
-        "w.current_probabilities()\n"
-        "while any(w.shelf.is_pending(n) for n in w.shelf.names): app.processEvents()\n"
-        "while w.why.pending() or w.bars.plot is None: app.processEvents()\n"
-        "print('end of script')\n"
+    code = DRAW_ONE_STROKE + (
+        "while w.bars.plot is None: app.processEvents()\nprint('end of script')\n"
     )
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
