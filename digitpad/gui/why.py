@@ -148,15 +148,17 @@ class WhyWorker(QObject):
             self.ready.emit(result)
 
     def _model(self, name: str) -> models.Classifier:
-        """A copy of model ``name`` for this thread only (reloaded when it is retrained)."""
+        """A copy of model ``name`` for this thread only (reloaded when it is retrained or when
+        another model was explained since)."""
         folder = models.folder(name)
         stamp = (folder / "meta.json").stat().st_mtime_ns
         key = (name, stamp)
         if key not in self._models:
             from ..models.store import load_folder
 
-            if len(self._models) > 3:
-                self._models.clear()
+            # Only the model explained now: a network's copy holds an interpreter sized for the
+            # saliency batch (tens of MB), and switching models back is a 50 ms reload here.
+            self._models.clear()
             clf = load_folder(folder, name)
             if hasattr(clf, "batch_threads"):
                 clf.batch_threads = 1  # the other core stays with the window
