@@ -16,40 +16,24 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .fileio import atomic_write
 from .neighbours import DATA_FILE, FEATURES_FILE, META_FILE, FeatureExtractor
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model files are readable by all
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def features_tflite(model_keras: Path) -> bytes:
-    """The ``.tflite`` of ``model.keras`` cut at its ``features`` layer (safe_mode load)."""
+    """The ``.tflite`` of ``model.keras`` cut at its ``features`` layer (loaded safely)."""
     import keras
 
-    from . import nets
+    from .models.keras_file import load_keras
+    from .training import tflite_bytes
 
-    model = keras.models.load_model(model_keras, compile=False, safe_mode=True)
-    cut = keras.Model(model.inputs, model.get_layer("features").output, name="features")
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / FEATURES_FILE
-        nets.export_tflite(cut, str(path))
-        return path.read_bytes()
+    model = load_keras(model_keras)
+    return tflite_bytes(keras.Model(model.inputs, model.get_layer("features").output))
 
 
 def embed(features: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -95,8 +79,12 @@ def build(folder: Path, train_images, test_images, log=print) -> dict:
             DATA_FILE: hashlib.sha256(data).hexdigest(),
         },
     }
-    _write_atomic(folder / FEATURES_FILE, tfl)
-    _write_atomic(folder / DATA_FILE, data)
-    _write_atomic(folder / META_FILE, (json.dumps(meta, indent=2) + "\n").encode())
+    for name, content in (
+        (FEATURES_FILE, tfl),
+        (DATA_FILE, data),
+        (META_FILE, (json.dumps(meta, indent=2) + "\n").encode()),
+    ):
+        with atomic_write(folder / name) as f:
+            f.write(content)
     log(f"explain.npz: {len(data) / 1e6:.1f} MB")
     return meta
