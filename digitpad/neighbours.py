@@ -91,6 +91,21 @@ def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     return np.einsum("ij,j->i", matrix, vector)
 
 
+class _Rows:
+    """The rows of an (N, D) matrix, searched by Euclidean distance (exact, one product)."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = np.ascontiguousarray(rows, np.float32)
+        self.norms = np.einsum("ij,ij->i", self.rows, self.rows)
+
+    def nearest(self, f: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the ``k`` rows nearest to ``f`` (D,), nearest first, and distances."""
+        f = np.asarray(f, np.float32).reshape(-1)
+        d2 = self.norms - 2.0 * _dot(self.rows, f) + float(f @ f)
+        idx = _smallest(d2, k)
+        return idx, np.sqrt(np.maximum(d2[idx], 0.0))
+
+
 def _smallest(distances: np.ndarray, k: int) -> np.ndarray:
     k = min(k, len(distances))
     part = np.argpartition(distances, k - 1)[:k]
@@ -172,8 +187,7 @@ class FeatureIndex:
         map_xy: np.ndarray | None = None,
     ) -> None:
         self.features = extractor
-        self._train = np.ascontiguousarray(train_features, np.float32)
-        self._norms = np.einsum("ij,ij->i", self._train, self._train)
+        self._train = _Rows(train_features)
         self.labels = np.asarray(train_labels)
         self.test_features = test_features
         self.map_xy = map_xy
@@ -199,10 +213,8 @@ class FeatureIndex:
         return cls(extractor, train, labels, test.astype(np.float32), xy.astype(np.float32))
 
     def nearest_to_features(self, f: np.ndarray, k: int = K) -> Neighbours:
-        f = np.asarray(f, np.float32).reshape(-1)
-        d2 = self._norms - 2.0 * _dot(self._train, f) + float(f @ f)
-        idx = _smallest(d2, k)
-        return Neighbours(idx, np.sqrt(np.maximum(d2[idx], 0.0)), self.labels[idx])
+        idx, distances = self._train.nearest(f, k)
+        return Neighbours(idx, distances, self.labels[idx])
 
     def nearest(self, digit: np.ndarray, k: int = K) -> Neighbours:
         """The ``k`` training images nearest to ``digit`` (28, 28) float32 in [0, 1]."""
@@ -296,8 +308,7 @@ class DigitMap:
 
     def __init__(self, xy: np.ndarray, test_features: np.ndarray, labels: np.ndarray) -> None:
         self.xy = np.asarray(xy, np.float32)
-        self._features = np.ascontiguousarray(test_features, np.float32)
-        self._norms = np.einsum("ij,ij->i", self._features, self._features)
+        self._test = _Rows(test_features)
         self.labels = np.asarray(labels)
 
     @classmethod
@@ -308,37 +319,34 @@ class DigitMap:
     def place(self, features: np.ndarray, k: int = K) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) for a drawing whose CNN features are ``features`` (128,), and the indices of
         the ``k`` test images that placed it."""
-        f = np.asarray(features, np.float32).reshape(-1)
-        d2 = self._norms - 2.0 * _dot(self._features, f) + float(f @ f)
-        idx = _smallest(d2, k)
-        weights = 1.0 / (np.sqrt(np.maximum(d2[idx], 0.0)) + 1e-3)
+        idx, distances = self._test.nearest(features, k)
+        weights = 1.0 / (distances + 1e-3)
         return (weights[:, None] * self.xy[idx]).sum(axis=0) / weights.sum(), idx
 
 
-_shared_lock = threading.Lock()
+_shared_lock = threading.RLock()  # shared_map loads the index inside it
 _shared: dict[str, object] = {}
 
 
-def shared_index() -> FeatureIndex:
-    """The bundled :class:`FeatureIndex`, loaded once per process (thread-safe; about 0.3 s)."""
+def _once(name: str, build):
+    """``build()`` the first time ``name`` is asked for in this process, then the same object
+    (thread-safe: the why-worker and the Map tab may ask at the same moment)."""
     with _shared_lock:
-        if "features" not in _shared:
-            _shared["features"] = FeatureIndex.load()
-        return _shared["features"]  # type: ignore[return-value]
+        if name not in _shared:
+            _shared[name] = build()
+        return _shared[name]
+
+
+def shared_index() -> FeatureIndex:
+    """The bundled :class:`FeatureIndex`, loaded once per process (about 0.5 s)."""
+    return _once("features", FeatureIndex.load)
 
 
 def shared_pixels() -> PixelIndex:
-    """The :class:`PixelIndex` of MNIST's training images, built once per process."""
-    with _shared_lock:
-        if "pixels" not in _shared:
-            _shared["pixels"] = PixelIndex.build()
-        return _shared["pixels"]  # type: ignore[return-value]
+    """The :class:`PixelIndex` of MNIST's training images, built once per process (about 1 s)."""
+    return _once("pixels", PixelIndex.build)
 
 
 def shared_map() -> DigitMap:
     """The :class:`DigitMap` shipped beside the CNN, loaded once per process."""
-    index = shared_index()
-    with _shared_lock:
-        if "map" not in _shared:
-            _shared["map"] = DigitMap.from_index(index)
-        return _shared["map"]  # type: ignore[return-value]
+    return _once("map", lambda: DigitMap.from_index(shared_index()))
