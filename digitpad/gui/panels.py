@@ -104,6 +104,13 @@ def _percent(p: float) -> str:
     return f"{p:.0%}" if p < 0.99 else f"{min(p, 0.999):.1%}"
 
 
+def digit_image(pixels: np.ndarray) -> QImage:
+    """A (28, 28) uint8 picture (white on black) as a QImage that owns its pixels (one built on
+    the array's buffer would point into freed memory once the array is gone)."""
+    a = np.ascontiguousarray(pixels, np.uint8)
+    return QImage(a.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
+
+
 class ModelInputView(QWidget):
     """The 28×28 picture the models get, enlarged without smoothing (always white on black)."""
 
@@ -111,7 +118,6 @@ class ModelInputView(QWidget):
         super().__init__(parent)
         self._image = QImage(28, 28, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
-        self._pixels: np.ndarray | None = None
         self._overlay: QImage | None = None
         self.setMinimumSize(112, 112)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -124,11 +130,9 @@ class ModelInputView(QWidget):
         """digit: (28, 28) float32 in [0, 1], or ``None`` for an empty canvas."""
         if digit is None:
             self._image.fill(0)
-            self._pixels = None
             self._overlay = None
         else:
-            self._pixels = np.ascontiguousarray((digit * 255).round().astype(np.uint8))
-            self._image = QImage(self._pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8)
+            self._image = digit_image((digit * 255).round().astype(np.uint8))
         self.update()
 
     def show_overlay(self, overlay: QImage | None) -> None:

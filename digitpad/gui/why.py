@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from .. import models
 from ..models import ModelError
+from .panels import digit_image
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
     from .. import explain, neighbours
@@ -40,6 +41,7 @@ FOR_RUNNER_UP = QColor(40, 130, 240)  # strokes that argue for the runner-up
 SPACES = {"features": "by the CNN's features", "pixels": "by pixels"}
 CANVAS_STRENGTH = 0.55  # the tint over the drawing is fainter than over the 28×28 preview
 MIN_GAP_S = 0.05  # while the pen moves, why-results are shown at most 20 times a second
+WARM_UP = ("warm-up",)  # the key of the request that loads everything before the first drawing
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,6 @@ class WhyResult:
     # the faint saliency already stretched over the canvas (done here, off the GUI thread)
     canvas_overlay: tuple[QImage, QRectF] | None = None
     errors: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class WhyWorker(QObject):
@@ -84,7 +85,8 @@ class WhyWorker(QObject):
         self._request: WhyRequest | None = None
         self._stopped = False
         self._busy = False
-        self._models: dict[tuple[str, float], models.Classifier] = {}
+        # (name, meta.json time) and this thread's copy of the model explained now
+        self._copy: tuple[tuple[str, int], models.Classifier] | None = None
         self._thread: threading.Thread | None = None
 
     def request(self, request: WhyRequest) -> None:
@@ -103,7 +105,7 @@ class WhyWorker(QObject):
         interpreter), in the worker thread, before anyone draws."""
         blank = np.zeros((28, 28), np.float32)
         blank[8:20, 12:16] = 1.0  # any picture will do
-        self.request(WhyRequest(("warm-up",), blank, model, True, space, True))
+        self.request(WhyRequest(WARM_UP, blank, model, True, space, True))
 
     def is_idle(self) -> bool:
         with self._wake:
@@ -136,12 +138,10 @@ class WhyWorker(QObject):
                 self._busy = True
             started = time.monotonic()
             try:
-                result = self.compute(request) if request is not None else None
+                result = self.compute(request)
             finally:
                 with self._wake:
                     self._busy = False
-            if result is None:
-                continue
             with self._wake:
                 if self._stopped:
                     return
@@ -151,19 +151,17 @@ class WhyWorker(QObject):
         """A copy of model ``name`` for this thread only (reloaded when it is retrained or when
         another model was explained since)."""
         folder = models.folder(name)
-        stamp = (folder / "meta.json").stat().st_mtime_ns
-        key = (name, stamp)
-        if key not in self._models:
+        key = (name, (folder / "meta.json").stat().st_mtime_ns)
+        # Only the model explained now: a network's copy holds an interpreter sized for the
+        # saliency batch (tens of MB), and switching models back is a 50 ms reload here.
+        if self._copy is None or self._copy[0] != key:
             from ..models.store import load_folder
 
-            # Only the model explained now: a network's copy holds an interpreter sized for the
-            # saliency batch (tens of MB), and switching models back is a 50 ms reload here.
-            self._models.clear()
             clf = load_folder(folder, name)
             if hasattr(clf, "batch_threads"):
                 clf.batch_threads = 1  # the other core stays with the window
-            self._models[key] = clf
-        return self._models[key]
+            self._copy = (key, clf)
+        return self._copy[1]
 
     def compute(self, r: WhyRequest) -> WhyResult:
         """The answer to ``r`` (runs in the worker thread; callable directly in tests)."""
@@ -171,7 +169,6 @@ class WhyWorker(QObject):
 
         out = WhyResult(r.key, r.model, r.answer, r.on_canvas)
         if r.saliency:
-            t0 = time.perf_counter()
             try:
                 out.saliency = explain.saliency(self._model(r.model), r.digit)
             except (ModelError, OSError) as e:
@@ -184,7 +181,6 @@ class WhyWorker(QObject):
                     Qt.TransformationMode.SmoothTransformation,
                 )
                 out.canvas_overlay = (faint, QRectF(rect))
-            out.seconds["saliency"] = time.perf_counter() - t0
         features = None
         if r.neighbours == "features" or r.place:
             try:
@@ -193,7 +189,6 @@ class WhyWorker(QObject):
             except (ModelError, OSError) as e:
                 out.errors.append(f"nearest digits: {e}")
         if r.neighbours is not None:
-            t0 = time.perf_counter()
             try:
                 if r.neighbours == "pixels":
                     out.neighbours = neighbours.shared_pixels().nearest(r.digit)
@@ -202,7 +197,6 @@ class WhyWorker(QObject):
                 out.space = r.neighbours
             except (ModelError, OSError) as e:
                 out.errors.append(f"nearest digits: {e}")
-            out.seconds["neighbours"] = time.perf_counter() - t0
         if r.place and features is not None:
             try:
                 out.map_xy, _ = neighbours.shared_map().place(features)
@@ -247,7 +241,6 @@ class ThumbnailRow(QWidget):
 
     clicked = Signal(int)
     THUMB = 36
-    GAP = 8
 
     def __init__(self, count: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -263,12 +256,7 @@ class ThumbnailRow(QWidget):
 
     def set_items(self, images: list[np.ndarray], texts: list[str], tips: list[str]) -> None:
         """``images`` (28, 28) uint8 each (up to ``count``); none: empty boxes."""
-        self._images = [
-            QImage(
-                np.ascontiguousarray(im).data, 28, 28, 28, QImage.Format.Format_Grayscale8
-            ).copy()
-            for im in images
-        ]
+        self._images = [digit_image(im) for im in images]
         self._texts = list(texts)
         self._tips = list(tips)
         self.update()
@@ -567,7 +555,7 @@ class WhyController(QObject):
         # While the pen moves, the answer is for a picture a stroke or so old: shown anyway (the
         # one for the newest picture follows), unless the canvas was cleared since, or unless
         # one was shown less than MIN_GAP_S ago (the window's own answer comes first).
-        if self._stopped or self._asked is None or result.key == ("warm-up",):
+        if self._stopped or self._asked is None or result.key == WARM_UP:
             return
         now = time.monotonic()
         if result.key != self._asked.key and now - self._shown_at < MIN_GAP_S:

@@ -98,13 +98,7 @@ class BrowserPanel(QWidget):
             box.currentIndexChanged.connect(self.refresh)
         self.mosaic.hovered.connect(self._on_hover)
         self.mosaic.clicked.connect(self.show_detail)
-        data.loaded.connect(self._on_data)
-        data.changed.connect(self._on_data)
-        data.failed.connect(lambda message: self.info.setText(f"Cannot load MNIST: {message}"))
-        if data.is_loaded():
-            self._on_data()
-        else:
-            data.ensure_loaded()
+        data.follow(self._on_data, self.info, on_changes=True)
 
     def _build_layout(self) -> None:
         bar = QHBoxLayout()

@@ -48,12 +48,7 @@ class ConfusionPanel(QWidget):
         self.model_box.currentTextChanged.connect(self.show_model)
         self.normalised.toggled.connect(lambda _: self._draw())
         self.heatmap.cells_selected.connect(self.choose_cells)
-        data.loaded.connect(self._on_data)
-        data.failed.connect(lambda message: self.note.setText(f"Cannot load MNIST: {message}"))
-        if data.is_loaded():
-            self._on_data()
-        else:
-            data.ensure_loaded()
+        data.follow(self._on_data, self.note)
 
     def _on_data(self) -> None:
         samples = self.data.samples

@@ -196,12 +196,7 @@ class CorrelationPanel(QWidget):
         )
         self.all_button.clicked.connect(self.compute_all)
         self.cancel_button.clicked.connect(self.cancel)
-        data.loaded.connect(self.compute)
-        data.failed.connect(lambda message: self.note.setText(f"Cannot load MNIST: {message}"))
-        if data.is_loaded():
-            self.compute()
-        else:
-            data.ensure_loaded()
+        data.follow(self.compute, self.note)
 
     # ---------------------------------------------------------------- layout
 

@@ -165,6 +165,20 @@ class ExploreData(QObject):
     def is_loaded(self) -> bool:
         return self.samples is not None
 
+    def follow(self, on_data, problem_label, on_changes: bool = False) -> None:
+        """What every panel does: call ``on_data()`` now if the samples are here (else start
+        loading them, and call it once they are), again whenever the models change
+        (``loaded`` again) and, with ``on_changes``, when a set is added; say in
+        ``problem_label`` (a QLabel) why MNIST could not be loaded."""
+        self.loaded.connect(on_data)
+        if on_changes:
+            self.changed.connect(on_data)
+        self.failed.connect(lambda message: problem_label.setText(f"Cannot load MNIST: {message}"))
+        if self.is_loaded():
+            on_data()
+        else:
+            self.ensure_loaded()
+
     def ensure_loaded(self) -> None:
         """Start loading (once); ``loaded`` follows, on the GUI thread."""
         if self.samples is not None or self._worker is not None:

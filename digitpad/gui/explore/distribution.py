@@ -44,13 +44,7 @@ class DistributionPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.plot_widget, 1)
-        data.loaded.connect(self.refresh)
-        data.changed.connect(self.refresh)
-        data.failed.connect(lambda message: self.note.setText(f"Cannot load MNIST: {message}"))
-        if data.is_loaded():
-            self.refresh()
-        else:
-            data.ensure_loaded()
+        data.follow(self.refresh, self.note, on_changes=True)
 
     def refresh(self) -> None:
         samples = self.data.samples

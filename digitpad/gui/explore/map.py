@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPixmap
+from PySide6.QtGui import QColor, QFont, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import neighbours
+from ..panels import digit_image
 from .common import (
     DIGIT_COLOURS,
     Workers,
@@ -81,14 +82,12 @@ class _Thumbnail(QFrame):
         if image is None:
             self.picture.hide()
         else:
-            pixels = np.ascontiguousarray(image, np.uint8)
-            qimage = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8)
-            big = qimage.scaled(
+            big = digit_image(image).scaled(
                 THUMB_PX,
                 THUMB_PX,
                 Qt.AspectRatioMode.IgnoreAspectRatio,
                 Qt.TransformationMode.FastTransformation,
-            )  # a new image: nothing points into ``pixels`` afterwards
+            )
             self.picture.setPixmap(QPixmap.fromImage(big))
             self.picture.show()
         self.text.setText(html)
@@ -155,13 +154,7 @@ class MapPanel(QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self.graphics.viewport().installEventFilter(self)
         self.view.sigRangeChanged.connect(lambda *_: self._follow_hovered())
-        data.loaded.connect(self._on_data)
-        data.changed.connect(self._on_data)
-        data.failed.connect(lambda message: self.info.setText(f"Cannot load MNIST: {message}"))
-        if data.is_loaded():
-            self._on_data()
-        else:
-            data.ensure_loaded()
+        data.follow(self._on_data, self.info, on_changes=True)
         self._workers.start(_load_map, returned=self._on_map, errored=self._on_map_failed)
 
     def _build_plot(self) -> None:

@@ -74,12 +74,7 @@ class MisclassifiedPanel(QWidget):
         self.min_box.valueChanged.connect(lambda _: self.refresh())
         self.mosaic.hovered.connect(self._on_hover)
         self.mosaic.clicked.connect(self.show_detail)
-        data.loaded.connect(self._on_data)
-        data.failed.connect(lambda message: self.info.setText(f"Cannot load MNIST: {message}"))
-        if data.is_loaded():
-            self._on_data()
-        else:
-            data.ensure_loaded()
+        data.follow(self._on_data, self.info)
 
     def _on_data(self) -> None:
         names = list(self.data.samples.probabilities)

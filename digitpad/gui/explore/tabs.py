@@ -124,8 +124,7 @@ class ExploreTabs(QObject):
             panel.sample_chosen.connect(self._open_sample)
 
     def _open_in_browser(self, indices, model: str, title: str) -> None:
-        browser = self.show_tab("Browse")
-        browser.show_samples(indices, title, model)
+        self.open_samples(indices, title, model)
 
     def _open_sample(self, index: int) -> None:
         """Browse one sample (a dot clicked on the map), shown large with the map's model."""
