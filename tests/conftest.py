@@ -53,3 +53,26 @@ def explore_data(qtbot):
     with qtbot.waitSignal(d.loaded, timeout=20_000):
         d.ensure_loaded()
     return d
+
+
+@pytest.fixture
+def run_child():
+    """``run_child(code)``: run ``code`` in a fresh headless Python process from the project's
+    folder; it must exit with status 0 (its stderr is the failure message)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def run(code: str) -> subprocess.CompletedProcess:
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+        assert out.returncode == 0, out.stderr
+        return out
+
+    return run

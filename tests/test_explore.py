@@ -4,9 +4,6 @@ widgets and mouse events under pytest-qt (offscreen)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +23,6 @@ from digitpad.gui.explore.misclassified import EVERY, MisclassifiedPanel
 from digitpad.gui.replay import send_mouse
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
-ROOT = Path(__file__).resolve().parents[1]
 NO = Qt.MouseButton.NoButton
 
 
@@ -95,17 +91,8 @@ sys.exit(app.exec())  # as `digitpad` runs it
 """
 
 
-def test_the_window_opens_the_explore_tabs_lazily_without_tensorflow_or_sklearn():
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+def test_the_window_opens_the_explore_tabs_lazily_without_tensorflow_or_sklearn(run_child):
+    result = run_child(CHILD)
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["tabs"] == [
         "Draw",

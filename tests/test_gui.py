@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,21 +19,6 @@ from digitpad.gui.replay import replay, replay_stroke, send_mouse
 from digitpad.preprocess import load_image
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _run_child(code: str) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh Python process (headless); it must succeed."""
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert out.returncode == 0, out.stderr
-    return out
 
 
 @pytest.fixture
@@ -374,16 +357,16 @@ DRAW_ONE_STROKE = (
 )
 
 
-def test_the_window_never_imports_tensorflow_or_sklearn():
+def test_the_window_never_imports_tensorflow_or_sklearn(run_child):
     code = DRAW_ONE_STROKE + (
         "assert w.why.result().saliency is not None and w.why.result().neighbours is not None\n"
         "print(sorted(m for m in ('tensorflow', 'sklearn', 'keras') if m in sys.modules))\n"
     )
-    out = _run_child(code)
+    out = run_child(code)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_a_script_that_ends_with_models_still_loading_exits_cleanly():
+def test_a_script_that_ends_with_models_still_loading_exits_cleanly(run_child):
     # The loader is slowed so that it is still running when the script's last line is done;
     # the exit hook closes the window and waits for it instead of letting it run into a
     # half-destroyed interpreter (once a segfault in CI).
@@ -404,12 +387,12 @@ def test_a_script_that_ends_with_models_still_loading_exits_cleanly():
         "while not w.shelf.loaded(): app.processEvents()\n"
         "print('end of script')\n"
     )
-    out = _run_child(code)
+    out = run_child(code)
     assert out.stdout.strip() == "end of script"
     assert "Error" not in out.stderr and "deleted" not in out.stderr, out.stderr
 
 
-def test_a_script_that_ends_with_plots_on_screen_exits_cleanly():
+def test_a_script_that_ends_with_plots_on_screen_exits_cleanly(run_child):
     # PySide destroys what is left after Python has begun to shut down; pyqtgraph items
     # destroyed then crashed the process (segfault, about 1 run in 3 under load). The exit hook
     # deletes every plot first. The crash was intermittent and needed a busy machine: five runs
@@ -420,7 +403,7 @@ def test_a_script_that_ends_with_plots_on_screen_exits_cleanly():
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
         for _ in range(5):
-            out = _run_child(code)
+            out = run_child(code)
             assert out.stdout.strip() == "end of script"
     finally:
         for p in busy:
@@ -456,7 +439,7 @@ def test_the_window_draws_while_models_are_still_loading(qtbot):
     assert p is not None and int(p.argmax()) == 9
 
 
-def test_pyqtgraph_waits_for_the_first_paint_and_the_bars_then_show_the_answer():
+def test_pyqtgraph_waits_for_the_first_paint_and_the_bars_then_show_the_answer(run_child):
     code = (
         "import sys\n"
         "import numpy as np\n"
@@ -475,7 +458,7 @@ def test_pyqtgraph_waits_for_the_first_paint_and_the_bars_then_show_the_answer()
         "shown = w.bars.plot.bars.opts['height']\n"
         "print('after paint', 'pyqtgraph' in sys.modules, np.allclose(shown, p))\n"
     )
-    out = _run_child(code)
+    out = run_child(code)
     assert out.stdout.strip().splitlines()[-2:] == ["before show False", "after paint True True"]
 
 
