@@ -16,7 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from digitpad import datasets, models, training
+from digitpad import models
+from digitpad.data import mnist
+from digitpad.training import fitting
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = ROOT / "checkpoints"
@@ -24,7 +26,7 @@ CHECKPOINTS = ROOT / "checkpoints"
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--only", action="append", choices=training.FAMILIES, help="model to build")
+    ap.add_argument("--only", action="append", choices=fitting.FAMILIES, help="model to build")
     ap.add_argument("--epochs", type=int, help="override the epochs of the networks")
     ap.add_argument("--train-size", type=int, help="train on the first N images (a quick check)")
     ap.add_argument("--out", type=Path, default=models.bundled_dir(), help="where to write")
@@ -43,25 +45,25 @@ def main(argv: list[str] | None = None) -> int:
         build_explain(args.out / "cnn")
         return 0
     if not args.table:
-        x, y = datasets.load_mnist("train")
-        xt, yt = datasets.load_mnist("test")
+        x, y = mnist.load_mnist("train")
+        xt, yt = mnist.load_mnist("test")
         if args.train_size:
             x, y = x[: args.train_size], y[: args.train_size]
-        for family in args.only or training.FAMILIES:
+        for family in args.only or fitting.FAMILIES:
             build(family, x, y, xt, yt, args)
-    print_table(args.out, args.only or training.FAMILIES)
+    print_table(args.out, args.only or fitting.FAMILIES)
     return 0
 
 
 def build(family, x, y, xt, yt, args) -> None:
     print(f"== {family}: training on {len(x):,} images", flush=True)
     args.checkpoints.mkdir(parents=True, exist_ok=True)
-    keras_family = family in training.KERAS_DEFAULTS
+    keras_family = family in fitting.KERAS_DEFAULTS
     checkpoint = args.checkpoints / f"{family}.keras" if keras_family else None
-    trained = training.fit(
+    trained = fitting.fit(
         family, x, y, epochs=args.epochs, progress=_printer(), checkpoint=checkpoint
     )
-    meta = training.save(trained, args.out / family, xt, yt, family)
+    meta = fitting.save(trained, args.out / family, xt, yt, family)
     if keras_family:  # finished: the next run starts from scratch, not from here
         for pattern in (f"{family}.*", f"{family}-*"):
             for leftover in args.checkpoints.glob(pattern):
@@ -76,13 +78,13 @@ def build(family, x, y, xt, yt, args) -> None:
 
 
 def build_explain(folder: Path) -> None:
-    """The cnn's feature model, the features of MNIST and the t-SNE map (digitpad.neighbours)."""
-    from digitpad import explain_build
+    """The cnn's feature model, MNIST's features and the t-SNE map (digitpad.reading.neighbours)."""
+    from digitpad.training import feature_map
 
     print(f"== explain: features and map beside {folder}", flush=True)
-    x, _ = datasets.load_mnist("train")
-    xt, _ = datasets.load_mnist("test")
-    explain_build.build(folder, x, xt, log=lambda m: print(f"   {m}", flush=True))
+    x, _ = mnist.load_mnist("train")
+    xt, _ = mnist.load_mnist("test")
+    feature_map.build(folder, x, xt, log=lambda m: print(f"   {m}", flush=True))
 
 
 def _printer():

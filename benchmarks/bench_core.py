@@ -21,8 +21,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digitpad import datasets, drawn, models  # noqa: E402
+from digitpad import models  # noqa: E402
+from digitpad.data import mnist  # noqa: E402
 from digitpad.preprocess import to_mnist  # noqa: E402
+from digitpad.synthetic import drawn  # noqa: E402
 
 STARTUP = (
     "import time; t = time.perf_counter(); import numpy as np; import digitpad.models as m; "
@@ -73,15 +75,15 @@ def drawn_accuracy(names: list[str], n: int) -> dict[str, dict[str, float]]:
 
 
 def saliency_ms(n: int) -> np.ndarray:
-    from digitpad import explain
+    from digitpad.reading import saliency
 
-    x, _ = datasets.load_mnist("test")
+    x, _ = mnist.load_mnist("test")
     clf = models.default()
-    explain.saliency(clf, x[0])
+    saliency.saliency(clf, x[0])
     out = []
     for digit in x[:n]:
         t0 = time.perf_counter()
-        explain.saliency(clf, digit)
+        saliency.saliency(clf, digit)
         out.append(time.perf_counter() - t0)
     return np.array(out) * 1e3
 
@@ -90,8 +92,9 @@ def neighbours_ms(n: int) -> dict[str, np.ndarray]:
     """Per drawing (synthetic mouse drawings through to_mnist): the 8 nearest of the 60,000
     training images by the cnn's features (the features' forward pass included) and by pixels,
     and the drawing's place on the map; plus the first-use costs."""
-    from digitpad import drawn, neighbours
     from digitpad.preprocess import to_mnist
+    from digitpad.reading import neighbours
+    from digitpad.synthetic import drawn
 
     t0 = time.perf_counter()
     index = neighbours.shared_index()
@@ -120,7 +123,7 @@ def neighbours_ms(n: int) -> dict[str, np.ndarray]:
 
 
 def test_set_timing(names: list[str]) -> dict[str, tuple[float, float]]:
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     out = {}
     for name in names:
         clf = models.load(name)
@@ -155,7 +158,7 @@ def main() -> int:
     )
 
     sal = saliency_ms(100 if args.quick else 300)
-    print("## Occlusion saliency of the cnn for one 28×28 digit (`digitpad.explain`), ms\n")
+    print("## Occlusion saliency of the cnn for one 28×28 digit (`reading.saliency`), ms\n")
     print("| digits | p50 | p99 | max |\n|---|---|---|---|")
     q = np.percentile(sal, [50, 99])
     print(f"| {len(sal)} | {q[0]:.1f} | {q[1]:.1f} | {sal.max():.1f} |\n")

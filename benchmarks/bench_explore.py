@@ -34,7 +34,7 @@ import json, sys, time
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from digitpad import datasets
+from digitpad.data import mnist, kaggle
 from digitpad.gui import MainWindow, window
 if sys.argv[1] == "without":  # the baseline: the same window with no explore tabs at all
     class NoTabs:
@@ -45,7 +45,7 @@ w = MainWindow()
 w.show()
 app.processEvents()
 shown = time.perf_counter() - t0
-mnist = datasets._load_mnist_uint8.cache_info().currsize
+mnist = mnist._load_mnist_uint8.cache_info().currsize
 if sys.argv[1] == "without":
     print(json.dumps({"shown": shown}))
     sys.exit(0)

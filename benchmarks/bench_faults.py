@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from digitpad import models  # noqa: E402
 from digitpad.paths import data_dir  # noqa: E402
-from digitpad.training import FAMILIES  # noqa: E402
+from digitpad.training.fitting import FAMILIES  # noqa: E402
 
 SPAN_S = {"logistic": 3.0, "linear_svm": 3.0, "rbf_svm": 3.0, "mlp": 8.0, "lenet5": 8.0, "cnn": 8.0}
 

@@ -47,7 +47,7 @@ out = {}
 app = application([])
 w = MainWindow()
 def stroke():
-    from digitpad.drawn import make_drawings
+    from digitpad.synthetic.drawn import make_drawings
     from digitpad.gui.replay import replay
     out["stroke_start"] = time.monotonic() - T0
     replay(w.canvas, make_drawings(1, seed=1)[0])
@@ -151,8 +151,8 @@ def latency(n_drawings: int, why: bool = True) -> dict:
     """
     from PySide6.QtCore import QEvent, QTimer
 
-    from digitpad import drawn
     from digitpad.gui.replay import send_mouse, strokes_for
+    from digitpad.synthetic import drawn
 
     app, w = _window()
     for action in (w.why.saliency_action, w.why.neighbours_action):
@@ -293,7 +293,7 @@ def _replay_all(w, drawings) -> list:
 
 def accuracy_and_reject(n: int, sections: set[str]) -> dict:
     """Digits and non-digits replayed as mouse events on the real canvas, read by the window."""
-    from digitpad import drawn, scribbles
+    from digitpad.synthetic import drawn, scribbles
 
     _, w = _window()
     out: dict = {"canvas": w.canvas.width(), "driver": w.driver(), "models": list(w.shelf.names)}
@@ -337,8 +337,8 @@ def accuracy_and_reject(n: int, sections: set[str]) -> dict:
 
 def _rendered(seed: int, n: int) -> dict:
     """28×28 pictures of real digits (normal, hard) and non-digits, rendered without Qt."""
-    from digitpad import drawn, scribbles
     from digitpad.preprocess import to_mnist
+    from digitpad.synthetic import drawn, scribbles
 
     sets = {
         "normal": drawn.make_drawings(n, seed=seed, variant="normal"),
@@ -354,12 +354,13 @@ def _rendered(seed: int, n: int) -> dict:
 def tune(n: int) -> dict:
     """Choose MIN_SUPPORT and MIN_CONFIDENCE on one set of drawings, check them on another.
 
-    The shape limits of ``digitpad.reject`` are fixed with a margin over the largest values seen
-    on real digits (printed); the two model thresholds are grid-searched for the most non-digits
-    caught within a false-reject budget on real digits.
+    The shape limits of ``digitpad.reading.verdict`` are fixed with a margin over the largest
+    values seen on real digits (printed); the two model thresholds are grid-searched for the most
+    non-digits caught within a false-reject budget on real digits.
     """
-    from digitpad import models, reject
-    from digitpad.gui.reading import pick_driver
+    from digitpad import models
+    from digitpad.reading import verdict
+    from digitpad.reading.live import pick_driver
 
     clfs = {name: models.load(name) for name in models.available()}
     driver = pick_driver(None, list(clfs))
@@ -369,9 +370,9 @@ def tune(n: int) -> dict:
             probs = {name: c.predict_proba(x) for name, c in clfs.items()}
             top = probs[driver].argmax(1)
             rows = np.arange(len(x))
-            shapes = [reject.shape_of(d) for d in x]
+            shapes = [verdict.shape_of(d) for d in x]
             feats[split, kind] = {
-                "shape_bad": np.array([bool(reject.shape_problem(s)) for s in shapes]),
+                "shape_bad": np.array([bool(verdict.shape_problem(s)) for s in shapes]),
                 "support": np.mean([p[rows, top] for p in probs.values()], axis=0),
                 "confidence": probs[driver].max(1),
                 "kinds": np.array([s.split(":")[0] for s in styles]),
@@ -409,7 +410,7 @@ def tune(n: int) -> dict:
             }
         )
     current = {
-        k: rejected(feats["check", k], reject.MIN_SUPPORT, reject.MIN_CONFIDENCE)
+        k: rejected(feats["check", k], verdict.MIN_SUPPORT, verdict.MIN_CONFIDENCE)
         for k in ("normal", "hard", "junk")
     }
     kinds = feats["check", "junk"]["kinds"]
@@ -529,7 +530,7 @@ def main() -> None:
 
     if "tune" in sections:
         t = tune(300 if args.quick else 1500)
-        from digitpad import reject
+        from digitpad.reading import verdict
 
         print(
             f'## Choosing the "not sure" thresholds (rendered drawings, seeds {SEED_TUNE}; '
@@ -537,10 +538,10 @@ def main() -> None:
         )
         lim = t["limits"]
         print(
-            f"Largest on real digits: {lim['pieces']} pieces (limit {reject.MAX_PIECES}), "
-            f"{lim['holes']} holes (limit {reject.MAX_HOLES}), aspect {lim['aspect']:.2f} "
-            f"(limit {reject.MAX_ASPECT}), thickness {lim['thickness']} (limit "
-            f"{reject.MAX_THICKNESS}), side by side: {lim['side_by_side']}.\n"
+            f"Largest on real digits: {lim['pieces']} pieces (limit {verdict.MAX_PIECES}), "
+            f"{lim['holes']} holes (limit {verdict.MAX_HOLES}), aspect {lim['aspect']:.2f} "
+            f"(limit {verdict.MAX_ASPECT}), thickness {lim['thickness']} (limit "
+            f"{verdict.MAX_THICKNESS}), side by side: {lim['side_by_side']}.\n"
         )
         print(
             "| false-reject budget (normal / hard) | MIN_SUPPORT | MIN_CONFIDENCE | "
@@ -555,8 +556,8 @@ def main() -> None:
             )
         c = t["current"]
         print(
-            f"\nIn use (MIN_SUPPORT {reject.MIN_SUPPORT}, MIN_CONFIDENCE "
-            f"{reject.MIN_CONFIDENCE}): normal {_pct(c['normal'])}, hard {_pct(c['hard'])} "
+            f"\nIn use (MIN_SUPPORT {verdict.MIN_SUPPORT}, MIN_CONFIDENCE "
+            f"{verdict.MIN_CONFIDENCE}): normal {_pct(c['normal'])}, hard {_pct(c['hard'])} "
             f"rejected; non-digits {_pct(c['junk'])} caught ("
             + ", ".join(f"{k} {_pct(v)}" for k, v in t["current_kinds"].items())
             + ").\n"

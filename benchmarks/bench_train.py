@@ -33,7 +33,7 @@ os.environ["DIGITPAD_DATA_DIR"] = tempfile.mkdtemp(prefix="digitpad-bench-train-
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from digitpad.training import FAMILIES  # noqa: E402
+from digitpad.training.fitting import FAMILIES  # noqa: E402
 
 TICK_MS = 5
 
@@ -184,7 +184,7 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        from digitpad.training import KERAS_DEFAULTS
+        from digitpad.training.fitting import KERAS_DEFAULTS
 
         e = "–"
         if r["family"] in KERAS_DEFAULTS:

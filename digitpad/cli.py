@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .datasets import DatasetError
+    from .data.mnist import DatasetError
     from .models import ModelError
 
     commands = {
@@ -94,8 +94,8 @@ def _predict(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .datasets import load_mnist
-    from .training import evaluate
+    from .data.mnist import load_mnist
+    from .training.fitting import evaluate
 
     clf = _model(args.model)
     x, y = load_mnist("test")
@@ -110,7 +110,7 @@ def _evaluate(args) -> int:
 
 
 def _kaggle_submit(args) -> int:
-    from .datasets import read_kaggle_csv, write_submission
+    from .data.kaggle import read_kaggle_csv, write_submission
 
     clf = _model(args.model)
     t0 = time.perf_counter()

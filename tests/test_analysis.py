@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitpad import analysis, datasets, models
+from digitpad import analysis, models
+from digitpad.data import mnist
 
 
 @pytest.fixture(scope="module")
 def mnist_slice():
     """300 test images in a shuffled (not label-sorted) order, uint8, with their labels."""
-    x, y = datasets.load_mnist("test", as_float=False)
+    x, y = mnist.load_mnist("test", as_float=False)
     pick = np.random.default_rng(7).choice(len(y), 300, replace=False)
     return x[pick], y[pick]
 
@@ -56,7 +57,7 @@ def test_thresholded_block_averages_are_the_share_of_pairs_above(mnist_slice, th
 
 
 def test_a_sample_with_itself_is_left_out():
-    x, y = datasets.load_mnist("test", as_float=False)
+    x, y = mnist.load_mnist("test", as_float=False)
     seven, one = x[y == 7][:1], x[y == 1][:2]
     images = np.concatenate([seven, one[:1], one[:1]])  # one 7, and the same 1 twice
     labels = np.array([7, 1, 1])
@@ -128,7 +129,7 @@ def test_a_blank_image_correlates_zero_with_everything(mnist_slice):
 
 
 def test_pick_per_class_takes_n_of_each_digit_sorted_by_label():
-    _, y = datasets.load_mnist("train", as_float=False)
+    _, y = mnist.load_mnist("train", as_float=False)
     idx = analysis.pick_per_class(y, 20, seed=3)
     assert len(idx) == 200 and len(set(idx.tolist())) == 200
     assert np.array_equal(np.bincount(y[idx]), np.full(10, 20))
@@ -142,14 +143,14 @@ def test_pick_per_class_takes_n_of_each_digit_sorted_by_label():
 
 @pytest.fixture(scope="module")
 def answers():
-    _, y = datasets.load_mnist("test", as_float=False)
+    _, y = mnist.load_mnist("test", as_float=False)
     names = models.available()
     assert names, "no bundled models"
     return y, {n: models.test_probabilities(n) for n in names}
 
 
 def test_class_distribution_counts_each_digit():
-    _, y = datasets.load_mnist("train", as_float=False)
+    _, y = mnist.load_mnist("train", as_float=False)
     counts = analysis.class_distribution(y)
     assert counts.sum() == 60_000 and counts[1] == 6742 and counts[5] == 5421
     assert np.array_equal(

@@ -26,7 +26,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitpad import cli, models
-from digitpad.datasets import DatasetError, read_idx, write_idx
+from digitpad.data.mnist import DatasetError, read_idx, write_idx
 from digitpad.models.keras_file import load_keras
 from digitpad.models.store import load_npz, read_meta, write_model_dir
 from digitpad.preprocess import load_image
@@ -203,8 +203,8 @@ def test_image_in_the_window(case, shown_window, tmp_path, qtbot):
     """A bad file: False, the message in the status bar, the drawing kept. A valid one opens."""
     from PySide6.QtWidgets import QMessageBox
 
-    from digitpad import drawn
     from digitpad.gui.replay import replay
+    from digitpad.synthetic import drawn
 
     w = shown_window
     folder = tmp_path / "case"

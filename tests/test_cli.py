@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad import datasets
 from digitpad.cli import main
+from digitpad.data import kaggle, mnist
 
 
 @pytest.fixture(scope="module")
 def test_digits():
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     return x[:30], y[:30]
 
 
@@ -54,10 +54,10 @@ def test_predict_with_every_model(tmp_path, test_digits, capsys):
 def test_kaggle_submit(tmp_path, test_digits, capsys):
     x, y = test_digits
     csv = tmp_path / "test.csv"
-    datasets.write_kaggle_csv(csv, x)
+    kaggle.write_kaggle_csv(csv, x)
     out = tmp_path / "submission.csv"
     assert main(["kaggle-submit", str(csv), "-o", str(out), "--model", "lenet5"]) == 0
-    labels = datasets.read_submission(out)
+    labels = kaggle.read_submission(out)
     assert (labels == y).mean() >= 0.95
 
 
@@ -87,7 +87,7 @@ def test_evaluate_prints_accuracy_and_confusion(capsys):
 def test_bad_input_is_one_clear_line(tmp_path, args, words):
     (tmp_path / "text.png").write_text("hello")
     Image.new("L", (50, 50), 255).save(tmp_path / "blank.png")
-    header = ",".join(datasets.PIXEL_COLUMNS)
+    header = ",".join(kaggle.PIXEL_COLUMNS)
     (tmp_path / "bad.csv").write_text(header + "\n" + ",".join(["0"] * 700) + "\n")
     (tmp_path / "s.csv").write_text("keep me")
     argv = [a.format(tmp=tmp_path) for a in args]

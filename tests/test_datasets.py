@@ -11,18 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad import datasets
-from digitpad.datasets import (
+from digitpad.data import kaggle, mnist
+from digitpad.data.kaggle import (
     PIXEL_COLUMNS,
-    DatasetError,
-    load_mnist,
-    read_idx,
     read_kaggle_csv,
     read_submission,
-    write_idx,
     write_kaggle_csv,
     write_submission,
 )
+from digitpad.data.mnist import DatasetError, load_mnist, read_idx, write_idx
 from digitpad.fileio import atomic_write
 
 MNIST_FILES = [
@@ -55,12 +52,12 @@ def test_checksum_file_lists_the_four_mnist_files() -> None:
 @pytest.mark.parametrize("name", MNIST_FILES)
 def test_mnist_file_matches_its_sha256(name: str) -> None:
     expected = {name: digest for digest, name in map(str.split, _checksum_lines())}
-    data = (datasets.MNIST_DIR / name).read_bytes()
+    data = (mnist.MNIST_DIR / name).read_bytes()
     assert hashlib.sha256(data).hexdigest() == expected[name]
 
 
 def _checksum_lines() -> list[str]:
-    text = (datasets.MNIST_DIR / "SHA256SUMS").read_text()
+    text = (mnist.MNIST_DIR / "SHA256SUMS").read_text()
     return [line for line in text.splitlines() if line.strip()]
 
 
@@ -101,14 +98,14 @@ def test_load_mnist_rejects_an_unknown_split() -> None:
 
 
 def test_load_mnist_names_a_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(datasets, "MNIST_DIR", tmp_path)
-    datasets._load_mnist_uint8.cache_clear()
+    monkeypatch.setattr(mnist, "MNIST_DIR", tmp_path)
+    mnist._load_mnist_uint8.cache_clear()
     try:
         with pytest.raises(DatasetError, match="MNIST file not found") as caught:
             load_mnist("test")
         assert str(tmp_path / "t10k-images-idx3-ubyte.gz") in str(caught.value)
     finally:
-        datasets._load_mnist_uint8.cache_clear()
+        mnist._load_mnist_uint8.cache_clear()
 
 
 def test_load_mnist_checks_images_and_labels_agree(
@@ -117,13 +114,13 @@ def test_load_mnist_checks_images_and_labels_agree(
     images, labels = pixels
     write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images[:10])
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels[:9].astype(np.uint8))
-    monkeypatch.setattr(datasets, "MNIST_DIR", tmp_path)
-    datasets._load_mnist_uint8.cache_clear()
+    monkeypatch.setattr(mnist, "MNIST_DIR", tmp_path)
+    mnist._load_mnist_uint8.cache_clear()
     try:
         with pytest.raises(DatasetError, match=r"holds 10 images but .* holds 9 labels"):
             load_mnist("test")
     finally:
-        datasets._load_mnist_uint8.cache_clear()
+        mnist._load_mnist_uint8.cache_clear()
 
 
 # --- IDX reading and writing -----------------------------------------------------------
@@ -145,7 +142,7 @@ def test_idx_round_trip(tmp_path: Path, suffix: str, pixels: tuple[np.ndarray, n
 def test_write_idx_produces_the_original_mnist_bytes(tmp_path: Path) -> None:
     _, labels = load_mnist("test", as_float=False)
     write_idx(tmp_path / "labels", labels.astype(np.uint8))
-    original = gzip.decompress((datasets.MNIST_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    original = gzip.decompress((mnist.MNIST_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes())
     assert (tmp_path / "labels").read_bytes() == original
 
 
@@ -443,7 +440,7 @@ def test_kaggle_csv_over_max_bytes_is_refused(
 
 def test_binary_file_as_csv_gets_a_short_message(tmp_path: Path) -> None:
     path = tmp_path / "train.csv"
-    path.write_bytes((datasets.MNIST_DIR / "t10k-images-idx3-ubyte.gz").read_bytes()[:200_000])
+    path.write_bytes((mnist.MNIST_DIR / "t10k-images-idx3-ubyte.gz").read_bytes()[:200_000])
     with pytest.raises(DatasetError, match="line 1") as caught:
         read_kaggle_csv(path)
     assert len(str(caught.value)) < 500
@@ -533,7 +530,7 @@ def test_kaggle_csv_writer_failing_midway_keeps_the_old_file(
         f.write(",".join(header) + "\n")  # type: ignore[attr-defined]
         raise OSError("disk full")
 
-    monkeypatch.setattr(datasets, "_write_csv_rows", header_then_crash)
+    monkeypatch.setattr(kaggle, "_write_csv_rows", header_then_crash)
     with pytest.raises(OSError, match="disk full"):
         write_kaggle_csv(path, pixels[0][:3], pixels[1][:3])
     assert path.read_text() == "the old file"

@@ -12,7 +12,8 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from digitpad import analysis, datasets, models
+from digitpad import analysis, models
+from digitpad.data import kaggle, mnist
 from digitpad.gui import MainWindow
 from digitpad.gui.explore.browser import BrowserPanel
 from digitpad.gui.explore.confusion import ConfusionPanel
@@ -41,7 +42,7 @@ def _panel(qtbot, cls, data, size=(1100, 700)):
 
 
 def _mnist():
-    (xtr, ytr), (xte, yte) = (datasets.load_mnist(s, as_float=False) for s in ("train", "test"))
+    (xtr, ytr), (xte, yte) = (mnist.load_mnist(s, as_float=False) for s in ("train", "test"))
     return np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
 
 
@@ -64,14 +65,14 @@ import json, sys, time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from digitpad import datasets
+from digitpad.data import mnist, kaggle
 from digitpad.gui import MainWindow
 w = MainWindow()
 w.show()
 def run():
     app.processEvents()
     out = {"tabs": [w.tabs.tabText(i) for i in range(w.tabs.count())],
-           "mnist_at_start": datasets._load_mnist_uint8.cache_info().currsize,
+           "mnist_at_start": mnist._load_mnist_uint8.cache_info().currsize,
            "panels_at_start": sorted(m for m in sys.modules if "gui.explore." in m)}
     for i in range(1, w.tabs.count()):
         w.tabs.setCurrentIndex(i)
@@ -124,7 +125,7 @@ def test_a_confusion_cell_clicked_in_the_window_lists_exactly_its_samples(qtbot)
     _click(confusion.heatmap, confusion.heatmap.cell_centre(4, 9))
     browser = w.explore.browser
     assert w.tabs.currentWidget() is w.explore._holders["Browse"]
-    _, y = datasets.load_mnist("test", as_float=False)
+    _, y = mnist.load_mnist("test", as_float=False)
     predicted = models.test_probabilities(name).argmax(axis=1)
     expected = np.flatnonzero((y == 4) & (predicted == 9))
     samples = w.explore.data.samples
@@ -177,7 +178,7 @@ def test_hover_tells_what_a_digit_is_and_click_shows_it_large(qtbot, data):
     qtbot.wait(50)
     point = b.mosaic.tile_centre(2)
     send_mouse(b.mosaic.viewport(), QEvent.Type.MouseMove, point.x(), point.y(), NO)
-    _, y = datasets.load_mnist("test", as_float=False)
+    _, y = mnist.load_mnist("test", as_float=False)
     assert b.info.text().startswith(f"test #2 · label {y[2]}")
     for name in models.available():
         assert f"{name}: " in b.info.text()
@@ -191,14 +192,14 @@ def test_hover_tells_what_a_digit_is_and_click_shows_it_large(qtbot, data):
     qtbot.wait(50)
     point = b.mosaic.tile_centre(0)
     send_mouse(b.mosaic.viewport(), QEvent.Type.MouseMove, point.x() + 1, point.y(), NO)
-    assert b.info.text() == f"train #0 · label {datasets.load_mnist('train', False)[1][0]}"
+    assert b.info.text() == f"train #0 · label {mnist.load_mnist('train', False)[1][0]}"
 
 
 def test_a_kaggle_csv_is_browsed_like_mnist_and_a_bad_one_gives_a_message(qtbot, data, tmp_path):
     b = _panel(qtbot, BrowserPanel, data)
-    x, y = datasets.load_mnist("test", as_float=False)
+    x, y = mnist.load_mnist("test", as_float=False)
     path = tmp_path / "train.csv"
-    datasets.write_kaggle_csv(path, x[:30], y[:30])
+    kaggle.write_kaggle_csv(path, x[:30], y[:30])
     with qtbot.waitSignal(b.csv_opened, timeout=10_000) as opened:
         b.open_csv(path)
     assert opened.args == ["train.csv"]
@@ -223,7 +224,7 @@ def test_a_kaggle_csv_is_browsed_like_mnist_and_a_bad_one_gives_a_message(qtbot,
 
 def test_confusion_matrix_counts_title_and_a_drag_over_cells(qtbot, data):
     c = _panel(qtbot, ConfusionPanel, data, (800, 700))
-    _, y = datasets.load_mnist("test", as_float=False)
+    _, y = mnist.load_mnist("test", as_float=False)
     for name in models.available():
         c.show_model(name)
         predicted = models.test_probabilities(name).argmax(axis=1)
@@ -311,8 +312,8 @@ def test_block_averages_over_all_70000_and_cancelling_the_thresholded_ones(qtbot
 
 def test_distribution_counts_each_set(qtbot, data):
     d = _panel(qtbot, DistributionPanel, data)
-    _, ytr = datasets.load_mnist("train", as_float=False)
-    _, yte = datasets.load_mnist("test", as_float=False)
+    _, ytr = mnist.load_mnist("train", as_float=False)
+    _, yte = mnist.load_mnist("test", as_float=False)
     assert list(d.counts) == ["train", "test"]
     assert np.array_equal(d.counts["train"], np.bincount(ytr))
     assert np.array_equal(d.counts["test"], np.bincount(yte))
@@ -325,7 +326,7 @@ def test_distribution_counts_each_set(qtbot, data):
 
 def test_misclassified_per_model_and_across_all_models(qtbot, data):
     m = _panel(qtbot, MisclassifiedPanel, data)
-    _, y = datasets.load_mnist("test", as_float=False)
+    _, y = mnist.load_mnist("test", as_float=False)
     names = models.available()
     probas = {n: models.test_probabilities(n) for n in names}
     for name in names:

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitpad import datasets, models, userdata
+from digitpad import models
+from digitpad.data import drawings, mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = 20
@@ -24,7 +25,8 @@ NAME = "my-logistic-1"
 CHILD = r"""
 import sys
 import numpy as np
-from digitpad import models, userdata
+from digitpad import models
+from digitpad.data import drawings
 from digitpad.models import store
 src = models.bundled_dir() / "logistic"
 meta = store.read_meta(src)
@@ -35,7 +37,7 @@ generation = 0
 while True:
     generation += 1
     store.write_model_dir(dest, files, {**meta, "name": sys.argv[1], "generation": generation})
-    userdata.add(rng.random((28, 28), dtype=np.float32), generation % 10)
+    drawings.add(rng.random((28, 28), dtype=np.float32), generation % 10)
     if generation == 1:
         print("ready", flush=True)
 """
@@ -43,7 +45,7 @@ while True:
 
 @pytest.mark.usefixtures("isolated_settings")
 def test_killing_a_save_never_leaves_a_broken_model_or_drawing():
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     rng = np.random.default_rng(7)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     generations, mid_save = [], 0
@@ -66,8 +68,8 @@ def test_killing_a_save_never_leaves_a_broken_model_or_drawing():
         clf = models.load(NAME)
         assert (clf.predict(x[:300]) == y[:300]).mean() > 0.9
         generations.append(clf.meta["generation"])
-        images, labels = userdata.load()
-        assert len(images) == len(labels) == userdata.count() > 0
+        images, labels = drawings.load()
+        assert len(images) == len(labels) == drawings.count() > 0
     assert len(set(generations)) > 1  # the kills did land at different moments
     # How many kills caught a save between its first write and its last rename (for the README).
     print(f"{KILLS} kills, {mid_save} in the middle of a model save, 0 broken")
@@ -96,7 +98,7 @@ def test_a_damaged_model_of_yours_is_named_and_can_be_removed(qtbot, isolated_se
     assert NAME in w.shelf.failed()
     # The bundled models still read the canvas.
     qtbot.waitUntil(lambda: "cnn" in w.shelf.loaded(), timeout=20_000)
-    w.canvas.set_ink(datasets.load_mnist("test")[0][0])
+    w.canvas.set_ink(mnist.load_mnist("test")[0][0])
     assert int(w.current_probabilities().argmax()) == 7
     yes = w.damaged_box.button(QMessageBox.StandardButton.Yes)
     yes.click()

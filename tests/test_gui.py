@@ -13,10 +13,12 @@ from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from digitpad import datasets, drawn, models
+from digitpad import models
+from digitpad.data import mnist
 from digitpad.gui import MainWindow
 from digitpad.gui.replay import replay, replay_stroke, send_mouse
 from digitpad.preprocess import load_image
+from digitpad.synthetic import drawn
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -193,7 +195,7 @@ def _mnist_png(path, digit28):
 
 @pytest.fixture(scope="module")
 def mnist_test():
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     return x[:10], y[:10]
 
 

@@ -7,12 +7,13 @@ import itertools
 import numpy as np
 import pytest
 
-from digitpad import datasets, is_four
+from digitpad.data import mnist
+from digitpad.training import is_four
 
 
 def test_loss_falls_every_iteration_and_it_beats_the_base_rate():
-    x, y = datasets.load_mnist("train")
-    xt, yt = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("train")
+    xt, yt = mnist.load_mnist("test")
     seen = []
     model, history = is_four.fit(
         x[:3000], y[:3000] == 4, iterations=60, on_iteration=lambda i, v: seen.append((i, v))
@@ -27,6 +28,6 @@ def test_loss_falls_every_iteration_and_it_beats_the_base_rate():
 
 
 def test_should_stop_ends_early():
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     _, history = is_four.fit(x[:500], y[:500] == 4, iterations=100, should_stop=lambda: True)
     assert len(history) == 1

@@ -12,12 +12,14 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QTabWidget
 
-from digitpad import datasets, models, neighbours
+from digitpad import models
+from digitpad.data import mnist
 from digitpad.gui.explore import ExploreTabs
 from digitpad.gui.explore.common import DIGIT_COLOURS
 from digitpad.gui.explore.map import MapPanel
 from digitpad.gui.replay import send_mouse
 from digitpad.models import ModelError
+from digitpad.reading import neighbours
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 NO = Qt.MouseButton.NoButton
@@ -25,7 +27,7 @@ NO = Qt.MouseButton.NoButton
 
 @functools.cache
 def _test_labels() -> np.ndarray:
-    return datasets.load_mnist("test", as_float=False)[1]
+    return mnist.load_mnist("test", as_float=False)[1]
 
 
 @pytest.fixture
@@ -124,7 +126,7 @@ def test_highlighting_rings_exactly_the_digits_the_model_gets_wrong(qtbot, data)
         np.testing.assert_array_equal(ringed, neighbours.shared_map().xy[wrong])
         assert p.count_label.text() == f"{name} gets {len(wrong):,} of 10,000 wrong"
     # A set added later (data.changed) keeps the models and the rings.
-    x, _ = datasets.load_mnist("train", as_float=False)
+    x, _ = mnist.load_mnist("train", as_float=False)
     data.add_source("extra", x[:5], None)
     assert p.model_box.count() == len(models.available())
     assert np.array_equal(p.highlighted(), wrong)

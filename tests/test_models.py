@@ -9,7 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from digitpad import datasets, models
+from digitpad import models
+from digitpad.data import mnist
 from digitpad.models.keras_file import check_keras_file
 from digitpad.models.store import read_meta
 
@@ -26,7 +27,7 @@ GOALS = {
 
 @pytest.fixture(scope="module")
 def test_set():
-    return datasets.load_mnist("test")
+    return mnist.load_mnist("test")
 
 
 def test_available_lists_the_six_bundled_models():
@@ -143,8 +144,8 @@ def test_bundled_keras_files_are_clean():
 @pytest.mark.parametrize("variant, goal", [("normal", 0.99), ("hard", 0.95)])
 def test_default_model_reads_mouse_drawings(variant, goal):
     # Synthetic mouse drawings (no MNIST in them) through to_mnist, as the window feeds them.
-    from digitpad import drawn
     from digitpad.preprocess import to_mnist
+    from digitpad.synthetic import drawn
 
     ds = drawn.make_drawings(500, seed=31, variant=variant)
     x = np.stack([to_mnist(drawn.render(d)) for d in ds])

@@ -8,14 +8,16 @@ import shutil
 import numpy as np
 import pytest
 
-from digitpad import datasets, drawn, neighbours
+from digitpad.data import mnist
 from digitpad.models import ModelError
 from digitpad.preprocess import to_mnist
+from digitpad.reading import neighbours
+from digitpad.synthetic import drawn
 
 
 @pytest.fixture(scope="module")
 def train():
-    return datasets.load_mnist("train")
+    return mnist.load_mnist("train")
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def test_the_nearest_neighbour_of_a_training_image_is_itself(train, index, pixel
 def test_the_pixel_search_is_exact(train, pixels):
     x, _ = train
     flat = x.reshape(len(x), -1)
-    test_x, _ = datasets.load_mnist("test")
+    test_x, _ = mnist.load_mnist("test")
     for q in test_x[:15]:
         d = np.sqrt(((flat - q.reshape(-1)) ** 2).sum(axis=1))
         found = pixels.nearest(q)
@@ -55,7 +57,7 @@ def test_the_pixel_search_stays_exact_when_its_first_candidates_run_out(train, m
     small = neighbours.PixelIndex(x[:3000], y[:3000])
     monkeypatch.setattr(small, "HEAD", 8)
     flat = x[:3000].reshape(3000, -1)
-    test_x, _ = datasets.load_mnist("test")
+    test_x, _ = mnist.load_mnist("test")
     for q in test_x[:10]:
         d = np.sqrt(((flat - q.reshape(-1)) ** 2).sum(axis=1))
         found = small.nearest(q)
@@ -64,7 +66,7 @@ def test_the_pixel_search_stays_exact_when_its_first_candidates_run_out(train, m
 
 
 def test_feature_neighbours_of_test_digits_mostly_share_their_label(index):
-    test_x, test_y = datasets.load_mnist("test")
+    test_x, test_y = mnist.load_mnist("test")
     agree = [index.nearest(test_x[i]).majority()[0] == test_y[i] for i in range(200)]
     assert np.mean(agree) >= 0.97
 

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad import datasets, drawn
+from digitpad.data import mnist
 from digitpad.preprocess import CENTRE, centre_of_mass, load_image, to_mnist, to_mnist_placed
+from digitpad.synthetic import drawn
 
 
 @pytest.fixture(scope="module")
 def mnist_test():
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     return x[:200], y[:200]
 
 

@@ -8,13 +8,7 @@ import numpy as np
 import pytest
 
 from digitpad.models.base import ModelError
-from digitpad.models.store import (
-    load_folder,
-    npz_bytes,
-    read_meta,
-    recover,
-    write_model_dir,
-)
+from digitpad.models.store import load_folder, npz_bytes, read_meta, recover, write_model_dir
 
 
 def _linear_files(seed: int) -> dict[str, bytes]:

@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from digitpad import datasets, drawn, models, userdata
+from digitpad import models
+from digitpad.data import drawings, kaggle, mnist
 from digitpad.gui import MainWindow
 from digitpad.gui.replay import replay
 from digitpad.gui.train.dialogs import TrainDialog
 from digitpad.paths import data_dir
+from digitpad.synthetic import drawn
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 FIT_TIMEOUT = 90_000  # ms; the machine may be busy with other training
@@ -71,7 +73,7 @@ def test_trained_model_is_saved_listed_and_predicts(window, qtbot):
     assert window.table.rowCount() == len(models.available())
     assert name in [a.data() for a in window._model_actions.actions()]
     qtbot.waitUntil(lambda: name in window.shelf.loaded(), timeout=10_000)
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     p = window.shelf.loaded()[name].predict_proba(x[:200])
     assert p.shape == (200, 10)
     assert (p.argmax(axis=1) == y[:200]).mean() > 0.7
@@ -138,13 +140,13 @@ def test_labelled_drawing_lands_in_the_user_data_set_and_is_used(window, qtbot):
     seen = window.model_input()
     assert seen is not None
     qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.AltModifier)
-    assert userdata.count() == 1
-    images, labels = userdata.load()
+    assert drawings.count() == 1
+    images, labels = drawings.load()
     assert labels.tolist() == [7]
     assert np.abs(images[0] - seen).max() <= 0.5 / 255 + 1e-6
     assert window.canvas.is_empty()  # ready for the next digit
     assert window.trainer.label_drawing(3) is None  # nothing drawn: nothing kept
-    assert userdata.count() == 1
+    assert drawings.count() == 1
     with qtbot.waitSignal(window.training_finished, timeout=FIT_TIMEOUT) as signal:
         window.trainer.train("rbf_svm", 200, include_user=True, user_weight=5)
     name, metrics = signal.args
@@ -159,7 +161,7 @@ def test_export_of_the_drawings_is_a_kaggle_csv(window, tmp_path):
     _draw(window, 2)
     window.trainer.label_actions[2].trigger()
     assert window.trainer.export_drawings(out) == 1
-    images, labels = datasets.read_kaggle_csv(out)
+    images, labels = kaggle.read_kaggle_csv(out)
     assert labels.tolist() == [2] and images.shape == (1, 28, 28)
 
 

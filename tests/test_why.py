@@ -9,9 +9,11 @@ import pytest
 from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QImage
 
-from digitpad import datasets, drawn, neighbours
+from digitpad.data import mnist
 from digitpad.gui.replay import replay, replay_stroke, send_mouse
 from digitpad.gui.why import WhyRequest, WhyWorker, saliency_image
+from digitpad.reading import neighbours
+from digitpad.synthetic import drawn
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -95,13 +97,13 @@ def test_eight_nearest_digits_with_labels_open_in_the_browser(qtbot, shown_windo
     _draw(qtbot, w, 4)
     found = w.why.result().neighbours
     assert found is not None and len(found.indices) == 8
-    _, train_y = datasets.load_mnist("train", as_float=False)
+    _, train_y = mnist.load_mnist("train", as_float=False)
     np.testing.assert_array_equal(found.labels, train_y[found.indices])
     strip = w.why.strip
     assert strip.row.texts() == [str(v) for v in found.labels]
     # the thumbnails are the training images themselves
     shot = strip.row.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
-    train_x, _ = datasets.load_mnist("train", as_float=False)
+    train_x, _ = mnist.load_mnist("train", as_float=False)
     for k in (0, 7):
         cell = strip.row.cell(k)
         scale = strip.row.THUMB / 28
@@ -128,7 +130,7 @@ def test_pixel_space_gives_other_neighbours_and_is_remembered(qtbot, shown_windo
     assert w.why.result().space == "pixels"
     assert not np.array_equal(by_features.indices, by_pixels.indices)
     # pixel distances are plain Euclidean distances between the 784 pixels
-    train_x, _ = datasets.load_mnist("train")
+    train_x, _ = mnist.load_mnist("train")
     digit = w.model_input()
     d = np.linalg.norm((train_x[by_pixels.indices] - digit).reshape(8, -1), axis=1)
     np.testing.assert_allclose(d, by_pixels.distances, rtol=1e-4)
@@ -185,7 +187,7 @@ def test_the_worker_answers_only_the_latest_request(qtbot):
     worker = WhyWorker()
     got = []
     worker.ready.connect(got.append)
-    test_x, _ = datasets.load_mnist("test")
+    test_x, _ = mnist.load_mnist("test")
     for k in range(5):
         worker.request(WhyRequest(k, test_x[k], "cnn", True, "features", True))
     qtbot.waitUntil(lambda: bool(got) and got[-1].key == 4, timeout=20_000)

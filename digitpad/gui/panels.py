@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .reading import Reading
+from ..reading.live import Reading
 
 ACCENT = QColor(38, 110, 214)
 MUTED = QColor(150, 150, 150)

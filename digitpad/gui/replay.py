@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ..drawn import Drawing
+from ..synthetic.drawn import Drawing
 
 
 def send_mouse(

@@ -32,7 +32,7 @@ from ..models import ModelError
 from .panels import digit_image
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
-    from .. import explain, neighbours
+    from ..reading import neighbours, saliency
 
 K = 8  # neighbours shown (neighbours.K)
 
@@ -62,7 +62,7 @@ class WhyResult:
     model: str
     answer: int | None = None
     on_canvas: QRectF | None = None
-    saliency: explain.Saliency | None = None
+    saliency: saliency.Saliency | None = None
     neighbours: neighbours.Neighbours | None = None
     space: str | None = None
     map_xy: np.ndarray | None = None
@@ -165,12 +165,12 @@ class WhyWorker(QObject):
 
     def compute(self, r: WhyRequest) -> WhyResult:
         """The answer to ``r`` (runs in the worker thread; callable directly in tests)."""
-        from .. import explain, neighbours
+        from ..reading import neighbours, saliency
 
         out = WhyResult(r.key, r.model, r.answer, r.on_canvas)
         if r.saliency:
             try:
-                out.saliency = explain.saliency(self._model(r.model), r.digit)
+                out.saliency = saliency.saliency(self._model(r.model), r.digit)
             except (ModelError, OSError) as e:
                 out.errors.append(f"saliency: {e}")
             if out.saliency is not None and r.on_canvas is not None:
@@ -376,9 +376,9 @@ class NeighboursStrip(QWidget):
         if found is None:
             self.row.set_items([], [], [])
         elif not same:  # while the pen moves the eight often stay the same: no repaint then
-            from .. import datasets
+            from ..data import mnist
 
-            images, _ = datasets.load_mnist("train", as_float=False)
+            images, _ = mnist.load_mnist("train", as_float=False)
             self.row.set_items(
                 [images[int(i)] for i in found.indices],
                 [str(int(v)) for v in found.labels],

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 from .. import models
 from ..models import DEFAULT
 from ..preprocess import load_image, read_ink, to_mnist_placed
+from ..reading.live import PREFERENCE, Reading, pick_driver, read
 from . import settings as keys
 from .canvas import DrawingCanvas
 from .explore import ExploreTabs
 from .panels import AnswerPanel, LazyProbabilityBars, ModelInputView, ModelsTable, caption
-from .reading import PREFERENCE, Reading, pick_driver, read
 from .shelf import ModelShelf
 from .train import TrainingController
 from .why import WhyController

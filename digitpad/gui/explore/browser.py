@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ... import analysis, datasets
+from ... import analysis
+from ...data import kaggle
 from .common import DigitDetail, Workers, export_button, percent, save_png
 from .data import ExploreData, Samples
 from .mosaic import MosaicView
@@ -37,7 +38,7 @@ def _combo(tip: str, items=()) -> QComboBox:
 
 
 def _read_csv(path: str) -> tuple[np.ndarray, np.ndarray | None]:
-    return datasets.read_kaggle_csv(path)
+    return kaggle.read_kaggle_csv(path)
 
 
 class BrowserPanel(QWidget):

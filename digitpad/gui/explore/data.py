@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ... import analysis, datasets, models
+from ... import analysis, models
+from ...data import mnist
 
 TRAIN, TEST = 0, 1
 
@@ -107,8 +108,8 @@ def load_samples() -> Samples:
 
     A model whose cached probabilities cannot be read is left out and named in ``problems``.
     """
-    train_x, train_y = datasets.load_mnist("train", as_float=False)
-    test_x, test_y = datasets.load_mnist("test", as_float=False)
+    train_x, train_y = mnist.load_mnist("train", as_float=False)
+    test_x, test_y = mnist.load_mnist("test", as_float=False)
     n_train, n_test = len(train_y), len(test_y)
     samples = Samples(
         images=np.concatenate([train_x, test_x]),

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ... import neighbours
+from ...reading import neighbours
 from ..panels import digit_image
 from .common import (
     DIGIT_COLOURS,

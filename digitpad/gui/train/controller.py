@@ -11,7 +11,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from ... import models, training, userdata
+from ... import models
+from ...data import drawings
+from ...training import fitting
 from .dialogs import TITLES, CurveDialog, IsFourDialog, MyModelsDialog, TrainDialog
 from .process import HelperProcess
 
@@ -82,7 +84,7 @@ class TrainingController(QObject):
     ) -> str | None:
         """Start training ``family`` in the background; returns the name it will be saved as,
         or None if another job is still running."""
-        training.check_family(family)
+        fitting.check_family(family)
         job = {
             "kind": "train",
             "family": family,
@@ -96,7 +98,7 @@ class TrainingController(QObject):
         return job["name"] if self.start(job) else None
 
     def start(self, job: dict[str, Any]) -> bool:
-        """Run ``job`` (see ``digitpad.train_worker``) unless one is running; show its progress."""
+        """Run ``job`` (see ``training.helper``) unless one is running; show its progress."""
         if self.helper.is_running():
             self.window.statusBar().showMessage(
                 "A training is already running: cancel it first (Train ▸ Cancel)", 8000
@@ -128,8 +130,8 @@ class TrainingController(QObject):
         if digit is None:
             self.window.statusBar().showMessage("Draw a digit first, then label it", 5000)
             return None
-        path = userdata.add(digit, label)
-        n = userdata.count()
+        path = drawings.add(digit, label)
+        n = drawings.count()
         self.window.canvas.clear()  # ready for the next one; Ctrl+Z brings it back
         self.window.statusBar().showMessage(
             f"Kept as a {label}: {n} labelled drawing{'s' if n != 1 else ''} of yours "
@@ -141,7 +143,7 @@ class TrainingController(QObject):
     def export_drawings(self, path: str | Path) -> int:
         """Write the user's drawings as a Kaggle CSV; returns how many (0 with a message)."""
         try:
-            n = userdata.export_csv(path)
+            n = drawings.export_csv(path)
         except (ValueError, OSError) as e:
             self.window.statusBar().showMessage(f"Nothing exported: {e}", 8000)
             return 0
@@ -150,7 +152,7 @@ class TrainingController(QObject):
 
     def show_drawings_in_browser(self) -> None:
         """Add the user's drawings to the explore data and show them in the Browse tab."""
-        images, labels = userdata.load()
+        images, labels = drawings.load()
         if len(images) == 0:
             self.window.statusBar().showMessage("You have not labelled any drawing yet", 5000)
             return
@@ -177,7 +179,7 @@ class TrainingController(QObject):
         menu = w.menuBar().addMenu("T&rain")
         menu.setToolTipsVisible(True)
         self.family_actions: dict[str, QAction] = {}
-        for family in training.FAMILIES:
+        for family in fitting.FAMILIES:
             action = menu.addAction(f"{TITLES[family]}…")
             action.setStatusTip(f"Train a {TITLES[family]} in the background")
             action.triggered.connect(lambda _=False, f=family: self.ask_train(f))
@@ -256,7 +258,7 @@ class TrainingController(QObject):
             self.export_drawings(path)
 
     def _open_folder(self) -> None:
-        folder = userdata.drawings_dir()
+        folder = drawings.drawings_dir()
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
@@ -304,11 +306,11 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
     family = job["family"]
     parts = [f"Training {job['name']}", TITLES[family], images]
     note = ""
-    if family in training.KERAS_DEFAULTS:
-        epochs = job.get("epochs") or training.KERAS_DEFAULTS[family]["epochs"]
+    if family in fitting.KERAS_DEFAULTS:
+        epochs = job.get("epochs") or fitting.KERAS_DEFAULTS[family]["epochs"]
         parts.append(f"{epochs} epochs")
         note = "Validation: the first 2,000 MNIST test images, never trained on."
-        if training.KERAS_DEFAULTS[family].get("members", 1) > 1:
+        if fitting.KERAS_DEFAULTS[family].get("members", 1) > 1:
             note += " The two nets are trained one after the other."
     else:
         note = "This model is fitted in one go: no curve per epoch, the result at the end."

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ... import models, training, userdata
+from ... import models
+from ...data import drawings
 from ...models.store import read_meta
+from ...training import fitting
 
 #: What the menu calls each family.
 TITLES = {
@@ -69,9 +71,9 @@ class TrainDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Train a model")
         self.family = QComboBox()
-        for f in training.FAMILIES:
+        for f in fitting.FAMILIES:
             self.family.addItem(TITLES[f], f)
-        self.family.setCurrentIndex(training.FAMILIES.index(family))
+        self.family.setCurrentIndex(fitting.FAMILIES.index(family))
         self.name = QLineEdit()
         self.name.setToolTip("Saved under this name in your data folder, beside the bundled models")
         self.size = _spin(
@@ -80,7 +82,7 @@ class TrainDialog(QDialog):
         self.epochs = _spin(1, 200, DIALOG_EPOCHS, 1, "Passes over the training images")
         self.augment = QCheckBox("Shift, rotate and scale the images a little while training")
         self.augment.setChecked(True)
-        count = userdata.count()
+        count = drawings.count()
         self.include_user = QCheckBox(f"Include my labelled drawings ({count})")
         self.include_user.setEnabled(count > 0)
         self.include_user.setChecked(count > 0)
@@ -112,7 +114,7 @@ class TrainDialog(QDialog):
 
     def job(self) -> dict[str, Any]:
         family = self.chosen_family()
-        networks = family in training.KERAS_DEFAULTS
+        networks = family in fitting.KERAS_DEFAULTS
         return {
             "kind": "train",
             "family": family,
@@ -126,12 +128,12 @@ class TrainDialog(QDialog):
 
     def _on_family(self) -> None:
         family = self.chosen_family()
-        networks = family in training.KERAS_DEFAULTS
+        networks = family in fitting.KERAS_DEFAULTS
         self.name.setText(models.new_name(family))
         for w in (self.epochs, self.augment):
             w.setEnabled(networks)
         if networks:
-            bundled = training.KERAS_DEFAULTS[family]["epochs"]
+            bundled = fitting.KERAS_DEFAULTS[family]["epochs"]
             self.epochs.setToolTip(
                 f"Passes over the training images (the bundled model: {bundled})"
             )
@@ -156,9 +158,9 @@ class CurveDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Accuracy against training-set size")
         self.family = QComboBox()
-        for f in training.FAMILIES:
+        for f in fitting.FAMILIES:
             self.family.addItem(TITLES[f], f)
-        self.family.setCurrentIndex(training.FAMILIES.index(family))
+        self.family.setCurrentIndex(fitting.FAMILIES.index(family))
         self.largest = QComboBox()
         for n in self.LARGEST:
             self.largest.addItem(f"{n:,}" + (" (all)" if n == MNIST_TRAIN else ""), n)
@@ -185,16 +187,16 @@ class CurveDialog(QDialog):
     def job(self) -> dict[str, Any]:
         family = self.family.currentData()
         largest = self.largest.currentData()
-        sizes = [n for n in training.CURVE_SIZES if 0 < n < largest] + [largest]
+        sizes = [n for n in fitting.CURVE_SIZES if 0 < n < largest] + [largest]
         return {
             "kind": "curve",
             "family": family,
             "sizes": sizes,
-            "epochs": self.epochs.value() if family in training.KERAS_DEFAULTS else None,
+            "epochs": self.epochs.value() if family in fitting.KERAS_DEFAULTS else None,
         }
 
     def _on_family(self) -> None:
-        self.epochs.setEnabled(self.family.currentData() in training.KERAS_DEFAULTS)
+        self.epochs.setEnabled(self.family.currentData() in fitting.KERAS_DEFAULTS)
 
 
 class IsFourDialog(QDialog):

@@ -1,4 +1,4 @@
-"""Runs one job in the training helper process (``python -m digitpad.train_worker``).
+"""Runs one job in the training helper process (``python -m digitpad.training.helper``).
 
 A ``QProcess`` does the watching: its pipes are read on the GUI thread only when a line is
 there, so the window never waits for the training, and TensorFlow is never imported here.
@@ -62,7 +62,7 @@ class HelperProcess(QObject):
         return None if self._proc is None else int(self._proc.processId()) or None
 
     def start(self, job: dict[str, Any]) -> None:
-        """Start ``job`` (see ``digitpad.train_worker``); returns at once."""
+        """Start ``job`` (see ``digitpad.training.helper``); returns at once."""
         if self._proc is not None:
             raise RuntimeError("a training job is already running")
         self._job = dict(job, data_dir=str(paths.data_dir()))
@@ -86,7 +86,7 @@ class HelperProcess(QObject):
         proc.finished.connect(self._on_finished)
         proc.errorOccurred.connect(self._on_error)
         self._proc = proc
-        proc.start(sys.executable, ["-m", "digitpad.train_worker"])
+        proc.start(sys.executable, ["-m", "digitpad.training.helper"])
         proc.write((json.dumps(self._job) + "\n").encode())
 
     def cancel(self) -> None:

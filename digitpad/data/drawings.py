@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_write
-from .paths import data_dir
+from ..fileio import atomic_write
+from ..paths import data_dir
 
 __all__ = ["add", "count", "drawings_dir", "export_csv", "files", "load", "remove", "with_drawings"]
 
@@ -97,7 +97,7 @@ def export_csv(path: str | os.PathLike[str]) -> int:
 
     Raises ``ValueError`` when there is nothing to export.
     """
-    from .datasets import write_kaggle_csv
+    from .kaggle import write_kaggle_csv
 
     images, labels = load()
     if len(images) == 0:

@@ -4,7 +4,7 @@ Importing TensorFlow, and a network's first training steps, hold the interpreter
 hundreds of milliseconds at a time (``shared/notes/tensorflow-in-a-thread.md``): in a thread of
 the window's process that freezes the window. So the window starts
 
-    python -m digitpad.train_worker
+    python -m digitpad.training.helper
 
 writes one JSON job on its standard input and reads JSON lines back on its standard output::
 
@@ -85,33 +85,35 @@ def _listen(token, channel: Channel) -> None:
 
 
 def _train_data(job: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, int]:
-    from . import datasets, userdata
+    from ..data import drawings, mnist
 
-    x, y = datasets.load_mnist("train")
+    x, y = mnist.load_mnist("train")
     n = job.get("train_size") or len(x)
     x, y = x[: int(n)], y[: int(n)]
     added = 0
     if job.get("include_user"):
-        images, labels = userdata.load()
+        images, labels = drawings.load()
         weight = max(1, int(job.get("user_weight") or 1))
-        x, y = userdata.with_drawings(x, y, images, labels, weight)
+        x, y = drawings.with_drawings(x, y, images, labels, weight)
         added = len(images) * weight
     return x, y, added
 
 
 def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
-    from . import datasets, models, training
+    from .. import models
+    from ..data import mnist
+    from . import fitting
 
     family = job["family"]
-    training.check_family(family)
+    fitting.check_family(family)
     name = models.check_new_name(job["name"])  # never over an existing or bundled model
     send("progress", fraction=0.0, info={"stage": "loading MNIST"})
     x, y, added = _train_data(job)
-    test_x, test_y = datasets.load_mnist("test")
-    networks = family in training.KERAS_DEFAULTS
+    test_x, test_y = mnist.load_mnist("test")
+    networks = family in fitting.KERAS_DEFAULTS
     epochs = members = 1
     if networks:
-        cfg = training.KERAS_DEFAULTS[family]
+        cfg = fitting.KERAS_DEFAULTS[family]
         epochs, members = int(job.get("epochs") or cfg["epochs"]), cfg.get("members", 1)
         send("progress", fraction=0.0, info={"stage": "loading TensorFlow"})
 
@@ -122,7 +124,7 @@ def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
         send("progress", fraction=fraction * 0.95, info=info)
 
     token.check()
-    trained = training.fit(
+    trained = fitting.fit(
         family,
         x,
         y,
@@ -135,14 +137,15 @@ def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
     trained.hyperparameters.update(user_drawings=added, user_weight=job.get("user_weight") or 0)
     token.check()
     send("progress", fraction=0.96, info={"stage": "scoring on the test set and saving"})
-    meta = training.save(trained, models.user_dir() / name, test_x, test_y, name)
+    meta = fitting.save(trained, models.user_dir() / name, test_x, test_y, name)
     return meta
 
 
 def run_is_four(job: dict[str, Any], send, token) -> dict[str, Any]:
-    from . import datasets, is_four
+    from ..data import mnist
+    from . import is_four
 
-    x, y = datasets.load_mnist("train")
+    x, y = mnist.load_mnist("train")
     n = job.get("train_size") or len(x)
     x, y = x[: int(n)], y[: int(n)]
     iterations = int(job.get("iterations") or 300)
@@ -161,7 +164,7 @@ def run_is_four(job: dict[str, Any], send, token) -> dict[str, Any]:
         should_stop=lambda: token.cancelled,
     )
     token.check()
-    test_x, test_y = datasets.load_mnist("test")
+    test_x, test_y = mnist.load_mnist("test")
     return {
         "name": "is_four",
         "loss_history": history,
@@ -173,16 +176,17 @@ def run_is_four(job: dict[str, Any], send, token) -> dict[str, Any]:
 
 
 def run_curve(job: dict[str, Any], send, token) -> dict[str, Any]:
-    from . import datasets, training
+    from ..data import mnist
+    from . import fitting
 
-    x, y = datasets.load_mnist("train")
-    test_x, test_y = datasets.load_mnist("test")
-    sizes = tuple(job.get("sizes") or training.CURVE_SIZES)
+    x, y = mnist.load_mnist("train")
+    test_x, test_y = mnist.load_mnist("test")
+    sizes = tuple(job.get("sizes") or fitting.CURVE_SIZES)
 
     def progress(fraction: float, info: dict[str, Any]) -> None:
         send("progress", fraction=fraction, info=info)
 
-    points = training.accuracy_by_size(
+    points = fitting.accuracy_by_size(
         job["family"],
         x,
         y,
@@ -204,8 +208,8 @@ def main() -> None:
     if hasattr(os, "nice"):
         os.nice(5)  # the window, not the training, gets a core first
     line = sys.stdin.readline()
-    from .models import ModelError
-    from .training import Cancelled, CancelToken
+    from ..models import ModelError
+    from .fitting import Cancelled, CancelToken
 
     token = CancelToken()
     try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .models import Classifier
+from ..models import Classifier
 
 PATCH = 6  # px: about a stroke's width in MNIST
 STRIDE = 3

@@ -9,19 +9,20 @@ import json
 import numpy as np
 import pytest
 
-from digitpad import datasets, neighbours
+from digitpad.data import mnist
+from digitpad.reading import neighbours
 
 keras = pytest.importorskip("keras")
 
 
 def test_build_writes_features_that_match_keras_and_a_map(tmp_path):
-    from digitpad import explain_build, nets
+    from digitpad.training import feature_map, nets
 
     model = nets.build_cnn()  # untrained weights do: the cut must give the same numbers
     model.save(tmp_path / "model.keras")
-    x, _ = datasets.load_mnist("train")
-    xt, _ = datasets.load_mnist("test")
-    meta = explain_build.build(tmp_path, x[:300], xt[:120], log=lambda _m: None)
+    x, _ = mnist.load_mnist("train")
+    xt, _ = mnist.load_mnist("test")
+    meta = feature_map.build(tmp_path, x[:300], xt[:120], log=lambda _m: None)
 
     assert meta["feature_size"] == 128
     saved = json.loads((tmp_path / neighbours.META_FILE).read_text())

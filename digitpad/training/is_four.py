@@ -99,7 +99,7 @@ def train(
     verbose: bool = False,
 ) -> TrainResult:
     """Train on MNIST (all 60,000, or the first ``train_size``); score on the 10,000 test images."""
-    from .datasets import load_mnist
+    from ..data.mnist import load_mnist
 
     x, y = load_mnist("train")
     if train_size:

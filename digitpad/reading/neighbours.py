@@ -1,8 +1,8 @@
 """The MNIST digits nearest to a drawing, and where it falls on the map of all test digits.
 
 No TensorFlow: the default CNN's penultimate layer (``features``, 128 values) is exported beside
-it as ``features.tflite`` at build time (``digitpad.explain_build``), together with the features
-of the 60,000 training and 10,000 test images and a 2-D embedding (t-SNE) of the test images:
+it as ``features.tflite`` at build time (``training.feature_map``), together with the features of
+ the 60,000 training and 10,000 test images and a 2-D embedding (t-SNE) of the test images:
 
     resources/models/cnn/features.tflite   the CNN up to its ``features`` layer
     resources/models/cnn/explain.npz       train_features (60000, 128) float16,
@@ -35,9 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import datasets
-from .models import ModelError
-from .models.store import load_npz, read_file
+from ..data import mnist
+from ..models import ModelError
+from ..models.store import load_npz, read_file
 
 K = 8
 FEATURES_FILE = "features.tflite"
@@ -47,7 +47,7 @@ FEATURE_MODEL = "cnn"  # whose penultimate layer the neighbours are found in
 
 
 def explain_dir() -> Path:
-    from .models import bundled_dir
+    from ..models import bundled_dir
 
     return bundled_dir() / FEATURE_MODEL
 
@@ -144,7 +144,7 @@ class FeatureExtractor:
     def _interpreter(self, batch: int):
         from ai_edge_litert.interpreter import Interpreter
 
-        from .models.litert import _quiet_native_stderr
+        from ..models.litert import _quiet_native_stderr
 
         if batch not in self._by_batch:
             try:
@@ -205,7 +205,7 @@ class FeatureIndex:
             xy = arrays["map_xy"]
         except KeyError as e:
             raise ModelError(f"{folder / DATA_FILE}: {e} is missing") from None
-        _, labels = datasets.load_mnist("train", as_float=False)
+        _, labels = mnist.load_mnist("train", as_float=False)
         if train.shape != (len(labels), extractor.size) or test.shape[1:] != (extractor.size,):
             raise ModelError(f"{folder / DATA_FILE}: features of shape {train.shape} do not fit")
         if xy.shape != (len(test), 2):
@@ -257,7 +257,7 @@ class PixelIndex:
 
     @classmethod
     def build(cls) -> PixelIndex:
-        images, labels = datasets.load_mnist("train", as_float=False)
+        images, labels = mnist.load_mnist("train", as_float=False)
         return cls(images, labels)
 
     def nearest(self, digit: np.ndarray, k: int = K) -> Neighbours:
@@ -313,7 +313,7 @@ class DigitMap:
 
     @classmethod
     def from_index(cls, index: FeatureIndex) -> DigitMap:
-        _, labels = datasets.load_mnist("test", as_float=False)
+        _, labels = mnist.load_mnist("test", as_float=False)
         return cls(index.map_xy, index.test_features, labels)
 
     def place(self, features: np.ndarray, k: int = K) -> tuple[np.ndarray, np.ndarray]:

@@ -1,11 +1,11 @@
-"""Tests for the synthetic mouse-drawn digits in digitpad.drawn."""
+"""Tests for the synthetic mouse-drawn digits in digitpad.synthetic.drawn."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from digitpad.drawn import STYLES, Drawing, make_drawing, make_drawings, render
+from digitpad.synthetic.drawn import STYLES, Drawing, make_drawing, make_drawings, render
 
 
 def _all_points(drawing: Drawing) -> np.ndarray:

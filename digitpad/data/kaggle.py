@@ -1,259 +1,31 @@
-"""Digit data sets: MNIST IDX files and Kaggle Digit Recognizer CSVs and submissions.
+"""Kaggle Digit Recognizer files: ``train.csv`` / ``test.csv`` and submissions.
 
-Qt-free, NumPy only. Every problem with a file is raised as :class:`DatasetError` with a
-message that names the file, the place in it and what to do, ready to show to the user.
+The Kaggle set is MNIST written as text (one row of 784 pixels per digit), so it shares the
+picture format and :class:`DatasetError` of :mod:`digitpad.data.mnist`. Every problem with a file
+is raised as ``DatasetError`` with a message that names the file, the line and what to do.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gzip
 import itertools
-import math
 import os
 import re
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
-from .fileio import atomic_write
-from .paths import resources_dir
+from ..fileio import atomic_write
+from .mnist import IMAGE_SIDE, DatasetError, StrPath, to_float
 
 __all__ = [
-    "MNIST_DIR",
     "PIXEL_COLUMNS",
-    "DatasetError",
-    "load_mnist",
-    "read_idx",
     "read_kaggle_csv",
     "read_submission",
-    "resources_dir",
-    "write_idx",
     "write_kaggle_csv",
     "write_submission",
 ]
-
-StrPath = str | os.PathLike[str]
-
-
-class DatasetError(ValueError):
-    """A data file is missing, corrupt or not in the expected format.
-
-    The message names the file, where the problem is and what to do about it.
-    """
-
-
-# --- where the data lives -------------------------------------------------------------
-
-#: Folder holding the four MNIST ``.gz`` files (inside the package when installed from a wheel).
-MNIST_DIR: Path = resources_dir() / "mnist"
-
-# --- MNIST IDX files ------------------------------------------------------------------
-
-IMAGE_SIDE = 28
-_LABELS_MAGIC = 0x00000801
-_IMAGES_MAGIC = 0x00000803
-_IDX_NDIM = {_LABELS_MAGIC: 1, _IMAGES_MAGIC: 3}
-_GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 20
-_SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a ZIP archive",
-    b"%PDF": "a PDF document",
-    b"BZh": "a bzip2 file",
-    b"\xfd7zX": "an xz file",
-}
-_REDOWNLOAD = "download the MNIST files again (resources/mnist/SHA256SUMS has their checksums)"
-_MNIST_FILES = {
-    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
-}
-
-
-def read_idx(path: StrPath) -> np.ndarray:
-    """Read an MNIST IDX file, gzipped or raw (told apart by the gzip magic bytes ``1f 8b``).
-
-    Returns uint8 labels ``(N,)`` for an idx1 file or uint8 images ``(N, 28, 28)`` for an
-    idx3 file. The header's declared size is checked against the data actually present before
-    anything that large is allocated. Raises :class:`DatasetError` for a missing, empty,
-    truncated, corrupt or foreign file.
-    """
-    path = Path(path)
-    try:
-        with open(path, "rb") as raw:
-            gzipped = raw.read(2) == _GZIP_MAGIC
-            raw.seek(0)
-            if not gzipped:
-                return _read_idx_stream(raw, path, os.fstat(raw.fileno()).st_size)
-            with gzip.GzipFile(fileobj=raw) as stream:
-                return _read_idx_stream(stream, path, None)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DatasetError(f"{path}: corrupt gzip stream ({exc}); {_REDOWNLOAD}.") from exc
-    except OSError as exc:
-        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
-def _read_idx_stream(stream: IO[bytes], path: Path, file_size: int | None) -> np.ndarray:
-    dims = _read_idx_header(stream, path)
-    expected = math.prod(dims)
-    if file_size is not None:
-        _check_data_size(path, expected, file_size - (4 + 4 * len(dims)))
-    # A gzip stream's size is unknown until read; one byte over the declared size tells a
-    # file with trailing data from an exact one without ever reading more than that.
-    data = _read_at_most(stream, expected + 1)
-    _check_data_size(path, expected, len(data))
-    return np.frombuffer(data, np.uint8).reshape(dims)
-
-
-def _read_idx_header(stream: IO[bytes], path: Path) -> tuple[int, ...]:
-    head = stream.read(4)
-    if not head:
-        raise DatasetError(f"{path}: the file is empty; {_REDOWNLOAD}.")
-    if len(head) < 4:
-        raise DatasetError(
-            f"{path}: only {len(head)} bytes, too short to be an IDX file; {_REDOWNLOAD}."
-        )
-    magic = int.from_bytes(head, "big")
-    ndim = _IDX_NDIM.get(magic)
-    if ndim is None:
-        raise DatasetError(
-            f"{path}: not an MNIST IDX file: found magic 0x{magic:08X}{_describe_magic(head)}, "
-            f"expected 0x{_LABELS_MAGIC:08X} (labels) or 0x{_IMAGES_MAGIC:08X} (images). "
-            f"Check that this is one of the four MNIST files, or {_REDOWNLOAD}."
-        )
-    raw_dims = stream.read(4 * ndim)
-    if len(raw_dims) < 4 * ndim:
-        raise DatasetError(f"{path}: truncated: the IDX header is incomplete; {_REDOWNLOAD}.")
-    dims = struct.unpack(f">{ndim}I", raw_dims)
-    if ndim == 3 and dims[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise DatasetError(
-            f"{path}: images are {dims[1]}×{dims[2]} pixels, expected 28×28; "
-            "only MNIST-format digits can be loaded."
-        )
-    return dims
-
-
-def _describe_magic(head: bytes) -> str:
-    for signature, what in _SIGNATURES.items():
-        if head.startswith(signature):
-            return f" ({what})"
-    if head[:2] == b"\0\0":
-        return f" (an IDX file of element type 0x{head[2]:02X} with {head[3]} dimensions)"
-    if all(32 <= byte < 127 or byte in b"\t\r\n" for byte in head):
-        return f" (text starting {head.decode('ascii')!r})"
-    return ""
-
-
-def _check_data_size(path: Path, expected: int, found: int) -> None:
-    if found < expected:
-        raise DatasetError(
-            f"{path}: truncated: expected {expected} bytes of data, found {found}. "
-            f"The file is incomplete; {_REDOWNLOAD}."
-        )
-    if found > expected:
-        raise DatasetError(
-            f"{path}: expected {expected} bytes of data but the file holds more: it has "
-            f"trailing data or a wrong header; {_REDOWNLOAD}."
-        )
-
-
-def _read_at_most(stream: IO[bytes], limit: int) -> bytearray:
-    # Chunked so that a header declaring gigabytes costs only as much memory as the file
-    # really holds; a bytearray keeps the array that NumPy makes from it writable.
-    data = bytearray()
-    while len(data) < limit:
-        chunk = stream.read(min(_CHUNK, limit - len(data)))
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def write_idx(path: StrPath, array: np.ndarray) -> None:
-    """Write uint8 labels ``(N,)`` or uint8 images ``(N, 28, 28)`` as an IDX file, atomically.
-
-    The file is gzipped if ``path`` ends in ``.gz``.
-    """
-    array = np.asarray(array)
-    magic = {1: _LABELS_MAGIC, 3: _IMAGES_MAGIC}.get(array.ndim)
-    if array.dtype != np.uint8 or magic is None or array.shape[1:] not in ((), (28, 28)):
-        raise ValueError(
-            "write_idx takes uint8 labels (N,) or uint8 images (N, 28, 28), "
-            f"got {array.dtype} {array.shape}"
-        )
-    header = struct.pack(f">{array.ndim + 1}I", magic, *array.shape)
-    with atomic_write(path) as f, _maybe_gzip(f, str(path).endswith(".gz")) as out:
-        out.write(header)
-        out.write(np.ascontiguousarray(array).data)
-
-
-def _maybe_gzip(f: IO[bytes], compress: bool) -> contextlib.AbstractContextManager[IO[bytes]]:
-    if not compress:
-        return contextlib.nullcontext(f)
-    # mtime=0 and no file name: the same array always gives the same bytes.
-    return gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0)
-
-
-def load_mnist(split: str = "train", as_float: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Load the MNIST ``"train"`` (60,000 digits) or ``"test"`` (10,000 digits) split.
-
-    Returns ``(images, labels)``: images ``(N, 28, 28)`` float32 in [0, 1] (uint8 0–255 if
-    ``as_float`` is False) and labels ``(N,)`` int64 in 0–9. The files are read once per
-    process; the uint8 images and the labels are those cached arrays, made read-only, while
-    float images are a fresh array on each call.
-    """
-    if split not in _MNIST_FILES:
-        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    images, labels = _load_mnist_uint8(split)
-    return (_to_float(images) if as_float else images), labels
-
-
-@functools.cache
-def _load_mnist_uint8(split: str) -> tuple[np.ndarray, np.ndarray]:
-    image_path, label_path = (MNIST_DIR / name for name in _MNIST_FILES[split])
-    images = _read_mnist_file(image_path, ndim=3)
-    labels = _read_mnist_file(label_path, ndim=1)
-    if len(images) != len(labels):
-        raise DatasetError(
-            f"{image_path} holds {len(images)} images but {label_path} holds "
-            f"{len(labels)} labels; {_REDOWNLOAD}."
-        )
-    if labels.size and labels.max() > 9:
-        raise DatasetError(f"{label_path}: label {labels.max()} is outside 0–9; {_REDOWNLOAD}.")
-    labels = labels.astype(np.int64)
-    images.setflags(write=False)
-    labels.setflags(write=False)
-    return images, labels
-
-
-def _read_mnist_file(path: Path, ndim: int) -> np.ndarray:
-    if not path.is_file():
-        raise DatasetError(
-            f"MNIST file not found: {path}. Put the four MNIST .gz files in {MNIST_DIR}; "
-            "SHA256SUMS there lists them."
-        )
-    array = read_idx(path)
-    if array.ndim != ndim:
-        kinds = {1: "labels", 3: "images"}
-        raise DatasetError(
-            f"{path} holds {kinds[array.ndim]} where {kinds[ndim]} were expected; "
-            f"the MNIST files may have been renamed or swapped, {_REDOWNLOAD}."
-        )
-    return array
-
-
-def _to_float(pixels: np.ndarray) -> np.ndarray:
-    return np.divide(pixels, 255, dtype=np.float32)
-
-
-# --- Kaggle Digit Recognizer CSV ------------------------------------------------------
 
 PIXEL_COLUMNS: tuple[str, ...] = tuple(f"pixel{i}" for i in range(IMAGE_SIDE * IMAGE_SIDE))
 _TRAIN_HEADER = ("label", *PIXEL_COLUMNS)
@@ -292,7 +64,7 @@ def read_kaggle_csv(
             rows = _read_pixel_rows(lines, path, header)
     except OSError as exc:
         raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    images = _to_float(rows[:, -len(PIXEL_COLUMNS) :]).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    images = to_float(rows[:, -len(PIXEL_COLUMNS) :]).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
     labels = rows[:, 0].astype(np.int64) if header is _TRAIN_HEADER else None
     return images, labels
 

@@ -1,4 +1,4 @@
-"""Build time only (TensorFlow, scikit-learn): what ``digitpad.neighbours`` reads beside the CNN.
+"""Build time only (TensorFlow, scikit-learn): what ``reading.neighbours`` reads beside the CNN.
 
 ``python train_models.py --explain`` (and every rebuild of the cnn) calls :func:`build`, which
 writes, atomically, into the CNN's folder:
@@ -21,16 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_write
-from .neighbours import DATA_FILE, FEATURES_FILE, META_FILE, FeatureExtractor
+from ..fileio import atomic_write
+from ..reading.neighbours import DATA_FILE, FEATURES_FILE, META_FILE, FeatureExtractor
 
 
 def features_tflite(model_keras: Path) -> bytes:
     """The ``.tflite`` of ``model.keras`` cut at its ``features`` layer (loaded safely)."""
     import keras
 
-    from .models.keras_file import load_keras
-    from .training import tflite_bytes
+    from ..models.keras_file import load_keras
+    from .fitting import tflite_bytes
 
     model = load_keras(model_keras)
     return tflite_bytes(keras.Model(model.inputs, model.get_layer("features").output))

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .fileio import atomic_path
-from .models.base import Classifier, ModelError, softmax
-from .models.features import deskew
-from .models.keras_file import load_keras
-from .models.store import npz_bytes
+from ..fileio import atomic_path
+from ..models.base import Classifier, ModelError, softmax
+from ..models.features import deskew
+from ..models.keras_file import load_keras
+from ..models.store import npz_bytes
 
 FAMILIES = ("logistic", "linear_svm", "rbf_svm", "mlp", "lenet5", "cnn")
 
@@ -248,7 +248,7 @@ def fit(
 
 
 def load_kind(fmt: str, name: str, arrays: dict[str, np.ndarray]) -> Classifier:
-    from .models.numpy_models import DenseNet, LinearModel, PairwiseLinearSvm, RbfSvm
+    from ..models.numpy_models import DenseNet, LinearModel, PairwiseLinearSvm, RbfSvm
 
     kinds = {
         "linear": LinearModel,
@@ -453,7 +453,7 @@ def _fit_keras_trained(
         files["model.npz"] = npz_bytes(**arrays)
         clf = load_kind(fmt, family, arrays)
     else:
-        from .models.litert import LiteRTModel
+        from ..models.litert import LiteRTModel
 
         fmt = "tflite"
         files["model.tflite"] = tflite_bytes(model)
@@ -499,7 +499,7 @@ def save(trained: Trained, dest: Path, test_x: np.ndarray, test_y: np.ndarray, n
 
     Returns the metadata written (test accuracy, fit and predict times, hyper-parameters…).
     """
-    from .models.store import npy_bytes, write_model_dir
+    from ..models.store import npy_bytes, write_model_dir
 
     ev = evaluate(trained.classifier, test_x, test_y)
     meta = {

@@ -1,6 +1,6 @@
 """Mouse drawings that are *not* digits, to measure when a reader should say "not sure".
 
-The same hand as ``digitpad.drawn`` (smoothed control points, slant, rotation, wobble, pen,
+The same hand as ``synthetic.drawn`` (smoothed control points, slant, rotation, wobble, pen,
 mouse-move sampling on a 280 px canvas), drawing things a person might put on the canvas that
 no one would read as a digit:
 
@@ -211,7 +211,7 @@ def _dots(rng):
 
 
 def _several(rng):
-    """Two or three digits side by side, each from ``digitpad.drawn``'s templates."""
+    """Two or three digits side by side, each from ``digitpad.synthetic.drawn``'s templates."""
     count = 2 if rng.random() < 0.7 else 3
     labels = rng.integers(0, 10, count)
     strokes: list[np.ndarray] = []

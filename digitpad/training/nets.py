@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .models.base import ModelError
+from ..models.base import ModelError
 
 KERAS_FAMILIES = ("mlp", "lenet5", "cnn")
 

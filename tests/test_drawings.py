@@ -8,91 +8,92 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitpad import datasets, models, userdata
+from digitpad import models
+from digitpad.data import drawings, kaggle, mnist
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture
 def digits():
-    x, y = datasets.load_mnist("test")
+    x, y = mnist.load_mnist("test")
     return x[:5], y[:5]
 
 
 def test_added_drawings_come_back_as_mnist_pictures_with_their_labels(digits):
     x, y = digits
-    paths = [userdata.add(img, int(label)) for img, label in zip(x, y, strict=True)]
+    paths = [drawings.add(img, int(label)) for img, label in zip(x, y, strict=True)]
     assert all(p.is_file() and p.suffix == ".png" for p in paths)
     assert all(p.parent.name == str(label) for p, label in zip(paths, y, strict=True))
-    assert all(userdata.drawings_dir() in p.parents for p in paths)
+    assert all(drawings.drawings_dir() in p.parents for p in paths)
     with Image.open(paths[0]) as im:
         assert im.size == (28, 28) and im.mode == "L"
-    images, labels = userdata.load()
+    images, labels = drawings.load()
     assert images.shape == (5, 28, 28) and images.dtype == np.float32
     order = np.argsort(y, kind="stable")  # loaded label by label
     assert labels.tolist() == y[order].tolist()
     assert np.abs(images - x[order]).max() <= 0.5 / 255 + 1e-6
-    assert userdata.count() == 5
+    assert drawings.count() == 5
 
 
 def test_empty_data_set_and_bad_drawings_are_refused():
-    images, labels = userdata.load()
+    images, labels = drawings.load()
     assert images.shape == (0, 28, 28) and labels.shape == (0,)
     with pytest.raises(ValueError, match="0–9"):
-        userdata.add(np.zeros((28, 28)), 10)
+        drawings.add(np.zeros((28, 28)), 10)
     with pytest.raises(ValueError, match="28×28"):
-        userdata.add(np.zeros((20, 20)), 3)
+        drawings.add(np.zeros((20, 20)), 3)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        userdata.add(np.full((28, 28), 2.0), 3)
+        drawings.add(np.full((28, 28), 2.0), 3)
     with pytest.raises(ValueError, match="nothing to export"):
-        userdata.export_csv(userdata.drawings_dir().parent / "out.csv")
-    assert userdata.count() == 0
+        drawings.export_csv(drawings.drawings_dir().parent / "out.csv")
+    assert drawings.count() == 0
 
 
 def test_a_foreign_file_in_the_folder_is_skipped(digits):
     x, y = digits
-    userdata.add(x[0], int(y[0]))
-    junk = userdata.drawings_dir() / "3" / "junk.png"
+    drawings.add(x[0], int(y[0]))
+    junk = drawings.drawings_dir() / "3" / "junk.png"
     junk.parent.mkdir(parents=True, exist_ok=True)
     junk.write_bytes(b"not a png")
-    Image.new("L", (50, 50)).save(userdata.drawings_dir() / "3" / "big.png")
-    images, labels = userdata.load()
+    Image.new("L", (50, 50)).save(drawings.drawings_dir() / "3" / "big.png")
+    images, labels = drawings.load()
     assert len(images) == 1 and labels.tolist() == [int(y[0])]
 
 
 def test_export_is_a_kaggle_csv_that_reads_back(digits, tmp_path):
     x, y = digits
     for img, label in zip(x, y, strict=True):
-        userdata.add(img, int(label))
+        drawings.add(img, int(label))
     out = tmp_path / "mine.csv"
-    assert userdata.export_csv(out) == 5
+    assert drawings.export_csv(out) == 5
     assert out.read_text().startswith("label,pixel0,pixel1,")
-    images, labels = datasets.read_kaggle_csv(out)
-    expected_images, expected_labels = userdata.load()
+    images, labels = kaggle.read_kaggle_csv(out)
+    expected_images, expected_labels = drawings.load()
     assert labels.tolist() == expected_labels.tolist()
     assert np.array_equal(images, expected_images)
 
 
 def test_remove_forgets_one_drawing_and_nothing_outside(digits, tmp_path):
     x, y = digits
-    path = userdata.add(x[0], int(y[0]))
+    path = drawings.add(x[0], int(y[0]))
     outside = tmp_path / "keep.png"
     outside.write_bytes(b"x")
     with pytest.raises(ValueError, match="not one of your drawings"):
-        userdata.remove(outside)
+        drawings.remove(outside)
     assert outside.exists()
-    userdata.remove(path)
-    assert userdata.count() == 0
+    drawings.remove(path)
+    assert drawings.count() == 0
 
 
 def test_with_drawings_repeats_each_drawing_weight_times(digits):
     x, y = digits
-    mnist_x, mnist_y = datasets.load_mnist("train")
-    bx, by = userdata.with_drawings(mnist_x[:10], mnist_y[:10], x[:2], y[:2], weight=3)
+    mnist_x, mnist_y = mnist.load_mnist("train")
+    bx, by = drawings.with_drawings(mnist_x[:10], mnist_y[:10], x[:2], y[:2], weight=3)
     assert bx.shape == (16, 28, 28) and by.shape == (16,)
     assert by[10:].tolist() == [y[0]] * 3 + [y[1]] * 3
     assert np.array_equal(bx[13], x[1])
-    same_x, same_y = userdata.with_drawings(mnist_x[:10], mnist_y[:10], x[:0], y[:0], weight=3)
+    same_x, same_y = drawings.with_drawings(mnist_x[:10], mnist_y[:10], x[:0], y[:0], weight=3)
     assert len(same_x) == 10 and len(same_y) == 10
 
 

@@ -11,8 +11,8 @@ or when the models do not back the answer. Every test is cheap (well under a mil
   probability that all the loaded models give that answer (their disagreement lowers it) is
   at least ``MIN_SUPPORT``.
 
-The thresholds were chosen on synthetic drawings (``digitpad.drawn`` real digits, normal and
-hard, and ``digitpad.scribbles`` non-digits) and measured on other drawings replayed on the real
+The thresholds were chosen on synthetic drawings (``synthetic.drawn`` real digits, normal and
+hard, and ``synthetic.scribbles`` non-digits) and measured on other drawings replayed on the real
 canvas: see ``benchmarks/bench_gui.py``, which prints the false-reject and catch rates.
 """
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import reject
 from ..models import Classifier
+from . import verdict
 
 # Which model answers when the chosen one cannot: the most accurate first.
 PREFERENCE = ("cnn", "lenet5", "mlp", "rbf_svm", "linear_svm", "logistic")
@@ -25,7 +25,7 @@ class Reading:
     digit: np.ndarray
     probabilities: dict[str, np.ndarray]
     driver: str
-    verdict: reject.Verdict
+    verdict: verdict.Verdict
 
     def driver_probabilities(self) -> np.ndarray:
         """(10,) float32 of the driving model."""
@@ -47,8 +47,7 @@ def read(
         name: known[name] if name in known else clf.predict_proba(digit)[0]
         for name, clf in classifiers.items()
     }
-    verdict = reject.judge(probabilities, driver, digit)
-    return Reading(digit, probabilities, driver, verdict)
+    return Reading(digit, probabilities, driver, verdict.judge(probabilities, driver, digit))
 
 
 def pick_driver(wanted: str | None, usable: list[str]) -> str | None:

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digitpad import drawn, models, reject, scribbles
+from digitpad import models
 from digitpad.preprocess import to_mnist
+from digitpad.reading import verdict
+from digitpad.synthetic import drawn, scribbles
 
 
 def _digit(draw_fn, size: int = 280) -> np.ndarray:
@@ -18,12 +20,12 @@ def _digit(draw_fn, size: int = 280) -> np.ndarray:
 
 
 def test_shape_counts_pieces_holes_and_sees_blobs_and_pairs():
-    one = reject.shape_of(_digit(lambda d: d.line((140, 40, 140, 240), fill=255, width=18)))
+    one = verdict.shape_of(_digit(lambda d: d.line((140, 40, 140, 240), fill=255, width=18)))
     assert (one.pieces, one.holes, one.side_by_side) == (1, 0, False)
     assert one.aspect < 0.4
-    ring = reject.shape_of(_digit(lambda d: d.ellipse((70, 40, 210, 240), outline=255, width=18)))
+    ring = verdict.shape_of(_digit(lambda d: d.ellipse((70, 40, 210, 240), outline=255, width=18)))
     assert (ring.pieces, ring.holes) == (1, 1)
-    eight = reject.shape_of(
+    eight = verdict.shape_of(
         _digit(
             lambda d: (
                 d.ellipse((90, 30, 190, 130), outline=255, width=16),
@@ -32,9 +34,9 @@ def test_shape_counts_pieces_holes_and_sees_blobs_and_pairs():
         )
     )
     assert (eight.pieces, eight.holes) == (1, 2)
-    blob = reject.shape_of(_digit(lambda d: d.ellipse((60, 60, 220, 220), fill=255)))
-    assert blob.thickness > reject.MAX_THICKNESS
-    pair = reject.shape_of(
+    blob = verdict.shape_of(_digit(lambda d: d.ellipse((60, 60, 220, 220), fill=255)))
+    assert blob.thickness > verdict.MAX_THICKNESS
+    pair = verdict.shape_of(
         _digit(
             lambda d: (
                 d.line((60, 80, 60, 200), fill=255, width=16),
@@ -43,8 +45,8 @@ def test_shape_counts_pieces_holes_and_sees_blobs_and_pairs():
         )
     )
     assert pair.pieces == 2 and pair.side_by_side
-    assert reject.shape_problem(pair) and reject.shape_problem(blob)
-    assert not reject.shape_problem(one) and not reject.shape_problem(eight)
+    assert verdict.shape_problem(pair) and verdict.shape_problem(blob)
+    assert not verdict.shape_problem(one) and not verdict.shape_problem(eight)
 
 
 def test_five_with_a_detached_flag_is_not_two_digits():
@@ -55,22 +57,22 @@ def test_five_with_a_detached_flag_is_not_two_digits():
             d.arc((60, 110, 200, 250), 250, 140, fill=255, width=16),
         )
     )
-    shape = reject.shape_of(five)
+    shape = verdict.shape_of(five)
     assert shape.pieces == 2 and not shape.side_by_side
-    assert not reject.shape_problem(shape)
+    assert not verdict.shape_problem(shape)
 
 
 def test_judge_answers_when_models_back_it_and_says_why_not_otherwise():
     digit = _digit(lambda d: d.line((140, 40, 140, 240), fill=255, width=18))
     sure = np.eye(10, dtype=np.float32)[1] * 0.97 + 0.003
-    v = reject.judge({"a": sure, "b": sure}, "a", digit)
+    v = verdict.judge({"a": sure, "b": sure}, "a", digit)
     assert v.digit == 1 and v.reason == "" and v.confidence == pytest.approx(0.973)
     split = {"a": sure, "b": np.eye(10, dtype=np.float32)[7], "c": np.eye(10, dtype=np.float32)[4]}
-    v = reject.judge(split, "a", digit)
+    v = verdict.judge(split, "a", digit)
     assert v.digit is None and "disagree" in v.reason
     assert v.confidence == pytest.approx(0.973)
     flat = np.full(10, 0.1, np.float32)
-    v = reject.judge({"a": flat}, "a", digit)
+    v = verdict.judge({"a": flat}, "a", digit)
     assert v.digit is None and v.reason
 
 
@@ -103,12 +105,12 @@ def loaded():
 
 
 def _verdicts(things, loaded):
-    from digitpad.gui.reading import pick_driver
+    from digitpad.reading.live import pick_driver
 
     driver = pick_driver(None, list(loaded))
     x = np.stack([to_mnist(drawn.render(t)) for t in things])
     probs = {n: c.predict_proba(x) for n, c in loaded.items()}
-    return [reject.judge({n: p[i] for n, p in probs.items()}, driver, x[i]) for i in range(len(x))]
+    return [verdict.judge({n: p[i] for n, p in probs.items()}, driver, x[i]) for i in range(len(x))]
 
 
 def test_the_rule_keeps_real_digits_and_catches_most_non_digits(loaded):
