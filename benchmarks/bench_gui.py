@@ -274,7 +274,7 @@ def flood(n_moves: int = 400) -> dict:
     QApplication.processEvents()
     elapsed = time.perf_counter() - t0
     latest = w.current_reading()
-    fresh = latest is not None and w._read_key[0] == w.canvas.revision
+    fresh = latest is not None and w.reader.is_current(w.canvas.revision)
     send_mouse(w.canvas, QEvent.Type.MouseButtonRelease, xs[-1], ys[-1])
     w.close()
     return {"moves": n_moves - 1, "predictions": count["n"], "seconds": elapsed, "fresh": fresh}

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QApplication, QTabWidget
 from digitpad import models
 from digitpad.data import mnist
 from digitpad.gui.explore import ExploreTabs
-from digitpad.gui.explore.common import DIGIT_COLOURS
 from digitpad.gui.explore.map import MapPanel
 from digitpad.gui.replay import send_mouse
+from digitpad.gui.style import DIGIT_COLOURS
 from digitpad.models import ModelError
 from digitpad.reading import neighbours
 

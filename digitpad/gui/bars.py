@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 
-from .panels import ACCENT, MUTED
+from .style import ACCENT, MUTED
 
 
 class ProbabilityBars(pg.PlotWidget):

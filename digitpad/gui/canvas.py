@@ -30,6 +30,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .style import CANVAS_SURROUND, CANVAS_SURROUND_INVERTED
+
 MIN_SIDE = 280
 MAX_BACKGROUND = 2048  # opened images are kept at most this many pixels on a side
 INK = 255
@@ -361,7 +363,7 @@ class DrawingCanvas(QWidget):
         self._ensure_size()
         painter = QPainter(self)
         try:
-            outside = QColor(235, 235, 235) if self._inverted else QColor(40, 40, 40)
+            outside = CANVAS_SURROUND_INVERTED if self._inverted else CANVAS_SURROUND
             rect = event.rect()
             painter.fillRect(rect, outside)
             shown = rect.intersected(self._image.rect())

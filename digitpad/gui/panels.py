@@ -17,10 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..reading.live import Reading
-
-ACCENT = QColor(38, 110, 214)
-MUTED = QColor(150, 150, 150)
-NOT_SURE = QColor(200, 120, 20)
+from .style import MUTED, NOT_SURE
 
 
 def caption(text: str) -> QLabel:

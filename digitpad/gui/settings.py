@@ -32,10 +32,9 @@ def read_float(settings: QSettings, key: str, default: float) -> float:
 
 
 def read_bool(settings: QSettings, key: str, default: bool) -> bool:
-    value = settings.value(key, default)
-    if isinstance(value, str):  # INI files give strings back
-        return value.lower() in ("true", "1", "yes")
-    return bool(value)
+    """The setting ``key`` as a bool: QSettings converts what the format stored (INI files keep
+    "true" and "false" as text), and ``default`` when it is missing."""
+    return bool(settings.value(key, default, type=bool))
 
 
 def read_str(settings: QSettings, key: str) -> str | None:

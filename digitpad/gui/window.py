@@ -35,7 +35,16 @@ from PySide6.QtWidgets import (
 from .. import models
 from ..models import DEFAULT
 from ..preprocess import load_image, read_ink, to_mnist_placed
-from ..reading.live import PREFERENCE, Reading, pick_driver, read
+from ..reading.live import (
+    PREFERENCE,
+    Complete,
+    FirstAnswer,
+    LiveReader,
+    Reading,
+    ReadKey,
+    Waiting,
+    pick_driver,
+)
 from . import settings as keys
 from .canvas import DrawingCanvas
 from .explore import ExploreTabs
@@ -99,12 +108,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("DigitPad")
         self.setAcceptDrops(True)
         self._settings = keys.open_settings()
-        self._reading: Reading | None = None
-        self._read_key: tuple | None = None  # (canvas revision, driver, models) of _reading
+        #: What the models answered for the canvas, and which one drives the big answer.
+        self.reader = LiveReader(keys.read_str(self._settings, keys.MODEL) or DEFAULT)
         self._opened: np.ndarray | None = None  # (28, 28) of the last opened image
         self._field: QRectF | None = None  # where the last canvas picture lies on the canvas
-        self._wanted = keys.read_str(self._settings, keys.MODEL) or DEFAULT
-        self._driver: str | None = None
         self._pen_chosen = False  # has anyone set the pen width (else it follows the canvas)
         self._fitting_pen = False
 
@@ -141,8 +148,6 @@ class MainWindow(QMainWindow):
         self._rest_timer.setSingleShot(True)
         self._rest_timer.setInterval(0)
         self._rest_timer.timeout.connect(self._read_rest)
-        self._first: tuple[tuple, np.ndarray, np.ndarray] | None = None  # key, digit, driver p
-        self._emitted: np.ndarray | None = None  # the probabilities last sent out
         self.canvas.changed.connect(self._schedule)
         self.canvas.history_changed.connect(self._update_history_actions)
         self.shelf.model_loaded.connect(self._on_model_loaded)
@@ -179,13 +184,13 @@ class MainWindow(QMainWindow):
 
     def driver(self) -> str | None:
         """The model giving the big answer."""
-        return self._driver
+        return self.reader.driver
 
     def set_driver(self, name: str) -> None:
         """Let model ``name`` give the big answer (remembered for the next run)."""
         if name not in self.shelf.names:
             return
-        self._wanted = name
+        self.reader.wanted = name
         self._settings.setValue(keys.MODEL, name)
         if self.shelf.is_pending(name):
             self.shelf.load_now(name)
@@ -252,12 +257,13 @@ class MainWindow(QMainWindow):
             action.deleteLater()
         self._add_model_actions(names)
         self.model_menu.addActions(self._model_actions.actions())
-        if self._wanted not in names:
-            self._wanted = pick_driver(None, names) or DEFAULT
-        self._driver = pick_driver(self._wanted, list(self.shelf.loaded()))
-        self._read_key = None
+        reader = self.reader
+        if reader.wanted not in names:
+            reader.wanted = pick_driver(None, names) or DEFAULT
+        reader.driver = pick_driver(reader.wanted, list(self.shelf.loaded()))
+        reader.forget()
         self._show_driver()
-        self.shelf.start(first=pick_driver(self._wanted, names))
+        self.shelf.start(first=pick_driver(reader.wanted, names))
         self._schedule()
 
     def _warn(self, title: str, text: str) -> None:
@@ -281,60 +287,38 @@ class MainWindow(QMainWindow):
 
     def _read_rest(self) -> None:
         # Only for the picture the driver just read: a newer one gets its own two turns.
-        classifiers = self.shelf.loaded()
-        driver = pick_driver(self._wanted, list(classifiers))
-        if self._first is not None and self._first[0] == self._key(classifiers, driver):
+        if self.reader.rest_due(self.canvas.revision, self.shelf.loaded()):
             self._read(wait_for_models=False)
 
-    def _key(self, classifiers: dict, driver: str | None) -> tuple:
-        """What a reading depends on: the picture, the driving model, the models loaded."""
-        return (self.canvas.revision, driver, *classifiers)
-
     def _read(self, wait_for_models: bool, driver_first: bool = False) -> Reading | None:
-        """Read the canvas unless the last reading is of this very picture by these models."""
+        """Read the canvas unless the last reading is of this very picture by these models;
+        paint what is new. The reading, or None (empty canvas, or not complete yet)."""
         if wait_for_models:
             self._load_driver_now()
-        classifiers = self.shelf.loaded()
-        driver = pick_driver(self._wanted, list(classifiers))
-        if driver != self._driver:
-            self._driver = driver
+        before = self.reader.driver
+        step = self.reader.read(
+            self.canvas.revision, self.shelf.loaded(), self._model_input, driver_first
+        )
+        if self.reader.driver != before:
             self._show_driver()
-        key = self._key(classifiers, driver)
-        if key == self._read_key:
-            return self._reading
-        first = self._first if self._first is not None and self._first[0] == key else None
-        digit = first[1] if first is not None else self._model_input()
-        if digit is not None and driver is None:  # the models are on their way
+        if isinstance(step, FirstAnswer):
+            self._show_first(step)
+            return None
+        if isinstance(step, Waiting):
             self.answer.show_loading()
-            self.input_view.show_digit(digit)
+            self.input_view.show_digit(step.digit)
             return None
-        if digit is not None and driver_first and len(classifiers) > 1:
-            p = classifiers[driver].predict_proba(digit)[0]
-            self._first = (key, digit, p)
-            sure = self._reading is not None and self._reading.verdict.digit is not None
-            self.bars.show_probabilities(p, sure=sure)
-            self.input_view.show_digit(digit)
-            self._emit(p)
-            self._rest_timer.start()
-            self.why.update(key[:2], digit, driver, int(np.argmax(p)), self._field)
-            return None
-        known = {driver: first[2]} if first is not None else {}
-        reading = None if digit is None else read(digit, classifiers, driver, known)
-        self._read_key = key
-        self._show(reading)
-        if reading is None:
-            self.why.clear()
-        else:
-            answer = int(np.argmax(reading.driver_probabilities()))
-            self.why.update(key[:2], digit, driver, answer, self._field)
-        return reading
+        if isinstance(step, Complete):
+            self._show(step)
+        return step.reading
 
     def _load_driver_now(self) -> None:
         """Load the wanted model (or, if it is unusable, the best one that loads) right now."""
-        if self._wanted in self.shelf.loaded():
+        wanted = self.reader.wanted
+        if wanted in self.shelf.loaded():
             return
-        if self.shelf.is_pending(self._wanted):
-            self.shelf.load_now(self._wanted)
+        if self.shelf.is_pending(wanted):
+            self.shelf.load_now(wanted)
             return
         for name in (*PREFERENCE, *self.shelf.names):
             if name in self.shelf.loaded():
@@ -358,8 +342,19 @@ class MainWindow(QMainWindow):
         self._field = QRectF(left + cropped[2], top + cropped[1], width, height)
         return digit
 
-    def _show(self, reading: Reading | None) -> None:
-        self._reading = reading
+    def _show_first(self, first: FirstAnswer) -> None:
+        """The driver's answer alone: the bars, the 28×28 view and ``prediction_changed`` now,
+        the other models on the next turn of the event loop."""
+        last = self.reader.reading
+        sure = last is not None and last.verdict.digit is not None  # until the verdict is in
+        self.bars.show_probabilities(first.probabilities, sure=sure)
+        self.input_view.show_digit(first.digit)
+        self._emit(first.probabilities)
+        self._rest_timer.start()
+        self._ask_why(first.key, first.digit, first.probabilities)
+
+    def _show(self, step: Complete) -> None:
+        reading = step.reading
         after = None if reading is None else reading.driver_probabilities()
         self.answer.show_reading(reading)
         self.bars.show_probabilities(
@@ -368,12 +363,19 @@ class MainWindow(QMainWindow):
         self.input_view.show_digit(None if reading is None else reading.digit)
         self.table.show_reading(reading)
         self._emit(after)
+        if reading is None:
+            self.why.clear()
+        else:
+            self._ask_why(step.key, reading.digit, after)
+
+    def _ask_why(self, key: ReadKey, digit: np.ndarray, p: np.ndarray) -> None:
+        """Ask the why-views about the driver's answer (argmax of ``p``, (10,)) for ``digit``."""
+        answer = int(np.argmax(p))
+        self.why.update((key.revision, key.driver), digit, key.driver, answer, self._field)
 
     def _emit(self, p: np.ndarray | None) -> None:
         """Send ``prediction_changed`` when ``p`` differs from what was sent last."""
-        before = self._emitted
-        if (before is None) != (p is None) or (p is not None and not np.array_equal(before, p)):
-            self._emitted = None if p is None else p.copy()
+        if self.reader.news(p):
             self.prediction_changed.emit(None if p is None else p.copy())
 
     # ------------------------------------------------------------------ models
@@ -399,7 +401,7 @@ class MainWindow(QMainWindow):
             return
         if self.canvas.is_empty():
             self.answer.show_loading()
-        self.shelf.start(first=pick_driver(self._wanted, self.shelf.names))
+        self.shelf.start(first=pick_driver(self.reader.wanted, self.shelf.names))
 
     def _on_model_loaded(self, name: str) -> None:
         self.table.set_status(name, "")
@@ -445,18 +447,18 @@ class MainWindow(QMainWindow):
     def _on_models_done(self) -> None:
         self.why.warm_up()
         loaded = self.shelf.loaded()
-        if self._reading is None and self.canvas.is_empty():
+        if self.reader.reading is None and self.canvas.is_empty():
             self.answer.show_reading(None)
         if loaded and not self.shelf.failed():
             self.statusBar().showMessage(f"{len(loaded)} models ready · draw a digit", 5000)
 
     def _schedule_full_read(self) -> None:
-        if self._reading is None and self.shelf.loaded() and self.canvas.is_empty():
+        if self.reader.reading is None and self.shelf.loaded() and self.canvas.is_empty():
             self.answer.show_reading(None)
         self._schedule()
 
     def _show_driver(self) -> None:
-        name = self._driver or pick_driver(self._wanted, self.shelf.names)
+        name = self.reader.driver or pick_driver(self.reader.wanted, self.shelf.names)
         self.table.set_driver(name)
         if name is not None:
             self.model_box.setCurrentText(name)

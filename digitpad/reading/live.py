@@ -1,7 +1,9 @@
-"""What the window knows about the drawing at one moment: the model input and every answer."""
+"""What the window knows about the drawing at one moment: the model input and every answer,
+and the live reader that keeps them up to date while the pen moves (no Qt here)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,3 +60,133 @@ def pick_driver(wanted: str | None, usable: list[str]) -> str | None:
         if name in usable:
             return name
     return usable[0] if usable else None
+
+
+@dataclass(frozen=True)
+class ReadKey:
+    """What a reading depends on: the picture's revision, the driving model, the models loaded
+    (their names, in order)."""
+
+    revision: int
+    driver: str | None
+    models: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FirstAnswer:
+    """The driving model's answer alone, before the other models read the picture.
+
+    digit: (28, 28) float32, the picture read. probabilities: (10,) float32 of ``key.driver``.
+    """
+
+    key: ReadKey
+    digit: np.ndarray
+    probabilities: np.ndarray
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A picture to read, (28, 28) float32, and no model loaded yet to read it."""
+
+    key: ReadKey
+    digit: np.ndarray
+
+
+@dataclass(frozen=True)
+class Complete:
+    """A new reading by every loaded model; ``reading`` is None for an empty picture."""
+
+    key: ReadKey
+    reading: Reading | None
+
+
+@dataclass(frozen=True)
+class Known:
+    """Nothing new: ``reading`` is already of this very picture by these models."""
+
+    reading: Reading | None
+
+
+Step = Waiting | FirstAnswer | Complete | Known
+
+
+class LiveReader:
+    """Reads the latest picture with the loaded models, each picture at most once.
+
+    With ``driver_first`` a reading comes in two steps: the driving model answers alone
+    (``FirstAnswer``), and the next ``read`` of the same picture adds every other model and the
+    verdict, reusing the driver's answer. ``wanted`` is the model asked to drive; ``driver`` the
+    one that does (``wanted`` when it is loaded, else the best loaded one).
+    """
+
+    def __init__(self, wanted: str | None) -> None:
+        self.wanted = wanted
+        self.driver: str | None = None
+        self.reading: Reading | None = None  # the last complete reading
+        self._reading_key: ReadKey | None = None  # what ``reading`` was read for
+        self._first: FirstAnswer | None = None  # the driver's latest answer alone
+        self._sent: np.ndarray | None = None  # the probabilities last announced
+
+    def key(self, revision: int, classifiers: dict[str, Classifier]) -> ReadKey:
+        """What a reading of picture ``revision`` by ``classifiers`` depends on now."""
+        names = tuple(classifiers)
+        return ReadKey(revision, pick_driver(self.wanted, list(names)), names)
+
+    def read(
+        self,
+        revision: int,
+        classifiers: dict[str, Classifier],
+        picture: Callable[[], np.ndarray | None],
+        driver_first: bool = False,
+    ) -> Step:
+        """One step of reading picture ``revision``; ``picture()`` gives it, (28, 28) float32
+        (None when empty), and is called only when the picture is not known already."""
+        key = self.key(revision, classifiers)
+        self.driver = key.driver
+        if key == self._reading_key:
+            return Known(self.reading)
+        first = self._first_for(key)
+        digit = first.digit if first is not None else picture()
+        if digit is None:
+            return self._complete(key, None)
+        if key.driver is None:  # the models are on their way
+            return Waiting(key, digit)
+        if driver_first and len(classifiers) > 1:
+            if first is None:
+                p = classifiers[key.driver].predict_proba(digit)[0]
+                first = self._first = FirstAnswer(key, digit, p)
+            return first
+        known = {key.driver: first.probabilities} if first is not None else {}
+        return self._complete(key, read(digit, classifiers, key.driver, known))
+
+    def rest_due(self, revision: int, classifiers: dict[str, Classifier]) -> bool:
+        """True when the driver has answered alone for this very picture and these models, and
+        the others have not yet."""
+        key = self.key(revision, classifiers)
+        return self._first_for(key) is not None and key != self._reading_key
+
+    def forget(self) -> None:
+        """Read the next picture again even if it is the same (the models on disk changed)."""
+        self._reading_key = None
+
+    def is_current(self, revision: int) -> bool:
+        """True when the last complete reading is of picture ``revision``."""
+        return self._reading_key is not None and self._reading_key.revision == revision
+
+    def news(self, p: np.ndarray | None) -> bool:
+        """True when ``p`` (10,) (or None) differs from what was announced last; remembers it."""
+        before = self._sent
+        if (before is None) == (p is None) and (p is None or np.array_equal(before, p)):
+            return False
+        self._sent = None if p is None else p.copy()
+        return True
+
+    def _first_for(self, key: ReadKey) -> FirstAnswer | None:
+        """The driver's answer alone for ``key``, if that is what it answered last."""
+        first = self._first
+        return first if first is not None and first.key == key else None
+
+    def _complete(self, key: ReadKey, reading: Reading | None) -> Complete:
+        self.reading = reading
+        self._reading_key = key
+        return Complete(key, reading)

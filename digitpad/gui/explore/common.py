@@ -21,21 +21,6 @@ from PySide6.QtWidgets import (
 from ..bars import ProbabilityBars
 from ..panels import ModelInputView, caption
 
-# Tableau's ten categorical colours: one per digit in the label bands and bar charts.
-DIGIT_COLOURS = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-)
-SOURCE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2")
-
 
 def background() -> QColor:
     return QPalette().color(QPalette.ColorRole.Base)

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from ... import analysis
+from ..style import DIGIT_COLOURS
 from .common import (
-    DIGIT_COLOURS,
     AnnotatedHeatmap,
     Workers,
     background,

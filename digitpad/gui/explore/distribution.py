@@ -10,7 +10,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ... import analysis
-from .common import SOURCE_COLOURS, background, digit_ticks, export_button, save_png, style_plot
+from ..style import SOURCE_COLOURS
+from .common import background, digit_ticks, export_button, save_png, style_plot
 from .data import ExploreData
 
 

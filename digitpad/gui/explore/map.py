@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from ...reading import neighbours
 from ..panels import digit_image
+from ..style import DIGIT_COLOURS
 from .common import (
-    DIGIT_COLOURS,
     Workers,
     background,
     export_button,
