@@ -46,9 +46,7 @@ class Family:
 
 
 def _family(name, short_title, fitter, file_format, rank, network=False, **defaults) -> Family:
-    return Family(
-        name, short_title, fitter, file_format, MappingProxyType(defaults), rank, network
-    )
+    return Family(name, short_title, fitter, file_format, MappingProxyType(defaults), rank, network)
 
 
 # Defaults chosen so that the bundled models reach their goals on MNIST. The CNN is one net:

@@ -56,29 +56,9 @@ class Heatmap:
     step: str = "matrix"  # what was computed: "matrix", or "threshold" alone
 
 
-def pool_mean(matrix: np.ndarray, factor: int, threshold: float | None = None) -> np.ndarray:
-    """``(ceil(N/f), ceil(N/f))`` float32 means of ``factor``×``factor`` squares of ``matrix``
-    (the last ones may be smaller), binarised first if a ``threshold`` is given. Read a few
-    hundred rows at a time: no second N×N array is made."""
-    n = len(matrix)
-    cuts = np.arange(0, n, factor)
-    sizes = np.diff(np.append(cuts, n)).astype(np.float32)
-    out = np.empty((len(cuts), len(cuts)), np.float32)
-    step = factor * max(1, 256 // factor)
-    for r0 in range(0, n, step):
-        rows = matrix[r0 : r0 + step]
-        rows = (rows > threshold).astype(np.float32) if threshold is not None else rows
-        columns = np.add.reduceat(rows, cuts, axis=1) if factor > 1 else rows
-        local = np.arange(0, len(rows), factor)
-        out[r0 // factor : r0 // factor + len(local)] = (
-            np.add.reduceat(columns, local, axis=0) if factor > 1 else columns
-        )
-    return out / np.outer(sizes, sizes) if factor > 1 else out
-
-
 def _shown(matrix: np.ndarray, labels: np.ndarray, threshold: float | None):
     factor = -(-len(matrix) // MAX_SHOWN)
-    shown = pool_mean(matrix, factor, threshold)
+    shown = analysis.pool_mean(matrix, factor, threshold)
     return shown, analysis.block_averages_of_matrix(matrix, labels, threshold=threshold)
 
 
