@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from digitpad import analysis, models
 from digitpad.data import kaggle, mnist
+from digitpad.data.samples import TEST
 from digitpad.gui import MainWindow
 from digitpad.gui.explore.browser import BrowserPanel
 from digitpad.gui.explore.confusion import ConfusionPanel
 from digitpad.gui.explore.correlation import CorrelationPanel
-from digitpad.gui.explore.data import TEST
 from digitpad.gui.explore.distribution import DistributionPanel
 from digitpad.gui.explore.misclassified import EVERY, MisclassifiedPanel
 from digitpad.gui.replay import send_mouse

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import analysis
+from ...data.samples import TEST, TRAIN
 from .common import (
     DIGIT_COLOURS,
     AnnotatedHeatmap,
@@ -35,7 +36,7 @@ from .common import (
     save_png,
     style_plot,
 )
-from .data import TEST, TRAIN, ExploreData
+from .data import ExploreData
 
 MAX_SHOWN = 2000  # heatmap pixels per side; a larger matrix is shown mean-pooled
 ROW_BLOCK = 512
