@@ -17,7 +17,7 @@ def samples() -> Samples:
 
 
 def test_the_table_is_mnist_train_then_test_with_each_models_test_answers(samples):
-    train_x, train_y = mnist.load_mnist("train", as_float=False)
+    _, train_y = mnist.load_mnist("train", as_float=False)
     test_x, test_y = mnist.load_mnist("test", as_float=False)
     assert len(samples) == 70_000 and samples.images.dtype == np.uint8
     assert samples.source_names == ["train", "test"]
@@ -25,6 +25,7 @@ def test_the_table_is_mnist_train_then_test_with_each_models_test_answers(sample
     np.testing.assert_array_equal(test, np.arange(60_000, 70_000))
     np.testing.assert_array_equal(samples.images[test], test_x)
     np.testing.assert_array_equal(samples.labels[:60_000], train_y)
+    np.testing.assert_array_equal(samples.labels[test], test_y)
     assert (samples.source[:60_000] == TRAIN).all() and (samples.source[test] == TEST).all()
     assert samples.describe(60_005) == "test #5"
     assert set(samples.probabilities) == set(models.available()) and not samples.problems
