@@ -1,5 +1,6 @@
-"""Pixel correlation between digits (seed 000): the N×N heatmap, thresholded or not, and the
-10×10 class-block averages, for a few hundred samples up to all 70,000 of MNIST."""
+"""Pixel correlation between digits, as in the correlation study: the N×N heatmap, thresholded
+or not, and the 10×10 class-block averages, for a few hundred samples up to all 70,000 of
+MNIST."""
 
 from __future__ import annotations
 
@@ -137,7 +138,9 @@ class CorrelationPanel(QWidget):
         self.count_box.setRange(200, 10_000)
         self.count_box.setSingleStep(100)
         self.count_box.setValue(200)
-        self.count_box.setToolTip("How many samples, the same number of each digit (seed 000: 200)")
+        self.count_box.setToolTip(
+            "How many samples, the same number of each digit (the correlation study: 200)"
+        )
         self.set_box = QComboBox()
         self.set_box.addItems(list(SETS))
         self.set_box.setToolTip("Where the samples are drawn from")
@@ -148,14 +151,15 @@ class CorrelationPanel(QWidget):
         self.show_button.setToolTip("Draw the samples and compute their correlation matrix")
         self.threshold_check = QCheckBox("Threshold")
         self.threshold_check.setToolTip(
-            "Binarise as seed 000 does: a coefficient above the threshold counts 1, else 0"
+            "Binarise as the correlation study does: a coefficient above the threshold counts 1, "
+            "else 0"
         )
         self.threshold_box = QDoubleSpinBox()
         self.threshold_box.setRange(-1.0, 1.0)
         self.threshold_box.setSingleStep(0.05)
         self.threshold_box.setDecimals(2)
         self.threshold_box.setValue(0.5)
-        self.threshold_box.setToolTip("Seed 000 uses 0.5 and 0.6")
+        self.threshold_box.setToolTip("The correlation study uses 0.5 and 0.6")
         self.all_button = QPushButton("All 70,000")
         self.all_button.setToolTip(
             "Class-block averages over every MNIST image (with a threshold: every pair, minutes)"

@@ -1,4 +1,4 @@
-"""Class distribution: how many samples of each digit each set holds (seed 001)."""
+"""Class distribution: how many samples of each digit each set holds."""
 
 from __future__ import annotations
 
