@@ -66,3 +66,15 @@ def test_models_not_named_are_dropped_and_a_damaged_cache_is_named(samples):
     table.add_models([*keep, "missing-model"])
     assert tuple(table.probabilities) == keep
     assert "missing-model" in table.problems and "ModelError" in table.problems["missing-model"]
+
+
+def test_counts_per_set_are_the_labels_of_each_set_and_skip_unlabelled_sets(samples):
+    _, train_y = mnist.load_mnist("train", as_float=False)
+    _, test_y = mnist.load_mnist("test", as_float=False)
+    more = samples.with_source("csv", np.zeros((4, 28, 28), np.uint8), None)
+    more = more.with_source("drawings", np.zeros((3, 28, 28), np.uint8), np.array([7, 7, 1]))
+    counts = more.counts_per_set()
+    assert list(counts) == ["train", "test", "drawings"]
+    np.testing.assert_array_equal(counts["train"], np.bincount(train_y, minlength=10))
+    np.testing.assert_array_equal(counts["test"], np.bincount(test_y, minlength=10))
+    assert counts["drawings"].tolist() == [0, 1, 0, 0, 0, 0, 0, 2, 0, 0]

@@ -68,6 +68,15 @@ class Samples:
         out[known] = analysis.losses(p[known], self.labels[known])
         return out
 
+    def counts_per_set(self) -> dict[str, np.ndarray]:
+        """Set name → (10,) int64 samples of each digit, for the sets that have labels."""
+        counts = {}
+        for code, name in enumerate(self.source_names):
+            labels = self.labels[self.source == code]
+            if (labels >= 0).any():
+                counts[name] = analysis.class_distribution(labels)
+        return counts
+
     def describe(self, index: int) -> str:
         name = self.source_names[int(self.source[index])]
         return f"{name} #{int(self.position[index])}"
