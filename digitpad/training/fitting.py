@@ -215,7 +215,7 @@ def fit(
     return FITTERS[row.fitter](row, x, y, options)
 
 
-def _split(x: np.ndarray, y: np.ndarray, seed: int, share: float = 1 / 6):
+def hold_out(x: np.ndarray, y: np.ndarray, seed: int, share: float = 1 / 6):
     """A stratified random hold-out of ``share`` of the images: (x_fit, y_fit, x_val, y_val).
 
     Stratified where every digit has two images at least (scikit-learn needs that); plain
@@ -305,7 +305,7 @@ def _fit_linear_svm(row: Family, x, y, options: FitOptions):
     from sklearn.svm import SVC
 
     xd = deskew(x)
-    xf, yf, xv, yv = _split(xd, y, options.seed)
+    xf, yf, xv, yv = hold_out(xd, y, options.seed)
     scores = _search_c(row, xf, yf, xv, yv, options)
     best_c = max(scores, key=scores.get)
     options.cancel.check()
@@ -353,7 +353,7 @@ def _fit_rbf_svm(row: Family, x, y, options: FitOptions):
     }
     z = (flat(x) - base["mean"]) @ base["components"]
     hyper["gamma"] = gamma = float(1.0 / (z.shape[1] * z.var()))
-    xf, yf, xv, yv = _split(x, y, options.seed)
+    xf, yf, xv, yv = hold_out(x, y, options.seed)
     zf = (flat(xf) - base["mean"]) @ base["components"]
     options.cancel.check()
     options.progress(0.1, {"stage": "fit on split (for the temperature)"})
