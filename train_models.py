@@ -18,6 +18,7 @@ from pathlib import Path
 
 from digitpad import models
 from digitpad.data import mnist
+from digitpad.models import families
 from digitpad.training import fitting
 
 ROOT = Path(__file__).resolve().parent
@@ -26,7 +27,7 @@ CHECKPOINTS = ROOT / "checkpoints"
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--only", action="append", choices=fitting.FAMILIES, help="model to build")
+    ap.add_argument("--only", action="append", choices=families.NAMES, help="model to build")
     ap.add_argument("--epochs", type=int, help="override the epochs of the networks")
     ap.add_argument("--train-size", type=int, help="train on the first N images (a quick check)")
     ap.add_argument("--out", type=Path, default=models.bundled_dir(), help="where to write")
@@ -49,16 +50,16 @@ def main(argv: list[str] | None = None) -> int:
         xt, yt = mnist.load_mnist("test")
         if args.train_size:
             x, y = x[: args.train_size], y[: args.train_size]
-        for family in args.only or fitting.FAMILIES:
+        for family in args.only or families.NAMES:
             build(family, x, y, xt, yt, args)
-    print_table(args.out, args.only or fitting.FAMILIES)
+    print_table(args.out, args.only or families.NAMES)
     return 0
 
 
 def build(family, x, y, xt, yt, args) -> None:
     print(f"== {family}: training on {len(x):,} images", flush=True)
     args.checkpoints.mkdir(parents=True, exist_ok=True)
-    keras_family = family in fitting.KERAS_DEFAULTS
+    keras_family = families.family(family).network
     checkpoint = args.checkpoints / f"{family}.keras" if keras_family else None
     trained = fitting.fit(
         family, x, y, epochs=args.epochs, progress=_printer(), checkpoint=checkpoint

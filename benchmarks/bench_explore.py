@@ -45,7 +45,7 @@ w = MainWindow()
 w.show()
 app.processEvents()
 shown = time.perf_counter() - t0
-mnist = mnist._load_mnist_uint8.cache_info().currsize
+mnist = mnist.splits_in_memory()
 if sys.argv[1] == "without":
     print(json.dumps({"shown": shown}))
     sys.exit(0)

@@ -32,8 +32,8 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from digitpad import models  # noqa: E402
+from digitpad.models.families import NAMES as FAMILIES  # noqa: E402
 from digitpad.paths import data_dir  # noqa: E402
-from digitpad.training.fitting import FAMILIES  # noqa: E402
 
 SPAN_S = {"logistic": 3.0, "linear_svm": 3.0, "rbf_svm": 3.0, "mlp": 8.0, "lenet5": 8.0, "cnn": 8.0}
 

@@ -33,7 +33,7 @@ os.environ["DIGITPAD_DATA_DIR"] = tempfile.mkdtemp(prefix="digitpad-bench-train-
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from digitpad.training.fitting import FAMILIES  # noqa: E402
+from digitpad.models.families import NAMES as FAMILIES  # noqa: E402
 
 TICK_MS = 5
 
@@ -184,11 +184,11 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        from digitpad.training.fitting import KERAS_DEFAULTS
+        from digitpad.models import families
 
         e = "–"
-        if r["family"] in KERAS_DEFAULTS:
-            e = str(epochs or KERAS_DEFAULTS[r["family"]]["epochs"])
+        if families.family(r["family"]).network:
+            e = str(epochs or families.family(r["family"]).defaults["epochs"])
         acc = "failed" if r["accuracy"] is None else f"{r['accuracy']:.2%}"
         fit = "–" if r["fit_seconds"] is None else f"{r['fit_seconds']:.1f} s"
         print(

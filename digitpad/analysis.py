@@ -4,15 +4,18 @@ misclassified samples, and the filters and sorts of the dataset browser.
 Qt-free, NumPy only. Images are ``(N, 28, 28)`` (or ``(N, 784)``), uint8 0–255 or float in
 [0, 1]; labels are ``(N,)`` integers 0–9 (``-1`` for "no label", e.g. a Kaggle ``test.csv``).
 
-Pixel correlation follows seed 000: the Pearson coefficient between the 784 pixel values of two
-digits; thresholding turns a coefficient above the threshold into 1 and anything else into 0.
+Pixel correlation follows the correlation study: the Pearson coefficient between the 784 pixel
+values of two digits; its thresholding turns a coefficient above the threshold into 1 and anything
+else into 0. The long computations report and are cancelled the way of ``digitpad.progress``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 
 import numpy as np
+
+from .progress import Cancelled, CancelToken, ProgressFn
 
 __all__ = [
     "CLASSES",
@@ -31,6 +34,7 @@ __all__ = [
     "misclassified_by_models",
     "mosaic",
     "pick_per_class",
+    "pool_mean",
     "row_normalised",
     "samples_in_cells",
     "sort_samples",
@@ -39,14 +43,6 @@ __all__ = [
 
 CLASSES = 10
 NO_LABEL = -1
-
-Progress = Callable[[int, int], None]  # (done, total) in arbitrary units
-IsCancelled = Callable[[], bool]
-
-
-class Cancelled(Exception):
-    """The long computation was cancelled through its ``cancelled`` check."""
-
 
 # --- pixel correlation -----------------------------------------------------------------
 
@@ -79,8 +75,8 @@ def correlation_matrix(images: np.ndarray, dtype: type = np.float32) -> np.ndarr
 
 
 def binarise(matrix: np.ndarray, threshold: float) -> np.ndarray:
-    """Seed 000's thresholding: ``1`` where the coefficient is above ``threshold``, else ``0``
-    (uint8, the shape of ``matrix``)."""
+    """The correlation study's thresholding: ``1`` where the coefficient is above
+    ``threshold``, else ``0`` (uint8, the shape of ``matrix``)."""
     return (np.asarray(matrix) > threshold).view(np.uint8)
 
 
@@ -88,7 +84,7 @@ def pick_per_class(
     labels: np.ndarray, per_class: int, seed: int = 0, classes: int = CLASSES
 ) -> np.ndarray:
     """Indices of ``per_class`` random samples of each digit (fewer if a digit has fewer),
-    sorted by label, then by index: seed 000 takes 20 per digit, 200 in all."""
+    sorted by label, then by index: the correlation study takes 20 per digit, 200 in all."""
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
     chosen = []
@@ -158,8 +154,8 @@ def class_block_averages(
     labels: np.ndarray,
     threshold: float | None = None,
     *,
-    progress: Progress | None = None,
-    cancelled: IsCancelled | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
     block: int = 512,
     classes: int = CLASSES,
 ) -> np.ndarray:
@@ -174,26 +170,26 @@ def class_block_averages(
     Without a threshold it is exact in O(N·784): the sum of ``z_a · z_b`` over a block is the dot
     product of the two classes' sums of standardised vectors. With one every pair is needed: the
     N×N products are streamed in row blocks of ``block`` (each pair once), calling
-    ``progress(done_pairs, total_pairs)`` after each block and raising :class:`Cancelled` as soon
-    as ``cancelled()`` is true.
+    ``progress(done / total, {"stage": "pairs", "done": done, "total": total})`` after each block
+    and raising :class:`~digitpad.progress.Cancelled` before the next once ``cancel`` is set.
     """
     labels = _checked_labels(images, labels, classes)
     if threshold is None:
         sums = _exact_block_sums(np.asarray(images), labels, classes)
         if progress is not None:
-            progress(1, 1)
+            progress(1.0, {"stage": "pairs", "done": 1, "total": 1})
         return _divide(sums, _pair_counts(labels, classes))
     steps = iter_class_block_averages(images, labels, threshold, block=block, classes=classes)
     while True:
-        if cancelled is not None and cancelled():
+        if cancel is not None and cancel.cancelled:
             steps.close()
-            raise Cancelled
+            raise Cancelled("cancelled")
         try:
             done, total = next(steps)
         except StopIteration as finished:
             return finished.value
         if progress is not None:
-            progress(done, total)
+            progress(done / max(total, 1), {"stage": "pairs", "done": done, "total": total})
 
 
 def iter_class_block_averages(
@@ -291,6 +287,26 @@ def _count_by_column_class(above: np.ndarray, starts: np.ndarray, offset: int) -
         if hi > lo:
             out[:, digit] = np.count_nonzero(above[:, lo:hi], axis=1)
     return out
+
+
+def pool_mean(matrix: np.ndarray, factor: int, threshold: float | None = None) -> np.ndarray:
+    """``(ceil(N/f), ceil(N/f))`` float32 means of ``factor``×``factor`` squares of the ``(N, N)``
+    ``matrix`` (the last ones may be smaller), binarised first if a ``threshold`` is given. Read
+    a few hundred rows at a time: no second N×N array is made."""
+    n = len(matrix)
+    cuts = np.arange(0, n, factor)
+    sizes = np.diff(np.append(cuts, n)).astype(np.float32)
+    out = np.empty((len(cuts), len(cuts)), np.float32)
+    step = factor * max(1, 256 // factor)
+    for r0 in range(0, n, step):
+        rows = matrix[r0 : r0 + step]
+        rows = (rows > threshold).astype(np.float32) if threshold is not None else rows
+        columns = np.add.reduceat(rows, cuts, axis=1) if factor > 1 else rows
+        local = np.arange(0, len(rows), factor)
+        out[r0 // factor : r0 // factor + len(local)] = (
+            np.add.reduceat(columns, local, axis=0) if factor > 1 else columns
+        )
+    return out / np.outer(sizes, sizes) if factor > 1 else out
 
 
 # --- class distribution, confusion, misclassified ---------------------------------------

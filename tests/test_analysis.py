@@ -8,6 +8,7 @@ import pytest
 
 from digitpad import analysis, models
 from digitpad.data import mnist
+from digitpad.progress import Cancelled, CancelToken
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +75,21 @@ def test_a_sample_with_itself_is_left_out():
 def test_streaming_reports_progress_and_can_be_cancelled(mnist_slice):
     x, y = mnist_slice
     seen = []
-    analysis.class_block_averages(x, y, 0.5, block=64, progress=lambda d, t: seen.append((d, t)))
+    analysis.class_block_averages(x, y, 0.5, block=64, progress=lambda f, i: seen.append((f, i)))
     total = 300 * 299 // 2
-    assert len(seen) == 5 and seen[-1] == (total, total)
-    assert np.all(np.diff([d for d, _ in seen]) > 0)
-    calls = []
-    with pytest.raises(analysis.Cancelled):
-        analysis.class_block_averages(
-            x, y, 0.5, block=64, cancelled=lambda: calls.append(1) or len(calls) > 2
-        )
-    assert len(calls) == 3
+    assert len(seen) == 5 and seen[-1] == (1.0, {"stage": "pairs", "done": total, "total": total})
+    assert np.all(np.diff([f for f, _ in seen]) > 0)
+    assert all(f == i["done"] / total for f, i in seen)
+    token, calls = CancelToken(), []
+
+    def cancel_after_two(fraction: float, info: dict) -> None:
+        calls.append(fraction)
+        if len(calls) == 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        analysis.class_block_averages(x, y, 0.5, block=64, progress=cancel_after_two, cancel=token)
+    assert len(calls) == 2
     steps = analysis.iter_class_block_averages(x, y, 0.5, block=100)
     assert next(steps) == (100 * 200 + 100 * 99 // 2, total)
 
@@ -239,3 +245,17 @@ def test_mosaic_puts_tile_k_at_its_row_and_column(mnist_slice):
     assert np.all(m[28, :] == 40) and np.all(m[:, 28] == 40)  # the gaps
     floats = analysis.mosaic(x[:7] / 255.0, columns=3)
     assert np.array_equal(floats, m)
+
+
+@pytest.mark.parametrize("factor", [1, 3, 7, 64])
+@pytest.mark.parametrize("threshold", [None, 0.4])
+def test_pool_mean_is_the_mean_of_each_square_of_the_matrix(mnist_slice, factor, threshold):
+    x, _ = mnist_slice
+    c = analysis.correlation_matrix(x[:290])  # 290 is no multiple of 3, 7 or 64: ragged edges
+    shown = analysis.pool_mean(c, factor, threshold)
+    cells = -(-290 // factor)
+    assert shown.shape == (cells, cells) and shown.dtype == np.float32
+    values = (c > threshold).astype(np.float64) if threshold is not None else c
+    for i, j in [(0, 0), (1, cells - 1), (cells - 1, cells - 1), (cells // 2, 0)]:
+        square = values[i * factor : (i + 1) * factor, j * factor : (j + 1) * factor]
+        assert shown[i, j] == pytest.approx(square.mean(), abs=1e-5)

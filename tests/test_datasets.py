@@ -99,13 +99,13 @@ def test_load_mnist_rejects_an_unknown_split() -> None:
 
 def test_load_mnist_names_a_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mnist, "MNIST_DIR", tmp_path)
-    mnist._load_mnist_uint8.cache_clear()
+    mnist.clear_cache()
     try:
         with pytest.raises(DatasetError, match="MNIST file not found") as caught:
             load_mnist("test")
         assert str(tmp_path / "t10k-images-idx3-ubyte.gz") in str(caught.value)
     finally:
-        mnist._load_mnist_uint8.cache_clear()
+        mnist.clear_cache()
 
 
 def test_load_mnist_checks_images_and_labels_agree(
@@ -115,12 +115,12 @@ def test_load_mnist_checks_images_and_labels_agree(
     write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images[:10])
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels[:9].astype(np.uint8))
     monkeypatch.setattr(mnist, "MNIST_DIR", tmp_path)
-    mnist._load_mnist_uint8.cache_clear()
+    mnist.clear_cache()
     try:
         with pytest.raises(DatasetError, match=r"holds 10 images but .* holds 9 labels"):
             load_mnist("test")
     finally:
-        mnist._load_mnist_uint8.cache_clear()
+        mnist.clear_cache()
 
 
 # --- IDX reading and writing -----------------------------------------------------------

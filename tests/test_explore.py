@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from digitpad import analysis, models
 from digitpad.data import kaggle, mnist
+from digitpad.data.samples import TEST
 from digitpad.gui import MainWindow
 from digitpad.gui.explore.browser import BrowserPanel
 from digitpad.gui.explore.confusion import ConfusionPanel
 from digitpad.gui.explore.correlation import CorrelationPanel
-from digitpad.gui.explore.data import TEST
 from digitpad.gui.explore.distribution import DistributionPanel
 from digitpad.gui.explore.misclassified import EVERY, MisclassifiedPanel
 from digitpad.gui.replay import send_mouse
@@ -72,7 +72,7 @@ w.show()
 def run():
     app.processEvents()
     out = {"tabs": [w.tabs.tabText(i) for i in range(w.tabs.count())],
-           "mnist_at_start": mnist._load_mnist_uint8.cache_info().currsize,
+           "mnist_at_start": mnist.splits_in_memory(),
            "panels_at_start": sorted(m for m in sys.modules if "gui.explore." in m)}
     for i in range(1, w.tabs.count()):
         w.tabs.setCurrentIndex(i)

@@ -96,7 +96,7 @@ def test_scribbles_are_reproducible_mouse_drawings_of_every_kind():
 
 
 def test_no_letter_that_is_written_like_a_digit():
-    assert not set(scribbles._LETTERS) & set("OoIlZzSsBGbgq")
+    assert not set(scribbles.LETTERS) & set("OoIlZzSsBGbgq")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 user's own labelled drawings.
 
 Qt-free, NumPy only. ``mnist`` reads the IDX files; ``kaggle`` reads and writes the CSVs and
-submissions; ``drawings`` keeps the user's labelled drawings in the data folder. Every problem
+submissions; ``drawings`` keeps the user's labelled drawings in the data folder; ``samples`` is
+the one table of every sample (and each model's answers) that the explore panels read. Every problem
 with a file is a :class:`DatasetError` whose message names the file and what to do.
 """
 

@@ -208,6 +208,17 @@ def load_mnist(split: str = "train", as_float: bool = True) -> tuple[np.ndarray,
     return (to_float(images) if as_float else images), labels
 
 
+def clear_cache() -> None:
+    """Forget the splits read so far: the next ``load_mnist`` reads the files again (after
+    ``MNIST_DIR`` changed, say)."""
+    _load_mnist_uint8.cache_clear()
+
+
+def splits_in_memory() -> int:
+    """How many splits ``load_mnist`` holds in memory (0, 1 or 2)."""
+    return _load_mnist_uint8.cache_info().currsize
+
+
 @functools.cache
 def _load_mnist_uint8(split: str) -> tuple[np.ndarray, np.ndarray]:
     image_path, label_path = (MNIST_DIR / name for name in _MNIST_FILES[split])

@@ -22,11 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from ..paths import data_dir, resources_dir
+from . import families
 from .base import Classifier, ModelError
 from .store import load_folder, load_test_proba, recover
 
-BUNDLED = ("logistic", "linear_svm", "rbf_svm", "mlp", "lenet5", "cnn")
-DEFAULT = "cnn"
+#: One bundled model per family, named after it (``families.NAMES``).
+BUNDLED = families.NAMES
+DEFAULT = families.BEST
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 __all__ = [
@@ -99,7 +101,7 @@ def _stamp(name: str) -> float:
 
 
 def default() -> Classifier:
-    """The best bundled model, ``cnn``."""
+    """The best bundled model (``families.BEST``, the ``cnn``)."""
     return load(DEFAULT)
 
 

@@ -36,3 +36,9 @@ def _gather(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
     inside = (idx >= 0) & (idx < x.shape[2])
     vals = np.take_along_axis(x, np.clip(idx, 0, x.shape[2] - 1), axis=2)
     return np.where(inside, vals, 0.0)
+
+
+def flat(x: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+    """One row per image: (N, 28, 28) (or any (N, ...)) → (N, 784) of ``dtype``, not copied when
+    it already is one."""
+    return np.asarray(x).reshape(len(x), -1).astype(dtype, copy=False)

@@ -18,7 +18,7 @@ _SIZED_KEPT = 4
 
 
 @contextlib.contextmanager
-def _quiet_native_stderr():
+def quiet_native_stderr():
     """Silence what native code writes to fd 2 meanwhile.
 
     LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++ for every
@@ -69,7 +69,7 @@ class LiteRTModel(Classifier):
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            with _quiet_native_stderr():
+            with quiet_native_stderr():
                 threads = 1 if batch == 1 else self.batch_threads
                 it = Interpreter(model_content=self.model_bytes, num_threads=threads)
                 if batch != 1:

@@ -7,18 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .base import Classifier, ModelError, softmax
-from .features import deskew
-
-
-def _flat(x: np.ndarray) -> np.ndarray:
-    return x.reshape(len(x), 784).astype(np.float32, copy=False)
+from .features import deskew, flat
 
 
 def _pixels(arrays: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     """(N, 784) model inputs: the pixels, deskewed first when the model was trained so."""
     if bool(arrays.get("deskew", False)):
         x = deskew(x)
-    return _flat(x)
+    return flat(x)
 
 
 @dataclass(repr=False)
@@ -138,7 +134,8 @@ class RbfSvm(_OneVsOne):
 
 @dataclass(repr=False)
 class DenseNet(Classifier):
-    """Seed 003's shallow network: 784 → hidden leaky-ReLU → 10 softmax, from Keras weights."""
+    """The Kaggle notebook's shallow network, 784 → hidden leaky-ReLU → 10 softmax, from the
+    Keras weights."""
 
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -150,7 +147,7 @@ class DenseNet(Classifier):
 
     def hidden(self, x: np.ndarray) -> np.ndarray:
         a = self.arrays
-        h = _flat(x) @ a["W1"] + a["b1"]
+        h = flat(x) @ a["W1"] + a["b1"]
         return np.where(h > 0, h, h * float(a["negative_slope"]))
 
     def _proba(self, x: np.ndarray) -> np.ndarray:

@@ -114,25 +114,43 @@ def load_npz(content: bytes, where: Path) -> dict[str, np.ndarray]:
 
 
 def load_folder(folder: Path, name: str) -> Classifier:
-    """The classifier stored in ``folder`` (formats: linear, rbf_svm, dense, tflite)."""
+    """The classifier stored in ``folder`` (its ``meta["format"]``: see ``FORMATS``)."""
     meta = read_meta(folder)
     fmt = meta["format"]
-    if fmt == "tflite":
-        from .litert import LiteRTModel
-
-        return LiteRTModel(name, meta, folder, model_bytes=read_file(folder, "model.tflite", meta))
-    from .numpy_models import DenseNet, LinearModel, PairwiseLinearSvm, RbfSvm
-
-    kinds = {
-        "linear": LinearModel,
-        "pairwise_linear": PairwiseLinearSvm,
-        "rbf_svm": RbfSvm,
-        "dense": DenseNet,
-    }
-    if fmt not in kinds:
+    if fmt not in FORMATS:
         raise ModelError(f"{folder}: unknown model format {fmt!r}")
+    if fmt == "tflite":
+        return classifier(
+            fmt, name, meta, folder, model_bytes=read_file(folder, "model.tflite", meta)
+        )
     arrays = load_npz(read_file(folder, "model.npz", meta), folder / "model.npz")
-    return kinds[fmt](name, meta, folder, arrays=arrays)
+    return classifier(fmt, name, meta, folder, arrays=arrays)
+
+
+#: File format (``meta["format"]``) → the name of the class that runs it: in ``numpy_models``,
+#: or ``litert`` for the ``tflite`` networks. LiteRT is not loaded until a network is.
+FORMATS = {
+    "linear": "LinearModel",
+    "pairwise_linear": "PairwiseLinearSvm",
+    "rbf_svm": "RbfSvm",
+    "dense": "DenseNet",
+    "tflite": "LiteRTModel",
+}
+
+
+def classifier(
+    fmt: str, name: str, meta: dict[str, Any] | None = None, folder: Path | None = None, **weights
+) -> Classifier:
+    """A classifier of file format ``fmt`` from its weights in memory: ``arrays=`` (name →
+    array, the ``.npz`` formats) or ``model_bytes=`` (``tflite``)."""
+    if fmt not in FORMATS:
+        raise ModelError(f"unknown model format {fmt!r}; known: {', '.join(FORMATS)}")
+    if fmt == "tflite":
+        from . import litert as module
+    else:
+        from . import numpy_models as module
+    kind = getattr(module, FORMATS[fmt])
+    return kind(name, meta if meta is not None else {"format": fmt}, folder, **weights)
 
 
 def load_test_proba(folder: Path) -> np.ndarray:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models import Classifier
+from ..models import Classifier, families
 from . import verdict
 
 # Which model answers when the chosen one cannot: the most accurate first.
-PREFERENCE = ("cnn", "lenet5", "mlp", "rbf_svm", "linear_svm", "logistic")
+PREFERENCE = families.PREFERENCE
 
 
 @dataclass(frozen=True)

@@ -144,11 +144,11 @@ class FeatureExtractor:
     def _interpreter(self, batch: int):
         from ai_edge_litert.interpreter import Interpreter
 
-        from ..models.litert import _quiet_native_stderr
+        from ..models.litert import quiet_native_stderr
 
         if batch not in self._by_batch:
             try:
-                with _quiet_native_stderr():
+                with quiet_native_stderr():
                     it = Interpreter(model_content=self._bytes, num_threads=1)
                     if batch != 1:
                         idx = it.get_input_details()[0]["index"]

@@ -79,7 +79,7 @@ _TEMPLATES = """
 """
 
 
-def _parse_strokes(spec: str) -> tuple[tuple[np.ndarray, tuple[int, ...]], ...]:
+def parse_strokes(spec: str) -> tuple[tuple[np.ndarray, tuple[int, ...]], ...]:
     """One style's strokes: ((K, 2) float64 points in digit heights, corner indices)."""
     strokes = []
     for part in spec.split("/"):
@@ -104,13 +104,13 @@ def _parse_templates(table: str) -> dict[int, tuple[tuple[str, tuple], ...]]:
         specs[name] += " " + line.strip()
     parsed: dict[int, list] = {digit: [] for digit in range(10)}
     for name, spec in specs.items():
-        parsed[int(name[0])].append((name, _parse_strokes(spec)))
+        parsed[int(name[0])].append((name, parse_strokes(spec)))
     return {digit: tuple(styles) for digit, styles in parsed.items()}
 
 
-_PARSED = _parse_templates(_TEMPLATES)
+PARSED = _parse_templates(_TEMPLATES)
 STYLES: dict[int, tuple[str, ...]] = {
-    digit: tuple(name for name, _ in styles) for digit, styles in _PARSED.items()
+    digit: tuple(name for name, _ in styles) for digit, styles in PARSED.items()
 }
 
 
@@ -158,7 +158,7 @@ def _catmull_rom(points: np.ndarray, step: float = 0.005) -> np.ndarray:
     return np.vstack(out)
 
 
-def _smooth_stroke(points: np.ndarray, corners: tuple[int, ...]) -> np.ndarray:
+def smooth_stroke(points: np.ndarray, corners: tuple[int, ...]) -> np.ndarray:
     """(P, 2) control points -> dense (M, 2) polyline, smooth between the corners."""
     cuts = sorted({0, len(points) - 1, *corners})
     pieces = [_catmull_rom(points[a : b + 1]) for a, b in pairwise(cuts)]
@@ -185,7 +185,7 @@ def _move_end(line: np.ndarray, delta: float) -> np.ndarray:
     return np.vstack([line[:cut], end])
 
 
-def _unit_strokes(template: tuple, rng: np.random.Generator) -> list[np.ndarray]:
+def unit_strokes(template: tuple, rng: np.random.Generator) -> list[np.ndarray]:
     """Perturb a style's control points and smooth them: (M, 2) in digit heights."""
     # Moves the waist of the digit up or down: bigger or smaller top / bottom loops.
     lean = rng.uniform(-0.07, 0.07)
@@ -193,14 +193,14 @@ def _unit_strokes(template: tuple, rng: np.random.Generator) -> list[np.ndarray]
     for points, corners in template:
         pts = points + rng.normal(0.0, 0.022, points.shape)
         pts[:, 1] += lean * np.sin(np.pi * np.clip(points[:, 1], 0.0, 1.0))
-        line = _smooth_stroke(pts, corners)
+        line = smooth_stroke(pts, corners)
         line = _move_end(line, rng.uniform(-0.03, 0.05))
         line = _move_end(line[::-1], rng.uniform(-0.03, 0.05))[::-1]
         strokes.append(line)
     return strokes
 
 
-def _shape(
+def shape_strokes(
     strokes: list[np.ndarray],
     height_px: float,
     slant_deg: float,
@@ -229,7 +229,7 @@ def _bounds(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return allpts.min(axis=0), allpts.max(axis=0)
 
 
-def _wobble(
+def wobble(
     strokes: list[np.ndarray], amplitude: float, rng: np.random.Generator
 ) -> list[np.ndarray]:
     """Add slow hand tremor: smooth noise along the pen's path, about `amplitude` px."""
@@ -249,7 +249,7 @@ def _wobble(
     return out
 
 
-def _place(
+def place(
     strokes: list[np.ndarray], pen: float, size: int, offset: tuple[float, float]
 ) -> list[np.ndarray]:
     """Put origin-centred px strokes on the canvas, `offset` (fractions of size) off
@@ -266,7 +266,7 @@ def _place(
     return [s + shift for s in strokes]
 
 
-def _mouse_events(line: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def mouse_events(line: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Resample a dense (M, 2) px polyline as mouse-move events: (K, 2), 2-6 px apart.
 
     Events come at a steady rate, so their spacing follows the hand's speed: slow at the
@@ -311,7 +311,7 @@ def _hard_look(rng: np.random.Generator) -> dict:
         "wobble": rng.uniform(1.0, 3.5),
     }
     mode = rng.integers(4)
-    if mode == 0:  # tiny, anywhere, corners included (_place slides it back inside)
+    if mode == 0:  # tiny, anywhere, corners included (place slides it back inside)
         look["height"], look["offset"] = (
             rng.uniform(0.12, 0.25),
             rng.uniform(-0.5, 0.5, 2),
@@ -345,9 +345,9 @@ def make_drawing(
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
-    if label not in _PARSED:
+    if label not in PARSED:
         raise ValueError(f"label must be a digit 0-9, not {label!r}")
-    styles = _PARSED[label]
+    styles = PARSED[label]
     if style is None:
         name, template = styles[rng.integers(len(styles))]
     else:
@@ -357,18 +357,18 @@ def make_drawing(
     look = _normal_look(rng) if variant == "normal" else _hard_look(rng)
     px = size / _REFERENCE_SIZE
     pen = look["pen"] * px
-    strokes = _shape(
-        _unit_strokes(template, rng),
+    strokes = shape_strokes(
+        unit_strokes(template, rng),
         look["height"] * size,
         look["slant"],
         look["rotation"],
         look["aspect"],
     )
-    strokes = _wobble(strokes, look["wobble"] * px, rng)
-    strokes = _place(strokes, pen, size, tuple(look["offset"]))
+    strokes = wobble(strokes, look["wobble"] * px, rng)
+    strokes = place(strokes, pen, size, tuple(look["offset"]))
     events = []
     for stroke in strokes:
-        points = np.clip(_mouse_events(stroke, rng), pen / 2, size - pen / 2)
+        points = np.clip(mouse_events(stroke, rng), pen / 2, size - pen / 2)
         points.flags.writeable = False
         events.append(points)
     return Drawing(tuple(events), int(label), float(pen), int(size), name)

@@ -26,20 +26,20 @@ from . import drawn
 from .drawn import (
     CANVAS_SIZE,
     Drawing,
-    _mouse_events,
-    _parse_strokes,
-    _place,
-    _shape,
-    _smooth_stroke,
-    _unit_strokes,
-    _wobble,
+    mouse_events,
+    parse_strokes,
+    place,
+    shape_strokes,
+    smooth_stroke,
+    unit_strokes,
+    wobble,
 )
 
 NOT_A_DIGIT = -1
 
-# Same format as drawn._TEMPLATES: x,y in percent of the height; "*" a sharp corner; "/"
+# Same format as drawn's templates: x,y in percent of the height; "*" a sharp corner; "/"
 # starts a new stroke.
-_LETTERS = {
+LETTERS = {
     "A": "0,100 30,0* 60,100 / 12,62 48,62",
     "C": "64,14 46,1 24,3 8,22 2,50 8,80 26,98 46,98 64,86",
     "D": "2,0 2,100 / 2,0 34,4 56,26 60,56 50,84 30,98 2,100",
@@ -98,8 +98,8 @@ _SHAPES = {
 }
 KINDS = ("letter", "scribble", "zigzag", "blob", "dots", "shape", "several")
 
-_PARSED_LETTERS = {k: _parse_strokes(v) for k, v in _LETTERS.items()}
-_PARSED_SHAPES = {k: _parse_strokes(v) for k, v in _SHAPES.items()}
+_PARSED_LETTERS = {k: parse_strokes(v) for k, v in LETTERS.items()}
+_PARSED_SHAPES = {k: parse_strokes(v) for k, v in _SHAPES.items()}
 
 
 def make_scribbles(n: int, seed: int = 0, size: int = CANVAS_SIZE) -> list[Drawing]:
@@ -149,7 +149,7 @@ def _look(rng: np.random.Generator, **changes) -> dict:
 
 def _letter(rng):
     name = list(_PARSED_LETTERS)[rng.integers(len(_PARSED_LETTERS))]
-    return name, _unit_strokes(_PARSED_LETTERS[name], rng), _look(rng)
+    return name, unit_strokes(_PARSED_LETTERS[name], rng), _look(rng)
 
 
 def _shape_drawing(rng):
@@ -157,16 +157,16 @@ def _shape_drawing(rng):
     look = _look(rng)
     if name in ("dash", "wave", "equals", "arrow"):
         look["height"] = rng.uniform(0.6, 0.8)  # the height is then the width
-    return name, _unit_strokes(_PARSED_SHAPES[name], rng), look
+    return name, unit_strokes(_PARSED_SHAPES[name], rng), look
 
 
 def _scribble(rng):
     k = int(rng.integers(7, 16))
     points = rng.uniform(0.0, 1.0, (k, 2))
-    line = _smooth_stroke(points, ())
+    line = smooth_stroke(points, ())
     strokes = [line]
     if rng.random() < 0.3:
-        strokes.append(_smooth_stroke(rng.uniform(0.0, 1.0, (int(rng.integers(4, 8)), 2)), ()))
+        strokes.append(smooth_stroke(rng.uniform(0.0, 1.0, (int(rng.integers(4, 8)), 2)), ()))
     return "tangle", strokes, _look(rng, height=rng.uniform(0.45, 0.85))
 
 
@@ -179,7 +179,7 @@ def _zigzag(rng):
     vertical = rng.random() < 0.35
     if vertical:
         points = points[:, ::-1]
-    line = _smooth_stroke(points, tuple(range(1, len(points) - 1)))
+    line = smooth_stroke(points, tuple(range(1, len(points) - 1)))
     return ("vertical" if vertical else "horizontal"), [line], _look(rng)
 
 
@@ -194,7 +194,7 @@ def _blob(rng):
         ends = [(-h, y), (h, y)] if i % 2 == 0 else [(h, y), (-h, y)]
         points += ends
     points = np.array(points) + rng.normal(0, 0.02, (len(points), 2))
-    line = _smooth_stroke(points, tuple(range(1, len(points) - 1)))
+    line = smooth_stroke(points, tuple(range(1, len(points) - 1)))
     strokes = [line]
     if rng.random() < 0.5:  # an outline around it, as people do
         t = np.linspace(0, 2 * np.pi, 24)
@@ -217,9 +217,9 @@ def _several(rng):
     strokes: list[np.ndarray] = []
     x = 0.0
     for label in labels:
-        styles = drawn._PARSED[int(label)]
+        styles = drawn.PARSED[int(label)]
         _, template = styles[rng.integers(len(styles))]
-        unit = _unit_strokes(template, rng)
+        unit = unit_strokes(template, rng)
         lo = np.vstack(unit).min(axis=0)
         hi = np.vstack(unit).max(axis=0)
         unit = [s - lo + np.array([x, rng.normal(0, 0.05)]) for s in unit]
@@ -237,15 +237,17 @@ def _finish(
 ) -> Drawing:
     px = size / CANVAS_SIZE
     pen = look["pen"] * px
-    strokes = _shape(unit, look["height"] * size, look["slant"], look["rotation"], look["aspect"])
+    strokes = shape_strokes(
+        unit, look["height"] * size, look["slant"], look["rotation"], look["aspect"]
+    )
     width, height = np.vstack(strokes).max(axis=0) - np.vstack(strokes).min(axis=0)
     if width > height:  # a wide thing: its width, not its height, is the size drawn
         strokes = [s * (height / width) for s in strokes]
-    strokes = _wobble(strokes, look["wobble"] * px, rng)
-    strokes = _place(strokes, pen, size, tuple(look["offset"]))
+    strokes = wobble(strokes, look["wobble"] * px, rng)
+    strokes = place(strokes, pen, size, tuple(look["offset"]))
     events = []
     for stroke in strokes:
-        points = stroke if len(stroke) < 3 else _mouse_events(stroke, rng)
+        points = stroke if len(stroke) < 3 else mouse_events(stroke, rng)
         points = np.clip(points, pen / 2, size - pen / 2)
         if len(points) == 2 and np.linalg.norm(points[1] - points[0]) < 3:
             points = points[:1]  # a dot: one press and release

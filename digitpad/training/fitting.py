@@ -1,70 +1,51 @@
 """Fit and evaluate every model family with a progress callback and a cancel token (no Qt here).
 
-``fit(family, x, y, ...)`` returns a trained estimator/network; ``export(...)`` turns it into the
-file set that ``digitpad.models`` loads. scikit-learn and TensorFlow are imported inside the
-functions that need them, so importing this module is cheap.
+``fit(family, x, y, ...)`` returns a :class:`Trained`: the file set ``digitpad.models`` loads and
+the same model in memory; ``save`` scores it on the test set and writes its folder. Which
+function fits a family is ``FITTERS[row.fitter]``, ``row`` its line in ``models.families``.
+scikit-learn and TensorFlow are imported inside the functions that need them, so importing this
+module is cheap. Progress and cancelling follow ``digitpad.progress``.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..analysis import confusion_matrix
 from ..fileio import atomic_path
-from ..models.base import Classifier, ModelError, softmax
-from ..models.features import deskew
+from ..models import families
+from ..models.base import Classifier, softmax
+from ..models.families import Family
+from ..models.features import deskew, flat
 from ..models.keras_file import load_keras
-from ..models.store import npz_bytes
+from ..models.store import classifier, npz_bytes
+from ..progress import CancelToken, ProgressFn, no_progress
 
-FAMILIES = ("logistic", "linear_svm", "rbf_svm", "mlp", "lenet5", "cnn")
-
-#: ``progress(fraction_done, info)``: fraction in [0, 1]; info has "stage" and, where known,
-#: "epoch", "loss", "accuracy", "val_loss", "val_accuracy".
-ProgressFn = Callable[[float, dict[str, Any]], None]
-
-
-class Cancelled(Exception):
-    """Training was cancelled through its token; nothing was saved."""
+#: Every family, in menu order (read from ``models.families``).
+FAMILIES = families.NAMES
+#: The networks' default hyper-parameters, family → settings (read from ``models.families``).
+KERAS_DEFAULTS: dict[str, dict[str, Any]] = {n: families.defaults(n) for n in families.NETWORKS}
 
 
-class CancelToken:
-    """Set from any thread; training checks it between steps and raises ``Cancelled``."""
+@dataclass
+class FitOptions:
+    """What every fitter is told besides the images. ``epochs``, ``augment``, ``checkpoint``
+    and ``validation`` matter to the networks only; None keeps the family's default."""
 
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def check(self) -> None:
-        if self._event.is_set():
-            raise Cancelled("training cancelled")
-
-
-def _noop(fraction: float, info: dict[str, Any]) -> None:
-    pass
-
-
-# Per-family defaults chosen so that the bundled models reach their goals on MNIST.
-KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
-    "mlp": {"epochs": 40, "batch": 128, "lr": 1e-3, "decay": 0.93, "augment": True},
-    "lenet5": {"epochs": 20, "batch": 128, "lr": 1e-3, "decay": 0.88, "augment": True},
-    # One CNN: seed 0 reached 99.55 % and 99.65 % in two runs (CPU threads make runs differ).
-    # "members": 2 averages that many seeds' probabilities, at twice the training time.
-    "cnn": {"epochs": 30, "batch": 128, "lr": 1e-3, "decay": 0.88, "augment": True, "members": 1},
-}
+    epochs: int | None = None
+    augment: bool | None = None
+    progress: ProgressFn = no_progress
+    cancel: CancelToken = field(default_factory=CancelToken)
+    checkpoint: Path | None = None
+    seed: int = 0
+    validation: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def fit_keras(
@@ -75,7 +56,7 @@ def fit_keras(
     epochs: int | None = None,
     augment: bool | None = None,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
-    progress: ProgressFn = _noop,
+    progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     checkpoint: Path | None = None,
     seed: int = 0,
@@ -90,7 +71,7 @@ def fit_keras(
 
     from . import nets  # imports TensorFlow
 
-    cfg = dict(KERAS_DEFAULTS[family])
+    cfg = families.defaults(family)
     if epochs is not None:
         cfg["epochs"] = int(epochs)
     if augment is not None:
@@ -184,8 +165,8 @@ def _make_reporter_class():
 
 
 def check_family(family: str) -> None:
-    if family not in FAMILIES:
-        raise ModelError(f"unknown model family {family!r}; choose one of {', '.join(FAMILIES)}")
+    """``ModelError`` naming the families when ``family`` is none of them."""
+    families.family(family)
 
 
 # --------------------------------------------------------------------------- results
@@ -216,7 +197,7 @@ def fit(
     *,
     epochs: int | None = None,
     augment: bool | None = None,
-    progress: ProgressFn = _noop,
+    progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     checkpoint: Path | None = None,
     seed: int = 0,
@@ -227,45 +208,26 @@ def fit(
     ``validation`` (x, y), for the networks only: scored after every epoch ("val_loss",
     "val_accuracy" in the progress info and the history), never fitted on.
     """
-    check_family(family)
-    cancel = cancel or CancelToken()
-    t0 = time.perf_counter()
-    if family in KERAS_DEFAULTS:
-        return _fit_keras_trained(
-            family, x, y, epochs, augment, progress, cancel, checkpoint, seed, validation
-        )
-    fitters = {
-        "logistic": _fit_logistic,
-        "linear_svm": _fit_linear_svm,
-        "rbf_svm": _fit_rbf_svm,
-    }
-    fmt, arrays, hyper = fitters[family](x, y, progress, cancel, seed)
-    seconds = time.perf_counter() - t0
-    files = {"model.npz": npz_bytes(**arrays)}
-    clf = load_kind(fmt, family, arrays)
-    progress(1.0, {"stage": "done", "seconds": seconds})
-    return Trained(family, fmt, files, clf, hyper, len(x), seconds)
+    row = families.family(family)
+    options = FitOptions(
+        epochs, augment, progress, cancel or CancelToken(), checkpoint, seed, validation
+    )
+    return FITTERS[row.fitter](row, x, y, options)
 
 
-def load_kind(fmt: str, name: str, arrays: dict[str, np.ndarray]) -> Classifier:
-    from ..models.numpy_models import DenseNet, LinearModel, PairwiseLinearSvm, RbfSvm
+def hold_out(x: np.ndarray, y: np.ndarray, seed: int, share: float = 1 / 6):
+    """A stratified random hold-out of ``share`` of the images: (x_fit, y_fit, x_val, y_val).
 
-    kinds = {
-        "linear": LinearModel,
-        "pairwise_linear": PairwiseLinearSvm,
-        "rbf_svm": RbfSvm,
-        "dense": DenseNet,
-    }
-    return kinds[fmt](name, {"format": fmt}, None, arrays=arrays)
+    Stratified where every digit has two images at least (scikit-learn needs that); plain
+    random otherwise, as for a handful of the user's drawings of one digit."""
+    from sklearn.model_selection import train_test_split
 
-
-def _split(x: np.ndarray, y: np.ndarray, seed: int, frac: float = 1 / 6):
-    """A stratified-enough random hold-out: (x_fit, y_fit, x_val, y_val)."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(x))
-    n_val = max(10, int(len(x) * frac))
-    val, fit_ = order[:n_val], order[n_val:]
-    return x[fit_], y[fit_], x[val], y[val]
+    n_val = max(10, int(len(x) * share))
+    try:
+        xf, xv, yf, yv = train_test_split(x, y, test_size=n_val, random_state=seed, stratify=y)
+    except ValueError:
+        xf, xv, yf, yv = train_test_split(x, y, test_size=n_val, random_state=seed)
+    return xf, yf, xv, yv
 
 
 def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
@@ -280,19 +242,33 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(res.x))
 
 
-def _flat(x: np.ndarray) -> np.ndarray:
-    return x.reshape(len(x), -1).astype(np.float32)
+def _arrays_fitter(fit_arrays):
+    """A fitter for a family stored as ``model.npz``, from ``fit_arrays(row, x, y, options)``
+    that returns ``(arrays, hyper-parameters)``."""
+
+    def fitter(row: Family, x: np.ndarray, y: np.ndarray, options: FitOptions) -> Trained:
+        t0 = time.perf_counter()
+        arrays, hyper = fit_arrays(row, x, y, options)
+        seconds = time.perf_counter() - t0
+        files = {"model.npz": npz_bytes(**arrays)}
+        clf = classifier(row.file_format, row.name, arrays=arrays)
+        options.progress(1.0, {"stage": "done", "seconds": seconds})
+        return Trained(row.name, row.file_format, files, clf, hyper, len(x), seconds)
+
+    fitter.__doc__ = fit_arrays.__doc__
+    return fitter
 
 
-def _fit_logistic(x, y, progress, cancel, seed):
+@_arrays_fitter
+def _fit_logistic(row: Family, x, y, options: FitOptions):
     """Multinomial logistic regression (L-BFGS, L2 penalty) on deskewed pixels."""
     from sklearn.linear_model import LogisticRegression
 
-    hyper = {"deskew": True, "C": 0.1, "solver": "lbfgs", "max_iter": 500, "penalty": "l2"}
-    progress(0.05, {"stage": "fit"})
+    hyper = dict(row.defaults)
+    options.progress(0.05, {"stage": "fit"})
     clf = LogisticRegression(C=hyper["C"], max_iter=hyper["max_iter"], tol=1e-4)
-    clf.fit(_flat(deskew(x)), y)
-    cancel.check()
+    clf.fit(flat(deskew(x)), y)
+    options.cancel.check()
     hyper["n_iter"] = int(np.max(clf.n_iter_))
     arrays = {
         "W": clf.coef_.T.astype(np.float32),
@@ -300,37 +276,49 @@ def _fit_logistic(x, y, progress, cancel, seed):
         "temperature": np.float64(1.0),
         "deskew": np.bool_(True),
     }
-    return "linear", arrays, hyper
+    return arrays, hyper
 
 
-def _fit_linear_svm(x, y, progress, cancel, seed):
-    """One-vs-one linear SVM on deskewed pixels; seed 003's randomised search over C on a
-    hold-out split, which also fits the softmax temperature; then a refit on everything."""
+def _search_c(row: Family, xf, yf, xv, yv, options: FitOptions) -> dict[float, float]:
+    """The Kaggle notebook's randomised search: C drawn log-uniformly, each scored on the
+    hold-out. Returns C → hold-out accuracy."""
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(options.seed)
+    search_n = min(len(xf), row.defaults["search_train_size"])
+    candidates = sorted(
+        10 ** rng.uniform(*row.defaults["C_log10_range"], size=row.defaults["C_candidates"])
+    )
+    scores = {}
+    for k, c in enumerate(candidates):
+        options.cancel.check()
+        options.progress(0.5 * k / len(candidates), {"stage": "search", "C": float(c)})
+        svc = SVC(kernel="linear", C=c).fit(flat(xf[:search_n]), yf[:search_n])
+        scores[float(c)] = float(svc.score(flat(xv), yv))
+    return scores
+
+
+@_arrays_fitter
+def _fit_linear_svm(row: Family, x, y, options: FitOptions):
+    """One-vs-one linear SVM on deskewed pixels; the Kaggle notebook's randomised search over C
+    on a hold-out split, which also fits the softmax temperature; then a refit on everything."""
     from sklearn.svm import SVC
 
     xd = deskew(x)
-    xf, yf, xv, yv = _split(xd, y, seed)
-    rng = np.random.default_rng(seed)
-    search_n = min(len(xf), 10_000)
-    candidates = sorted(10 ** rng.uniform(-2.5, 0.5, size=6))
-    scores = {}
-    for k, c in enumerate(candidates):
-        cancel.check()
-        progress(0.5 * k / len(candidates), {"stage": "search", "C": float(c)})
-        svc = SVC(kernel="linear", C=c).fit(_flat(xf[:search_n]), yf[:search_n])
-        scores[float(c)] = float(svc.score(_flat(xv), yv))
+    xf, yf, xv, yv = hold_out(xd, y, options.seed)
+    scores = _search_c(row, xf, yf, xv, yv, options)
     best_c = max(scores, key=scores.get)
-    cancel.check()
-    progress(0.5, {"stage": "fit", "C": best_c})
-    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(_flat(xf), yf)
+    options.cancel.check()
+    options.progress(0.5, {"stage": "fit", "C": best_c})
+    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(flat(xf), yf)
     arrays = {
         "coef": svc.coef_.astype(np.float32),
         "intercept": svc.intercept_.astype(np.float32),
     }
-    temperature = fit_temperature(_ovr_scores("pairwise_linear", arrays, xv), yv)
-    cancel.check()
-    progress(0.75, {"stage": "refit on all", "C": best_c})
-    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(_flat(xd), y)
+    temperature = fit_temperature(_ovr_scores(row.file_format, arrays, xv), yv)
+    options.cancel.check()
+    options.progress(0.75, {"stage": "refit on all", "C": best_c})
+    svc = SVC(kernel="linear", C=best_c, decision_function_shape="ovo").fit(flat(xd), y)
     arrays = {
         "coef": svc.coef_.astype(np.float32),
         "intercept": svc.intercept_.astype(np.float32),
@@ -342,41 +330,42 @@ def _fit_linear_svm(x, y, progress, cancel, seed):
         "kernel": "linear",
         "C": best_c,
         "C_search": {f"{c:.4g}": s for c, s in scores.items()},
-        "search_train_size": int(search_n),
+        "search_train_size": int(min(len(xf), row.defaults["search_train_size"])),
         "temperature": temperature,
         "n_support": int(svc.n_support_.sum()),
     }
-    return "pairwise_linear", arrays, hyper
+    return arrays, hyper
 
 
-def _fit_rbf_svm(x, y, progress, cancel, seed):
+@_arrays_fitter
+def _fit_rbf_svm(row: Family, x, y, options: FitOptions):
     """RBF SVM on 50 PCA components of deskewed pixels (C=10, gamma from the feature scale)."""
     from sklearn.decomposition import PCA
     from sklearn.svm import SVC
 
-    hyper = {"deskew": True, "kernel": "rbf", "pca_components": 50, "C": 10.0}
+    hyper = dict(row.defaults)
     x = deskew(x)
-    progress(0.02, {"stage": "pca"})
-    pca = PCA(n_components=hyper["pca_components"], random_state=seed).fit(_flat(x))
+    options.progress(0.02, {"stage": "pca"})
+    pca = PCA(n_components=hyper["pca_components"], random_state=options.seed).fit(flat(x))
     base = {
         "mean": pca.mean_.astype(np.float32),
         "components": pca.components_.T.astype(np.float32),
     }
-    z = (_flat(x) - base["mean"]) @ base["components"]
+    z = (flat(x) - base["mean"]) @ base["components"]
     hyper["gamma"] = gamma = float(1.0 / (z.shape[1] * z.var()))
-    xf, yf, xv, yv = _split(x, y, seed)
-    zf = (_flat(xf) - base["mean"]) @ base["components"]
-    cancel.check()
-    progress(0.1, {"stage": "fit on split (for the temperature)"})
+    xf, yf, xv, yv = hold_out(x, y, options.seed)
+    zf = (flat(xf) - base["mean"]) @ base["components"]
+    options.cancel.check()
+    options.progress(0.1, {"stage": "fit on split (for the temperature)"})
     arrays = _svc_arrays(SVC(C=hyper["C"], gamma=gamma).fit(zf, yf), base, gamma)
-    temperature = fit_temperature(_ovr_scores("rbf_svm", arrays, xv), yv)
-    cancel.check()
-    progress(0.5, {"stage": "refit on all"})
+    temperature = fit_temperature(_ovr_scores(row.file_format, arrays, xv), yv)
+    options.cancel.check()
+    options.progress(0.5, {"stage": "refit on all"})
     svc = SVC(C=hyper["C"], gamma=gamma).fit(z, y)
     arrays = _svc_arrays(svc, base, gamma)
     arrays["temperature"] = np.float64(temperature)
     hyper.update(temperature=temperature, n_support=int(svc.n_support_.sum()))
-    return "rbf_svm", arrays, hyper
+    return arrays, hyper
 
 
 def _svc_arrays(svc, base: dict[str, np.ndarray], gamma: float) -> dict[str, np.ndarray]:
@@ -395,36 +384,15 @@ def _svc_arrays(svc, base: dict[str, np.ndarray], gamma: float) -> dict[str, np.
 def _ovr_scores(fmt: str, arrays: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     """Scores of already-deskewed ``x``."""
     arrays = {"temperature": np.float64(1.0), **arrays, "deskew": np.bool_(False)}
-    return load_kind(fmt, "validation", arrays).decision_function(x)
+    return classifier(fmt, "validation", arrays=arrays).decision_function(x)
 
 
-def _fit_keras_trained(
-    family, x, y, epochs, augment, progress, cancel, checkpoint, seed, validation=None
-):
-    members = KERAS_DEFAULTS[family].get("members", 1)
+def _fit_network(row: Family, x: np.ndarray, y: np.ndarray, options: FitOptions) -> Trained:
+    """Train the Keras network(s) of ``row`` (``members`` of them, averaged) and export them."""
+    members = int(row.defaults.get("members", 1))
     nets_, history, seconds = [], {}, 0.0
     for k in range(members):
-        member_checkpoint = None
-        if checkpoint is not None and members > 1:
-            member_checkpoint = checkpoint.with_name(f"{checkpoint.stem}-{k}{checkpoint.suffix}")
-        elif checkpoint is not None:
-            member_checkpoint = checkpoint
-
-        def member_progress(fraction, info, k=k):
-            progress((k + fraction) / members, dict(info, member=k + 1))
-
-        model, member_history, member_seconds = fit_keras(
-            family,
-            x,
-            y,
-            epochs=epochs,
-            augment=augment,
-            progress=member_progress,
-            cancel=cancel,
-            checkpoint=member_checkpoint,
-            seed=seed + k,
-            validation=validation,
-        )
+        model, member_history, member_seconds = _fit_member(row.name, k, members, x, y, options)
         nets_.append(model)
         seconds += member_seconds
         suffix = f" (net {k + 1})" if members > 1 else ""
@@ -432,33 +400,60 @@ def _fit_keras_trained(
     if members > 1:
         from . import nets
 
-        model = nets.average(nets_, name=family)
-    files = {"model.keras": keras_bytes(model)}
-    hyper = dict(KERAS_DEFAULTS[family], epochs=len(member_history.get("loss", [])) or epochs)
-    hyper["seeds"] = [seed + k for k in range(members)]
-    if augment is not None:
-        hyper["augment"] = augment
+        model = nets.average(nets_, name=row.name)
+    hyper = dict(row.defaults, epochs=len(member_history.get("loss", [])) or options.epochs)
+    hyper["seeds"] = [options.seed + k for k in range(members)]
+    if options.augment is not None:
+        hyper["augment"] = options.augment
     hyper["parameters"] = int(model.count_params())
-    if family == "mlp":
-        fmt = "dense"
+    files, clf = _network_files(row, model)
+    return Trained(row.name, row.file_format, files, clf, hyper, len(x), seconds, history)
+
+
+def _fit_member(family: str, k: int, members: int, x, y, options: FitOptions):
+    """Net ``k`` of ``members``: its own seed and checkpoint, its progress a share of the whole."""
+    checkpoint = options.checkpoint
+    if checkpoint is not None and members > 1:
+        checkpoint = checkpoint.with_name(f"{checkpoint.stem}-{k}{checkpoint.suffix}")
+
+    def member_progress(fraction: float, info: dict[str, Any]) -> None:
+        options.progress((k + fraction) / members, dict(info, member=k + 1))
+
+    return fit_keras(
+        family,
+        x,
+        y,
+        epochs=options.epochs,
+        augment=options.augment,
+        progress=member_progress,
+        cancel=options.cancel,
+        checkpoint=checkpoint,
+        seed=options.seed + k,
+        validation=options.validation,
+    )
+
+
+def _network_files(row: Family, model) -> tuple[dict[str, bytes], Classifier]:
+    """The saved files of a trained network (``model.keras`` and its NumPy or LiteRT form) and
+    the classifier that runs it."""
+    files = {"model.keras": keras_bytes(model)}
+    if row.file_format == "dense":
         dense = [la for la in model.layers if la.__class__.__name__ == "Dense"]
         (w1, b1), (w2, b2) = dense[0].get_weights(), dense[1].get_weights()
-        arrays = {
-            "W1": w1,
-            "b1": b1,
-            "W2": w2,
-            "b2": b2,
-            "negative_slope": np.float64(0.01),
-        }
+        arrays = {"W1": w1, "b1": b1, "W2": w2, "b2": b2, "negative_slope": np.float64(0.01)}
         files["model.npz"] = npz_bytes(**arrays)
-        clf = load_kind(fmt, family, arrays)
-    else:
-        from ..models.litert import LiteRTModel
+        return files, classifier(row.file_format, row.name, arrays=arrays)
+    files["model.tflite"] = tflite_bytes(model)
+    return files, classifier(row.file_format, row.name, model_bytes=files["model.tflite"])
 
-        fmt = "tflite"
-        files["model.tflite"] = tflite_bytes(model)
-        clf = LiteRTModel(family, {"format": fmt}, None, model_bytes=files["model.tflite"])
-    return Trained(family, fmt, files, clf, hyper, len(x), seconds, history)
+
+#: ``Family.fitter`` → the function that fits it: ``fitter(row, x, y, options) -> Trained``.
+FITTERS = {
+    "logistic": _fit_logistic,
+    "linear_svm": _fit_linear_svm,
+    "rbf_svm": _fit_rbf_svm,
+    "keras": _fit_network,
+}
 
 
 def keras_bytes(model) -> bytes:
@@ -484,11 +479,9 @@ def evaluate(clf: Classifier, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     proba = clf.predict_proba(x)
     seconds = time.perf_counter() - t0
     pred = proba.argmax(axis=1)
-    confusion = np.zeros((10, 10), np.int64)
-    np.add.at(confusion, (np.asarray(y, np.int64), pred), 1)
     return {
         "accuracy": float((pred == y).mean()),
-        "confusion": confusion,
+        "confusion": confusion_matrix(y, pred),
         "proba": proba,
         "predict_seconds": seconds,
     }
@@ -522,7 +515,7 @@ def save(trained: Trained, dest: Path, test_x: np.ndarray, test_y: np.ndarray, n
     return meta
 
 
-#: Seed 001's training-set sizes for the accuracy-against-size experiment (0 stands for all).
+#: Training-set sizes of the accuracy-against-training-set-size study (0 stands for all).
 CURVE_SIZES = (100, 500, 1000, 2000, 5000, 10_000, 20_000, 0)
 
 
@@ -535,11 +528,11 @@ def accuracy_by_size(
     sizes: tuple[int, ...] = CURVE_SIZES,
     *,
     epochs: int | None = None,
-    progress: ProgressFn = _noop,
+    progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> list[dict[str, Any]]:
-    """Seed 001's experiment: fit ``family`` on the first n of (x, y) for each n in ``sizes``
-    (0 or more than ``len(x)``: all of them) and score each fit on the test set.
+    """Accuracy against training-set size: fit ``family`` on the first n of (x, y) for each n in
+    ``sizes`` (0 or more than ``len(x)``: all of them) and score each fit on the test set.
 
     Returns one dict per size: "size", "accuracy" (on test_x), "seconds" (fit time). Each point
     is also reported through ``progress`` with stage "point" as soon as it is known.

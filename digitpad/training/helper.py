@@ -1,8 +1,9 @@
 """The helper process that trains while the window stays responsive (no Qt here).
 
 Importing TensorFlow, and a network's first training steps, hold the interpreter lock for
-hundreds of milliseconds at a time (``shared/notes/tensorflow-in-a-thread.md``): in a thread of
-the window's process that freezes the window. So the window starts
+hundreds of milliseconds at a time: measured, a thread of the window's process left the window
+without a repaint for 400–600 ms during the import and about 200 ms during the first ``fit``
+(docs/FACTS.md, "TensorFlow in a worker thread stalls the window"). So the window starts
 
     python -m digitpad.training.helper
 
@@ -21,10 +22,12 @@ Jobs (``kind``):
 
 - ``train``: ``family``, ``name``, ``train_size`` (None: all 60,000), ``epochs``, ``augment``,
   ``include_user`` and ``user_weight``; saves model ``name`` in the user's models folder.
-- ``is_four``: seed 004's NumPy "is it a 4?" regression, ``train_size``, ``iterations``;
-  reports the loss at every iteration.
-- ``curve``: seed 001's experiment, accuracy against training-set size for ``family`` at
-  ``sizes`` (0: all), ``epochs`` for the networks.
+- ``is_four``: the NumPy "is it a 4?" regression, ``train_size``, ``iterations``; reports the
+  loss at every iteration.
+- ``curve``: accuracy against training-set size for ``family`` at ``sizes`` (0: all),
+  ``epochs`` for the networks.
+
+Every job reports and is cancelled the one way of ``digitpad.progress``.
 """
 
 from __future__ import annotations
@@ -102,18 +105,19 @@ def _train_data(job: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, int]:
 def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
     from .. import models
     from ..data import mnist
+    from ..models import families
     from . import fitting
 
     family = job["family"]
-    fitting.check_family(family)
+    row = families.family(family)
     name = models.check_new_name(job["name"])  # never over an existing or bundled model
     send("progress", fraction=0.0, info={"stage": "loading MNIST"})
     x, y, added = _train_data(job)
     test_x, test_y = mnist.load_mnist("test")
-    networks = family in fitting.KERAS_DEFAULTS
+    networks = row.network
     epochs = members = 1
     if networks:
-        cfg = fitting.KERAS_DEFAULTS[family]
+        cfg = row.defaults
         epochs, members = int(job.get("epochs") or cfg["epochs"]), cfg.get("members", 1)
         send("progress", fraction=0.0, info={"stage": "loading TensorFlow"})
 
@@ -151,19 +155,17 @@ def run_is_four(job: dict[str, Any], send, token) -> dict[str, Any]:
     iterations = int(job.get("iterations") or 300)
     t0 = time.perf_counter()
 
-    def on_iteration(i: int, loss: float) -> None:
-        info = {"stage": "iteration", "iteration": i + 1, "loss": loss}
-        send("progress", fraction=(i + 1) / iterations, info=info)
+    def progress(fraction: float, info: dict[str, Any]) -> None:
+        send("progress", fraction=fraction, info=info)
 
     model, history = is_four.fit(
         x,
         y == 4,
         iterations=iterations,
         learning_rate=float(job.get("learning_rate") or 0.5),
-        on_iteration=on_iteration,
-        should_stop=lambda: token.cancelled,
+        progress=progress,
+        cancel=token,
     )
-    token.check()
     test_x, test_y = mnist.load_mnist("test")
     return {
         "name": "is_four",
@@ -209,7 +211,7 @@ def main() -> None:
         os.nice(5)  # the window, not the training, gets a core first
     line = sys.stdin.readline()
     from ..models import ModelError
-    from .fitting import Cancelled, CancelToken
+    from ..progress import Cancelled, CancelToken
 
     token = CancelToken()
     try:

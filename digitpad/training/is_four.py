@@ -1,4 +1,4 @@
-"""Seed 004: "is it a 4?", a binary logistic regression written in NumPy.
+"""The is-it-a-4 regression: "is it a 4?", a binary logistic regression written in NumPy.
 
 Batch gradient descent on the mean cross-entropy, with the loss recorded (and optionally
 printed) at every iteration. Not one of the 10-class models in ``digitpad.models.available()``.
@@ -10,10 +10,13 @@ printed) at every iteration. Not one of the 10-class models in ``digitpad.models
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import argparse
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..models.features import flat
+from ..progress import CancelToken, ProgressFn, no_progress
 
 
 @dataclass
@@ -25,7 +28,7 @@ class FourDetector:
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """P(digit is a 4) for x (N, 28, 28) float in [0, 1] → (N,) float64."""
-        return _sigmoid(_flat(x) @ self.w + self.b)
+        return _sigmoid(flat(x, np.float64) @ self.w + self.b)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """(N,) bool: True where the image is read as a 4."""
@@ -40,10 +43,6 @@ class TrainResult:
     test_accuracy: float | None = None
 
 
-def _flat(x: np.ndarray) -> np.ndarray:
-    return np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     # Split by sign so that neither branch overflows in exp.
     out = np.empty_like(z, dtype=np.float64)
@@ -56,7 +55,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def loss(model: FourDetector, x: np.ndarray, t: np.ndarray) -> float:
     """Mean binary cross-entropy of targets ``t`` (N,) in {0, 1}."""
-    z = _flat(x) @ model.w + model.b
+    z = flat(x, np.float64) @ model.w + model.b
     # log(1 + e^z) − t·z, computed stably.
     return float(np.mean(np.logaddexp(0.0, z) - t * z))
 
@@ -67,25 +66,26 @@ def fit(
     *,
     iterations: int = 300,
     learning_rate: float = 0.5,
-    on_iteration: Callable[[int, float], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
 ) -> tuple[FourDetector, list[float]]:
     """Gradient descent from zero weights; returns the model and the loss before each step.
 
-    x: (N, 28, 28) float in [0, 1]; is_four: (N,) bool or {0, 1}.
-    ``on_iteration(i, loss)`` is called every iteration; ``should_stop()`` ends early.
+    x: (N, 28, 28) float in [0, 1]; is_four: (N,) bool or {0, 1}. After every iteration
+    ``progress(fraction, {"stage": "iteration", "iteration": i, "loss": loss})`` (i from 1);
+    a set ``cancel`` token stops it with ``Cancelled`` before the next step.
     """
-    xf = _flat(x)
+    xf = flat(x, np.float64)
     t = np.asarray(is_four, dtype=np.float64)
     model = FourDetector(np.zeros(xf.shape[1]), 0.0)
     history: list[float] = []
     for i in range(iterations):
         z = xf @ model.w + model.b
         history.append(float(np.mean(np.logaddexp(0.0, z) - t * z)))
-        if on_iteration is not None:
-            on_iteration(i, history[-1])
-        if should_stop is not None and should_stop():
-            break
+        info = {"stage": "iteration", "iteration": i + 1, "loss": history[-1]}
+        progress((i + 1) / iterations, info)
+        if cancel is not None:
+            cancel.check()
         err = _sigmoid(z) - t  # d loss / d z
         model.w -= learning_rate * (xf.T @ err) / len(t)
         model.b -= learning_rate * float(err.mean())
@@ -106,15 +106,15 @@ def train(
         x, y = x[:train_size], y[:train_size]
     xt, yt = load_mnist("test")
 
-    def show(i: int, value: float) -> None:
-        print(f"iteration {i + 1:4d}  loss {value:.5f}", flush=True)
+    def show(fraction: float, info: dict) -> None:
+        print(f"iteration {info['iteration']:4d}  loss {info['loss']:.5f}", flush=True)
 
     model, history = fit(
         x,
         y == 4,
         iterations=iterations,
         learning_rate=learning_rate,
-        on_iteration=show if verbose else None,
+        progress=show if verbose else no_progress,
     )
     return TrainResult(
         model,
@@ -124,8 +124,19 @@ def train(
     )
 
 
-def main() -> None:
-    result = train(verbose=True)
+def main(argv: list[str] | None = None) -> None:
+    """``python -m digitpad.training.is_four [--train-size N] [--iterations K]``."""
+    ap = argparse.ArgumentParser(
+        prog="python -m digitpad.training.is_four",
+        description='Train the NumPy "is it a 4?" regression on MNIST, printing the loss at '
+        "every iteration, and score it on the 10,000 test images.",
+    )
+    ap.add_argument(
+        "--train-size", type=int, default=None, help="first N training images (default: all)"
+    )
+    ap.add_argument("--iterations", type=int, default=300, help="gradient steps (default: 300)")
+    args = ap.parse_args(argv)
+    result = train(train_size=args.train_size, iterations=args.iterations, verbose=True)
     print(
         f"test accuracy {result.test_accuracy:.2%} (share of test images rightly called 4 or not)"
     )

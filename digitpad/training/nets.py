@@ -6,6 +6,7 @@ Nothing on the prediction path imports this module: the trained networks are exp
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,12 +17,14 @@ import numpy as np
 import tensorflow as tf
 
 from ..models.base import ModelError
+from ..models.families import NETWORKS
 
-KERAS_FAMILIES = ("mlp", "lenet5", "cnn")
+#: The families trained here (read from ``models.families``).
+KERAS_FAMILIES = NETWORKS
 
 
 def build_mlp(hidden: int = 400, dropout: float = 0.3) -> keras.Model:
-    """Seed 003's shallow network: 784 → ``hidden`` leaky-ReLU units → 10 softmax."""
+    """The Kaggle notebook's shallow network: 784 → ``hidden`` leaky-ReLU units → 10 softmax."""
     return keras.Sequential(
         [
             keras.Input((28, 28, 1), name="image"),
@@ -37,7 +40,8 @@ def build_mlp(hidden: int = 400, dropout: float = 0.3) -> keras.Model:
 
 
 def build_lenet5() -> keras.Model:
-    """LeNet-5 after seed 003: two conv/pool stages (6, 16 maps) then 120-84-10 dense layers."""
+    """LeNet-5 as in the Kaggle notebook: two conv/pool stages (6, 16 maps), then 120-84-10
+    dense layers."""
     return keras.Sequential(
         [
             keras.Input((28, 28, 1), name="image"),
@@ -125,9 +129,8 @@ def recalibrate_batch_norm(model: keras.Model, x: np.ndarray, batches: int = 30)
     if not norms:
         return
     drops = [la for la in model.layers if isinstance(la, keras.layers.Dropout)]
-    momentum, rates = [la.momentum for la in norms], [la.rate for la in drops]
     rng = np.random.default_rng(0)
-    try:
+    with _kept(norms, "momentum"), _kept(drops, "rate"):
         for la in drops:
             la.rate = 0.0
         for k in range(batches):
@@ -135,11 +138,17 @@ def recalibrate_batch_norm(model: keras.Model, x: np.ndarray, batches: int = 30)
                 la.momentum = k / (k + 1)  # a running mean with equal weights
             batch = x[rng.choice(len(x), size=min(256, len(x)), replace=False)]
             model(batch[..., None].astype(np.float32), training=True)
+
+
+@contextlib.contextmanager
+def _kept(layers: list, attribute: str):
+    """Put each layer's ``attribute`` back as it was on leaving, however the block ends."""
+    saved = [getattr(la, attribute) for la in layers]
+    try:
+        yield
     finally:
-        for la, m in zip(norms, momentum, strict=True):
-            la.momentum = m
-        for la, r in zip(drops, rates, strict=True):
-            la.rate = r
+        for la, value in zip(layers, saved, strict=True):
+            setattr(la, attribute, value)
 
 
 SHORT_TRAINING = 2000  # steps: below this, batch-norm statistics are measured again

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from ... import analysis
 from ...data import kaggle
+from ...data.samples import Samples
 from .common import DigitDetail, Workers, export_button, percent, save_png
-from .data import ExploreData, Samples
+from .data import ExploreData
 from .mosaic import MosaicView
 
 ANY = "Any"

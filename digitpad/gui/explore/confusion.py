@@ -1,4 +1,4 @@
-"""The confusion matrix of a model on the MNIST test set (seed 001); its cells open samples."""
+"""The confusion matrix of a model on the MNIST test set; its cells open samples."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Pixel correlation between digits (seed 000): the N×N heatmap, thresholded or not, and the
-10×10 class-block averages, for a few hundred samples up to all 70,000 of MNIST."""
+"""Pixel correlation between digits, as in the correlation study: the N×N heatmap, thresholded
+or not, and the 10×10 class-block averages, for a few hundred samples up to all 70,000 of
+MNIST."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import analysis
+from ...data.samples import TEST, TRAIN
 from ..style import DIGIT_COLOURS
 from .common import (
     AnnotatedHeatmap,
@@ -35,7 +37,7 @@ from .common import (
     save_png,
     style_plot,
 )
-from .data import TEST, TRAIN, ExploreData
+from .data import ExploreData
 
 MAX_SHOWN = 2000  # heatmap pixels per side; a larger matrix is shown mean-pooled
 ROW_BLOCK = 512
@@ -56,29 +58,9 @@ class Heatmap:
     step: str = "matrix"  # what was computed: "matrix", or "threshold" alone
 
 
-def pool_mean(matrix: np.ndarray, factor: int, threshold: float | None = None) -> np.ndarray:
-    """``(ceil(N/f), ceil(N/f))`` float32 means of ``factor``×``factor`` squares of ``matrix``
-    (the last ones may be smaller), binarised first if a ``threshold`` is given. Read a few
-    hundred rows at a time: no second N×N array is made."""
-    n = len(matrix)
-    cuts = np.arange(0, n, factor)
-    sizes = np.diff(np.append(cuts, n)).astype(np.float32)
-    out = np.empty((len(cuts), len(cuts)), np.float32)
-    step = factor * max(1, 256 // factor)
-    for r0 in range(0, n, step):
-        rows = matrix[r0 : r0 + step]
-        rows = (rows > threshold).astype(np.float32) if threshold is not None else rows
-        columns = np.add.reduceat(rows, cuts, axis=1) if factor > 1 else rows
-        local = np.arange(0, len(rows), factor)
-        out[r0 // factor : r0 // factor + len(local)] = (
-            np.add.reduceat(columns, local, axis=0) if factor > 1 else columns
-        )
-    return out / np.outer(sizes, sizes) if factor > 1 else out
-
-
 def _shown(matrix: np.ndarray, labels: np.ndarray, threshold: float | None):
     factor = -(-len(matrix) // MAX_SHOWN)
-    shown = pool_mean(matrix, factor, threshold)
+    shown = analysis.pool_mean(matrix, factor, threshold)
     return shown, analysis.block_averages_of_matrix(matrix, labels, threshold=threshold)
 
 
@@ -156,7 +138,9 @@ class CorrelationPanel(QWidget):
         self.count_box.setRange(200, 10_000)
         self.count_box.setSingleStep(100)
         self.count_box.setValue(200)
-        self.count_box.setToolTip("How many samples, the same number of each digit (seed 000: 200)")
+        self.count_box.setToolTip(
+            "How many samples, the same number of each digit (the correlation study: 200)"
+        )
         self.set_box = QComboBox()
         self.set_box.addItems(list(SETS))
         self.set_box.setToolTip("Where the samples are drawn from")
@@ -167,14 +151,15 @@ class CorrelationPanel(QWidget):
         self.show_button.setToolTip("Draw the samples and compute their correlation matrix")
         self.threshold_check = QCheckBox("Threshold")
         self.threshold_check.setToolTip(
-            "Binarise as seed 000 does: a coefficient above the threshold counts 1, else 0"
+            "Binarise as the correlation study does: a coefficient above the threshold counts 1, "
+            "else 0"
         )
         self.threshold_box = QDoubleSpinBox()
         self.threshold_box.setRange(-1.0, 1.0)
         self.threshold_box.setSingleStep(0.05)
         self.threshold_box.setDecimals(2)
         self.threshold_box.setValue(0.5)
-        self.threshold_box.setToolTip("Seed 000 uses 0.5 and 0.6")
+        self.threshold_box.setToolTip("The correlation study uses 0.5 and 0.6")
         self.all_button = QPushButton("All 70,000")
         self.all_button.setToolTip(
             "Class-block averages over every MNIST image (with a threshold: every pair, minutes)"

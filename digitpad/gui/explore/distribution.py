@@ -1,4 +1,4 @@
-"""Class distribution: how many samples of each digit each set holds (seed 001)."""
+"""Class distribution: how many samples of each digit each set holds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ... import analysis
 from ..style import SOURCE_COLOURS
 from .common import background, digit_ticks, export_button, save_png, style_plot
 from .data import ExploreData
@@ -55,32 +54,14 @@ class DistributionPanel(QWidget):
             self.plot.removeItem(item)
         self._items.clear()
         self.legend.clear()
-        self.counts = {}
-        for code, name in enumerate(samples.source_names):
-            labels = samples.labels[samples.source == code]
-            if (labels >= 0).any():
-                self.counts[name] = analysis.class_distribution(labels)
-        width = 0.8 / max(len(self.counts), 1)
-        font = QFont()
-        font.setPointSizeF(7.5)
+        self.counts = samples.counts_per_set()
         shares = self.shares.isChecked()
+        width = 0.8 / max(len(self.counts), 1)
         top = 0.0
         for k, (name, counts) in enumerate(self.counts.items()):
-            x = np.arange(10) - 0.4 + width * (k + 0.5)
-            colour = SOURCE_COLOURS[k % len(SOURCE_COLOURS)]
             heights = counts / counts.sum() if shares else counts.astype(np.float64)
             top = max(top, float(heights.max()))
-            bars = pg.BarGraphItem(x=x, height=heights, width=width * 0.92, brush=colour, pen=None)
-            self.plot.addItem(bars)
-            self.legend.addItem(bars, f"{name} ({counts.sum():,})")
-            self._items.append(bars)
-            for xi, count, h in zip(x, counts, heights, strict=True):
-                text = pg.TextItem(f"{h:.1%}" if shares else f"{count:,}", anchor=(0.5, 1.0))
-                text.setColor(colour)
-                text.setFont(font)
-                text.setPos(float(xi), float(h))
-                self.plot.addItem(text)
-                self._items.append(text)
+            self._draw_set(k, name, counts, heights, width)
         self.plot.setLabel("left", "share of the set" if shares else "samples")
         self.plot.setYRange(0, (top or 1) * 1.12, padding=0)
         self.plot.setXRange(-0.6, 9.6, padding=0)
@@ -88,6 +69,27 @@ class DistributionPanel(QWidget):
         self.note.setText(
             "Sets without labels are not counted: " + ", ".join(unlabelled) if unlabelled else ""
         )
+
+    def _draw_set(
+        self, k: int, name: str, counts: np.ndarray, heights: np.ndarray, width: float
+    ) -> None:
+        """The ``k``-th set's ten bars of ``heights`` (counts or shares), each with its label."""
+        x = np.arange(10) - 0.4 + width * (k + 0.5)
+        colour = SOURCE_COLOURS[k % len(SOURCE_COLOURS)]
+        bars = pg.BarGraphItem(x=x, height=heights, width=width * 0.92, brush=colour, pen=None)
+        self.plot.addItem(bars)
+        self.legend.addItem(bars, f"{name} ({counts.sum():,})")
+        self._items.append(bars)
+        font = QFont()
+        font.setPointSizeF(7.5)
+        shares = self.shares.isChecked()
+        for xi, count, h in zip(x, counts, heights, strict=True):
+            text = pg.TextItem(f"{h:.1%}" if shares else f"{count:,}", anchor=(0.5, 1.0))
+            text.setColor(colour)
+            text.setFont(font)
+            text.setPos(float(xi), float(h))
+            self.plot.addItem(text)
+            self._items.append(text)
 
     def export_png(self, path: str | Path) -> bool:
         return save_png(self.plot_widget, path)

@@ -1,4 +1,4 @@
-"""The test images a model gets wrong, most confident first (seed 003), and every model's
+"""The test images a model gets wrong, most confident first, and every model's
 mistakes side by side."""
 
 from __future__ import annotations

@@ -26,18 +26,12 @@ from PySide6.QtWidgets import (
 
 from ... import models
 from ...data import drawings
+from ...models import families
 from ...models.store import read_meta
 from ...training import fitting
 
-#: What the menu calls each family.
-TITLES = {
-    "logistic": "Logistic regression",
-    "linear_svm": "Linear SVM",
-    "rbf_svm": "RBF SVM",
-    "mlp": "MLP (one hidden layer)",
-    "lenet5": "LeNet-5",
-    "cnn": "CNN (two nets averaged)",
-}
+#: What the menu calls each family (from ``models.families``).
+TITLES = {f.name: f.title for f in families.TABLE}
 MNIST_TRAIN = 60_000
 #: Epochs the dialog proposes: fewer than the bundled recipe, which takes hours for the CNN.
 DIALOG_EPOCHS = 5
@@ -52,6 +46,19 @@ def _ok_cancel(dialog: QDialog, ok_text: str, on_ok) -> QDialogButtonBox:
     buttons.accepted.connect(on_ok)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def _family_box(family: str) -> QComboBox:
+    """Every family by its title, ``family`` chosen; ``currentData()`` is the family's name."""
+    box = QComboBox()
+    for f in families.TABLE:
+        box.addItem(f.title, f.name)
+    box.setCurrentIndex(families.NAMES.index(family))
+    return box
+
+
+def _is_network(family: str) -> bool:
+    return families.family(family).network
 
 
 def _spin(low: int, high: int, value: int, step: int = 1, tip: str = "") -> QSpinBox:
@@ -70,10 +77,7 @@ class TrainDialog(QDialog):
     def __init__(self, family: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Train a model")
-        self.family = QComboBox()
-        for f in fitting.FAMILIES:
-            self.family.addItem(TITLES[f], f)
-        self.family.setCurrentIndex(fitting.FAMILIES.index(family))
+        self.family = _family_box(family)
         self.name = QLineEdit()
         self.name.setToolTip("Saved under this name in your data folder, beside the bundled models")
         self.size = _spin(
@@ -114,7 +118,7 @@ class TrainDialog(QDialog):
 
     def job(self) -> dict[str, Any]:
         family = self.chosen_family()
-        networks = family in fitting.KERAS_DEFAULTS
+        networks = _is_network(family)
         return {
             "kind": "train",
             "family": family,
@@ -128,12 +132,12 @@ class TrainDialog(QDialog):
 
     def _on_family(self) -> None:
         family = self.chosen_family()
-        networks = family in fitting.KERAS_DEFAULTS
+        networks = _is_network(family)
         self.name.setText(models.new_name(family))
         for w in (self.epochs, self.augment):
             w.setEnabled(networks)
         if networks:
-            bundled = fitting.KERAS_DEFAULTS[family]["epochs"]
+            bundled = families.family(family).defaults["epochs"]
             self.epochs.setToolTip(
                 f"Passes over the training images (the bundled model: {bundled})"
             )
@@ -150,17 +154,15 @@ class TrainDialog(QDialog):
 
 
 class CurveDialog(QDialog):
-    """Seed 001's experiment: which model, up to how many images, epochs for the networks."""
+    """Accuracy against training-set size: which model, up to how many images, epochs for the
+    networks."""
 
     LARGEST = (1000, 5000, 10_000, 20_000, MNIST_TRAIN)
 
     def __init__(self, family: str = "rbf_svm", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accuracy against training-set size")
-        self.family = QComboBox()
-        for f in fitting.FAMILIES:
-            self.family.addItem(TITLES[f], f)
-        self.family.setCurrentIndex(fitting.FAMILIES.index(family))
+        self.family = _family_box(family)
         self.largest = QComboBox()
         for n in self.LARGEST:
             self.largest.addItem(f"{n:,}" + (" (all)" if n == MNIST_TRAIN else ""), n)
@@ -172,8 +174,8 @@ class CurveDialog(QDialog):
         form.addRow("Epochs", self.epochs)
         text = QLabel(
             "Fits the model on the first 100, 500, 1,000, … MNIST training images and scores "
-            "each fit on the 10,000 test images. Seed 001 found 0.68 at 100 and 0.88 at 500 "
-            "for an SVC."
+            "each fit on the 10,000 test images. An SVC scored 0.68 at 100 and 0.88 at 500 "
+            "when this was first measured."
         )
         text.setWordWrap(True)
         buttons = _ok_cancel(self, "Run", self.accept)
@@ -192,19 +194,20 @@ class CurveDialog(QDialog):
             "kind": "curve",
             "family": family,
             "sizes": sizes,
-            "epochs": self.epochs.value() if family in fitting.KERAS_DEFAULTS else None,
+            "epochs": self.epochs.value() if _is_network(family) else None,
         }
 
     def _on_family(self) -> None:
-        self.epochs.setEnabled(self.family.currentData() in fitting.KERAS_DEFAULTS)
+        self.epochs.setEnabled(_is_network(self.family.currentData()))
 
 
 class IsFourDialog(QDialog):
-    """Seed 004: training-set size and iterations of the NumPy "is it a 4?" regression."""
+    """The is-it-a-4 regression: training-set size and iterations of the NumPy "is it a 4?"
+    logistic regression."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Is it a 4? (seed 004)")
+        self.setWindowTitle("Is it a 4?")
         self.size = _spin(100, MNIST_TRAIN, MNIST_TRAIN, 100, "MNIST training images")
         self.iterations = _spin(1, 5000, 300, 50, "Gradient-descent steps")
         form = QFormLayout()
@@ -274,7 +277,7 @@ class MyModelsDialog(QDialog):
             accuracy = meta.get("test_accuracy")
             cells = (
                 name,
-                TITLES.get(meta.get("family", ""), meta.get("family", "?")),
+                families.title(meta.get("family", "?")),
                 "?" if accuracy is None else f"{accuracy:.2%}",
                 f"{meta.get('train_size', 0):,}",
                 str(meta.get("date", "")),
