@@ -124,7 +124,7 @@ def bench_core(rows: list, repeat: int) -> None:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        analysis.class_block_averages(x, y)
+        analysis.block_averages(x, y)
         times.append(time.perf_counter() - t)
     rows.append(("`class_block_averages` over all 70,000, exact", "≤ 1 s", median_ms(times)))
     model = next(iter(samples.probabilities), None)

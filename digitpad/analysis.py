@@ -11,7 +11,7 @@ else into 0. The long computations report and are cancelled the way of ``digitpa
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 import numpy as np
 
@@ -150,6 +150,48 @@ def block_averages_of_matrix(
 
 
 def class_block_averages(
+    images: np.ndarray,
+    labels: np.ndarray,
+    threshold: float | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    block: int = 512,
+    classes: int = CLASSES,
+) -> np.ndarray:
+    """``(10, 10)`` float64: the mean pixel correlation between digits of class ``i`` and class
+    ``j``, over every pair of two different samples (a sample with itself is left out).
+
+    The public form scripts rely on, kept as it was: ``progress(done_pairs, total_pairs)`` after
+    each block and :class:`~digitpad.progress.Cancelled` as soon as ``cancelled()`` is true.
+    DigitPad's own code calls :func:`block_averages`, which follows the one progress-and-cancel
+    convention of :mod:`digitpad.progress`; this is that function with the two adapted.
+    """
+    token = _PolledToken(cancelled) if cancelled is not None else None
+    report = None
+    if progress is not None:
+
+        def report(fraction: float, info: dict) -> None:
+            progress(info["done"], info["total"])
+
+    return block_averages(
+        images, labels, threshold, progress=report, cancel=token, block=block, classes=classes
+    )
+
+
+class _PolledToken(CancelToken):
+    """A token whose ``cancelled`` asks a function (the old ``cancelled()`` argument)."""
+
+    def __init__(self, asked: Callable[[], bool]) -> None:
+        super().__init__()
+        self._asked = asked
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._asked())
+
+
+def block_averages(
     images: np.ndarray,
     labels: np.ndarray,
     threshold: float | None = None,

@@ -75,7 +75,7 @@ def test_a_sample_with_itself_is_left_out():
 def test_streaming_reports_progress_and_can_be_cancelled(mnist_slice):
     x, y = mnist_slice
     seen = []
-    analysis.class_block_averages(x, y, 0.5, block=64, progress=lambda f, i: seen.append((f, i)))
+    analysis.block_averages(x, y, 0.5, block=64, progress=lambda f, i: seen.append((f, i)))
     total = 300 * 299 // 2
     assert len(seen) == 5 and seen[-1] == (1.0, {"stage": "pairs", "done": total, "total": total})
     assert np.all(np.diff([f for f, _ in seen]) > 0)
@@ -88,10 +88,28 @@ def test_streaming_reports_progress_and_can_be_cancelled(mnist_slice):
             token.cancel()
 
     with pytest.raises(Cancelled):
-        analysis.class_block_averages(x, y, 0.5, block=64, progress=cancel_after_two, cancel=token)
+        analysis.block_averages(x, y, 0.5, block=64, progress=cancel_after_two, cancel=token)
     assert len(calls) == 2
     steps = analysis.iter_class_block_averages(x, y, 0.5, block=100)
     assert next(steps) == (100 * 200 + 100 * 99 // 2, total)
+
+
+def test_class_block_averages_keeps_its_public_progress_and_cancel(mnist_slice):
+    """Scripts call it with ``progress(done, total)`` and ``cancelled()``, as before."""
+    x, y = mnist_slice
+    seen = []
+    got = analysis.class_block_averages(
+        x, y, 0.5, block=64, progress=lambda d, t: seen.append((d, t))
+    )
+    total = 300 * 299 // 2
+    assert len(seen) == 5 and seen[-1] == (total, total)
+    np.testing.assert_array_equal(got, analysis.block_averages(x, y, 0.5))
+    calls = []
+    with pytest.raises(Cancelled):
+        analysis.class_block_averages(
+            x, y, 0.5, block=64, cancelled=lambda: calls.append(1) or len(calls) > 2
+        )
+    assert len(calls) == 3
 
 
 def test_correlation_matrix_is_numpys_corrcoef_and_binarise_is_strictly_above(mnist_slice):

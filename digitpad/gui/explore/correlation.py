@@ -109,7 +109,7 @@ def all_block_averages(images, labels, threshold):
     started = time.perf_counter()
     if threshold is None:
         yield 0, 1
-        result = analysis.class_block_averages(images, labels)
+        result = analysis.block_averages(images, labels)
     else:
         result = yield from analysis.iter_class_block_averages(images, labels, threshold)
     return result, time.perf_counter() - started
