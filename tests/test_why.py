@@ -111,11 +111,14 @@ def test_eight_nearest_digits_with_labels_open_in_the_browser(qtbot, shown_windo
             x = cell.left() + int((c + 0.5) * scale)
             y = int((r + 0.5) * scale)
             assert abs(shot.pixelColor(x, y).value() - train_x[found.indices[k]][r, c]) < 40
+    assert w.tabs.tabText(w.tabs.currentIndex()) == "Draw"
     qtbot.mouseClick(strip.row, Qt.MouseButton.LeftButton, pos=strip.row.cell(2).center())
-    assert w.tabs.currentWidget() is not None
+    assert w.tabs.tabText(w.tabs.currentIndex()) == "Browse"  # the click switched tabs
     browser = w.explore.browser
+    assert w.tabs.currentWidget().isAncestorOf(browser)
     qtbot.waitUntil(lambda: len(browser.shown()) == 8, timeout=20_000)
     np.testing.assert_array_equal(browser.shown(), found.indices)  # train index = global
+    assert browser.selection_label.text() == "Nearest to your drawing: 8 samples"
     title = f"#{int(found.indices[2])}"
     qtbot.waitUntil(lambda: title in browser.detail.title.text(), timeout=5000)
 
