@@ -403,18 +403,7 @@ class NeighboursStrip(QWidget):
         if found is None:
             self.row.set_items([], [], [])
         elif not same:  # while the pen moves the eight often stay the same: no repaint then
-            from ..data import mnist
-
-            images, _ = mnist.load_mnist("train", as_float=False)
-            self.row.set_items(
-                [images[int(i)] for i in found.indices],
-                [str(int(v)) for v in found.labels],
-                [
-                    f"MNIST training #{int(i)}, a {int(v)} (distance {d:.2f}); "
-                    "click to open it in Browse"
-                    for i, v, d in zip(found.indices, found.labels, found.distances, strict=True)
-                ],
-            )
+            self.row.set_items(*thumbnails(found))
         text = note if found is None else "" if answer is None else found.disagreement(answer)
         if text != self.message.text():
             self.message.setText(text)
@@ -423,6 +412,21 @@ class NeighboursStrip(QWidget):
     def _on_click(self, k: int) -> None:
         if self._shown is not None and k < len(self._shown.indices):
             self.opened.emit(int(self._shown.indices[k]))
+
+
+def thumbnails(found: neighbours.Neighbours) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """The (28, 28) uint8 training images of ``found``, their labels and their tooltips."""
+    from ..data import mnist
+
+    images, _ = mnist.load_mnist("train", as_float=False)
+    return (
+        [images[int(i)] for i in found.indices],
+        [str(int(v)) for v in found.labels],
+        [
+            f"MNIST training #{int(i)}, a {int(v)} (distance {d:.2f}); click to open it in Browse"
+            for i, v, d in zip(found.indices, found.labels, found.distances, strict=True)
+        ],
+    )
 
 
 #: What the nearest-digits strip says before there is anything to compare.
