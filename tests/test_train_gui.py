@@ -186,7 +186,7 @@ def test_accuracy_against_training_set_size_plot_and_table(window, qtbot):
     sizes = [p["size"] for p in result["points"]]
     accuracy = [p["accuracy"] for p in result["points"]]
     assert sizes == [100, 500]
-    assert 0.5 < accuracy[0] < accuracy[1] < 1.0  # seed 001: 0.68 at 100, 0.88 at 500
+    assert 0.5 < accuracy[0] < accuracy[1] < 1.0  # about 0.68 at 100, 0.88 at 500
     monitor = window.trainer.monitor
     assert monitor.series("size_curve") == list(zip(sizes, accuracy, strict=True))
     assert monitor.table.rowCount() == 2 and monitor.table.item(1, 0).text() == "500"
@@ -267,3 +267,38 @@ def test_a_new_model_appears_in_the_explore_panels_and_drawings_in_the_browser(w
     assert samples.source_names[samples.source[row]] == "your drawings"
     assert samples.labels[row] == 7
     assert np.abs(samples.images[row] / 255.0 - seen).max() <= 1 / 255 + 1e-6
+
+
+def test_the_training_controller_needs_no_window(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from digitpad.gui.actions import ActionFactory
+    from digitpad.gui.train import TrainingController
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    said, cleared = [], []
+    test_x, _ = mnist.load_mnist("test")
+    picture = [test_x[0]]
+    trainer = TrainingController(
+        owner,
+        make_action=ActionFactory(owner),
+        status=lambda text, ms: said.append(text),
+        model_input=lambda: picture[0],
+        clear_canvas=lambda: cleared.append(True),
+        refresh_models=lambda: None,
+        explore_data=lambda: None,
+        open_samples=lambda rows, title: None,
+    )
+    texts = [a.text() for a in trainer.train_menu.actions()]
+    assert "Is it a 4?…" in texts and "Accuracy against training-set size…" in texts
+    seven = trainer.label_actions[7]
+    assert seven in owner.actions() and seven.shortcut().toString() == "Alt+7"
+    assert "(Alt+7)" in seven.toolTip()
+    seven.trigger()
+    assert drawings.load()[1].tolist() == [7] and cleared == [True]
+    assert said[-1].startswith("Kept as a 7: 1 labelled drawing of yours")
+    picture[0] = None
+    assert trainer.label_drawing(3) is None and said[-1] == "Draw a digit first, then label it"
+    assert drawings.count() == 1 and cleared == [True]
+    trainer.shutdown()

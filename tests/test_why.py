@@ -111,11 +111,14 @@ def test_eight_nearest_digits_with_labels_open_in_the_browser(qtbot, shown_windo
             x = cell.left() + int((c + 0.5) * scale)
             y = int((r + 0.5) * scale)
             assert abs(shot.pixelColor(x, y).value() - train_x[found.indices[k]][r, c]) < 40
+    assert w.tabs.tabText(w.tabs.currentIndex()) == "Draw"
     qtbot.mouseClick(strip.row, Qt.MouseButton.LeftButton, pos=strip.row.cell(2).center())
-    assert w.tabs.currentWidget() is not None
+    assert w.tabs.tabText(w.tabs.currentIndex()) == "Browse"  # the click switched tabs
     browser = w.explore.browser
+    assert w.tabs.currentWidget().isAncestorOf(browser)
     qtbot.waitUntil(lambda: len(browser.shown()) == 8, timeout=20_000)
     np.testing.assert_array_equal(browser.shown(), found.indices)  # train index = global
+    assert browser.selection_label.text() == "Nearest to your drawing: 8 samples"
     title = f"#{int(found.indices[2])}"
     qtbot.waitUntil(lambda: title in browser.detail.title.text(), timeout=5000)
 
@@ -227,3 +230,49 @@ def test_a_slow_why_worker_never_holds_the_prediction_back(qtbot, shown_window, 
     assert w.why.pending()  # the why-views come later
     qtbot.waitUntil(lambda: not w.why.pending(), timeout=20_000)
     assert w.why.result().saliency is not None
+
+
+def test_the_why_views_need_no_window_and_say_when_a_model_is_missing(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from digitpad.gui import settings as keys
+    from digitpad.gui.actions import ActionFactory
+    from digitpad.gui.canvas import DrawingCanvas
+    from digitpad.gui.panels import AnswerPanel, ModelInputView
+    from digitpad.gui.why import WhyController
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    preview, canvas = ModelInputView(), DrawingCanvas()
+    answer = AnswerPanel(preview)
+    said, opened = [], []
+    why = WhyController(
+        settings=keys.open_settings(),
+        make_action=ActionFactory(owner),
+        status=lambda text, ms: said.append(text),
+        preview=preview,
+        canvas=canvas,
+        answer=answer,
+        driver=lambda: "cnn",
+        map_panel=lambda: None,
+        open_samples=lambda indices, title, focus=None: opened.append((indices, title, focus)),
+        parent=owner,
+    )
+    assert why.saliency_action in owner.actions()  # F2 works wherever the focus is
+    test_x, test_y = mnist.load_mnist("test")
+    why.update("first", test_x[0], "no-such-model", int(test_y[0]), None)
+    qtbot.waitUntil(lambda: not why.pending(), timeout=20_000)
+    result = why.result()
+    assert result.saliency is None and preview.overlay() is None
+    assert said and "no model named 'no-such-model'" in said[-1]
+    assert result.neighbours is not None and result.map_xy is None  # no map: not placed
+    why.strip.row.clicked.emit(3)
+    indices, title, focus = opened[-1]
+    np.testing.assert_array_equal(indices, result.neighbours.indices)
+    assert title == "Nearest to your drawing" and focus == int(result.neighbours.indices[3])
+    why.update("second", test_x[0], "cnn", int(test_y[0]), None)
+    qtbot.waitUntil(lambda: not why.pending(), timeout=20_000)
+    assert preview.overlay() is not None and f"for {int(test_y[0])}" in answer.legend.text()
+    why.clear()
+    assert preview.overlay() is None and answer.legend.text() == ""
+    why.shutdown()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,10 +30,14 @@ from PySide6.QtWidgets import (
 
 from .. import models
 from ..models import ModelError
-from .panels import digit_image
+from . import settings as keys
+from .actions import ActionFactory
+from .canvas import DrawingCanvas
+from .panels import AnswerPanel, ModelInputView, digit_image
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
     from ..reading import neighbours, saliency
+    from .explore.map import MapPanel
 
 K = 8  # neighbours shown (neighbours.K)
 
@@ -169,40 +174,62 @@ class WhyWorker(QObject):
 
         out = WhyResult(r.key, r.model, r.answer, r.on_canvas)
         if r.saliency:
-            try:
-                out.saliency = saliency.saliency(self._model(r.model), r.digit)
-            except (ModelError, OSError) as e:
-                out.errors.append(f"saliency: {e}")
-            if out.saliency is not None and r.on_canvas is not None:
-                rect = r.on_canvas.toAlignedRect()
-                faint = saliency_image(out.saliency.map, CANVAS_STRENGTH).scaled(
-                    rect.size(),
-                    Qt.AspectRatioMode.IgnoreAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-                out.canvas_overlay = (faint, QRectF(rect))
+            out.saliency = _attempt(
+                out, "saliency", lambda: saliency.saliency(self._model(r.model), r.digit)
+            )
+        if out.saliency is not None and r.on_canvas is not None:
+            out.canvas_overlay = canvas_overlay(out.saliency.map, r.on_canvas)
         features = None
         if r.neighbours == "features" or r.place:
-            try:
-                index = neighbours.shared_index()
-                features = index.features(r.digit[None])[0]
-            except (ModelError, OSError) as e:
-                out.errors.append(f"nearest digits: {e}")
+            features = _attempt(
+                out,
+                "nearest digits",
+                lambda: neighbours.shared_index().features(r.digit[None])[0],
+            )
         if r.neighbours is not None:
-            try:
-                if r.neighbours == "pixels":
-                    out.neighbours = neighbours.shared_pixels().nearest(r.digit)
-                elif features is not None:
-                    out.neighbours = neighbours.shared_index().nearest_to_features(features)
-                out.space = r.neighbours
-            except (ModelError, OSError) as e:
-                out.errors.append(f"nearest digits: {e}")
+            out.neighbours = _attempt(
+                out, "nearest digits", lambda: _nearest(r.neighbours, r.digit, features)
+            )
+            out.space = None if out.neighbours is None else r.neighbours
         if r.place and features is not None:
-            try:
-                out.map_xy, _ = neighbours.shared_map().place(features)
-            except (ModelError, OSError) as e:
-                out.errors.append(f"map: {e}")
+            out.map_xy = _attempt(out, "map", lambda: neighbours.shared_map().place(features)[0])
         return out
+
+
+def _attempt(out: WhyResult, what: str, work: Callable[[], object]) -> Any:
+    """``work()``, or None with the reason noted in ``out.errors`` when a model or an index
+    cannot be read."""
+    try:
+        return work()
+    except (ModelError, OSError) as e:
+        out.errors.append(f"{what}: {e}")
+        return None
+
+
+def _nearest(
+    space: str, digit: np.ndarray, features: np.ndarray | None
+) -> neighbours.Neighbours | None:
+    """The K training digits nearest to ``digit`` (28, 28) float32, by pixels or by the
+    ``features`` (128,) float32 of the feature model (None when those could not be had)."""
+    from ..reading import neighbours
+
+    if space == "pixels":
+        return neighbours.shared_pixels().nearest(digit)
+    if features is None:
+        return None
+    return neighbours.shared_index().nearest_to_features(features)
+
+
+def canvas_overlay(smap: np.ndarray, field: QRectF) -> tuple[QImage, QRectF]:
+    """The faint tint of ``smap`` (28, 28) stretched over ``field``, the 28×28 field's place
+    on the canvas (done in the worker thread: scaling it is too slow for the pen's pace)."""
+    rect = field.toAlignedRect()
+    faint = saliency_image(smap, CANVAS_STRENGTH).scaled(
+        rect.size(),
+        Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    return faint, QRectF(rect)
 
 
 def saliency_image(smap: np.ndarray, strength: float = 1.0) -> QImage:
@@ -376,18 +403,7 @@ class NeighboursStrip(QWidget):
         if found is None:
             self.row.set_items([], [], [])
         elif not same:  # while the pen moves the eight often stay the same: no repaint then
-            from ..data import mnist
-
-            images, _ = mnist.load_mnist("train", as_float=False)
-            self.row.set_items(
-                [images[int(i)] for i in found.indices],
-                [str(int(v)) for v in found.labels],
-                [
-                    f"MNIST training #{int(i)}, a {int(v)} (distance {d:.2f}); "
-                    "click to open it in Browse"
-                    for i, v, d in zip(found.indices, found.labels, found.distances, strict=True)
-                ],
-            )
+            self.row.set_items(*thumbnails(found))
         text = note if found is None else "" if answer is None else found.disagreement(answer)
         if text != self.message.text():
             self.message.setText(text)
@@ -398,24 +414,65 @@ class NeighboursStrip(QWidget):
             self.opened.emit(int(self._shown.indices[k]))
 
 
-class WhyController(QObject):
-    """Ties the why-views to the window: the saliency over the 28×28 preview and (faintly) over
-    the canvas, the nearest MNIST digits, and the drawing's marker on the Map tab.
+def thumbnails(found: neighbours.Neighbours) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """The (28, 28) uint8 training images of ``found``, their labels and their tooltips."""
+    from ..data import mnist
 
-    The window calls :meth:`update` right after it has shown a prediction and :meth:`clear` for
-    an empty canvas; the work happens in :class:`WhyWorker` and arrives a frame or two later.
+    images, _ = mnist.load_mnist("train", as_float=False)
+    return (
+        [images[int(i)] for i in found.indices],
+        [str(int(v)) for v in found.labels],
+        [
+            f"MNIST training #{int(i)}, a {int(v)} (distance {d:.2f}); click to open it in Browse"
+            for i, v, d in zip(found.indices, found.labels, found.distances, strict=True)
+        ],
+    )
+
+
+#: What the nearest-digits strip says before there is anything to compare.
+NO_DRAWING = "Draw a digit to see the MNIST digits nearest to it"
+
+
+class WhyController(QObject):
+    """The why-views: the saliency over the 28×28 preview and (faintly) over the canvas, the
+    nearest MNIST digits (``strip``, for the window to place), and the drawing's marker on the
+    Map tab. ``saliency_action`` and ``neighbours_action`` switch the first two on and off.
+
+    It is given what it needs: the ``settings`` it remembers its switches in, the window's
+    ``make_action``, a ``status(text, ms)`` line, the three widgets it paints on (``preview``,
+    ``canvas``, ``answer``), ``driver()`` (the model giving the answer), ``map_panel()`` (the
+    Map panel, None until it is built) and ``open_samples(indices, title, focus=...)`` (Browse
+    on those MNIST digits). The window calls :meth:`update` right after it has shown a
+    prediction, :meth:`clear` for an empty canvas and :meth:`on_tab_changed` when another tab
+    is shown; the work happens in :class:`WhyWorker` and arrives a frame or two later.
     ``shown(WhyResult)`` is emitted each time a result is put on screen.
     """
 
     shown = Signal(object)
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        from . import settings as keys
-
-        self.window = window
-        self._keys = keys
-        self._settings = window._settings
+    def __init__(
+        self,
+        *,
+        settings: QSettings,
+        make_action: ActionFactory,
+        status: Callable[[str, int], None],
+        preview: ModelInputView,
+        canvas: DrawingCanvas,
+        answer: AnswerPanel,
+        driver: Callable[[], str | None],
+        map_panel: Callable[[], MapPanel | None],
+        open_samples: Callable[..., object],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._status = status
+        self._preview = preview
+        self._canvas = canvas
+        self._answer = answer
+        self._driver = driver
+        self._map_panel = map_panel
+        self._open_samples = open_samples
         self._asked: WhyRequest | None = None  # the latest request
         self._result: WhyResult | None = None  # the latest result shown
         self._map_xy: np.ndarray | None = None
@@ -428,7 +485,7 @@ class WhyController(QObject):
         self.strip = NeighboursStrip()
         self.strip.opened.connect(self._open_in_browser)
         self.strip.space_changed.connect(self._on_space)
-        self.saliency_action = window._action(
+        self.saliency_action = make_action(
             "Saliency (why this answer)",
             "Colour the strokes that push the chosen model to its answer (red) and to its "
             "runner-up (blue)",
@@ -436,19 +493,18 @@ class WhyController(QObject):
             self._on_toggle,
             checkable=True,
         )
-        self.neighbours_action = window._action(
+        self.neighbours_action = make_action(
             "Nearest MNIST digits",
             "Show the eight MNIST training digits closest to the drawing",
             "F3",
             self._on_toggle,
             checkable=True,
         )
-        self.saliency_action.setChecked(keys.read_bool(self._settings, keys.WHY_SALIENCY, True))
-        self.neighbours_action.setChecked(keys.read_bool(self._settings, keys.WHY_NEIGHBOURS, True))
-        self.strip.set_space(keys.read_str(self._settings, keys.WHY_SPACE) or "features")
+        self.saliency_action.setChecked(settings.value(keys.WHY_SALIENCY, True, type=bool))
+        self.neighbours_action.setChecked(settings.value(keys.WHY_NEIGHBOURS, True, type=bool))
+        self.strip.set_space(keys.read_str(settings, keys.WHY_SPACE) or "features")
         self.strip.setVisible(self.neighbours_action.isChecked())
-        self.strip.show_neighbours(None, note="Draw a digit to see the MNIST digits nearest to it")
-        window.tabs.currentChanged.connect(lambda _: self._on_tab())
+        self.strip.show_neighbours(None, note=NO_DRAWING)
 
     # ---------------------------------------------------------------- for the window
 
@@ -475,8 +531,8 @@ class WhyController(QObject):
     def update(
         self, key: object, digit: np.ndarray, model: str, answer: int, on_canvas: QRectF | None
     ) -> None:
-        """The window shows ``model``'s ``answer`` for ``digit``; ``on_canvas`` is where the 28×28
-        picture lies on the canvas (None for an opened image)."""
+        """The window shows ``model``'s ``answer`` for ``digit`` (28, 28) float32; ``on_canvas``
+        is where the 28×28 picture lies on the canvas (None for an opened image)."""
         self._last = (key, digit, model, answer, on_canvas)
         self._ask(*self._last)
 
@@ -486,11 +542,24 @@ class WhyController(QObject):
         self._last = None
         self._result = None
         self._map_xy = None
-        self.window.input_view.show_overlay(None)
-        self.window.canvas.set_overlay(None)
-        self.window.answer.set_legend("")
-        self.strip.show_neighbours(None, note="Draw a digit to see the MNIST digits nearest to it")
+        self._paint_saliency(None, None, "")
+        self.strip.show_neighbours(None, note=NO_DRAWING)
         self._show_on_map(None)
+
+    def on_tab_changed(self, _index: int = 0) -> None:
+        """Another tab is shown: if it is the Map, put the drawing on it."""
+        if self._map_panel() is not None:
+            self._show_on_map(self._map_xy)
+            if self._asked is not None and not self._asked.place:
+                self._again()
+
+    def warm_up(self) -> None:
+        """The models are loaded: prepare the worker before the first drawing."""
+        if (self.saliency_on() or self.neighbours_on()) and self._last is None:
+            model = self._driver()
+            if model is not None:
+                space = self.strip.space() if self.neighbours_on() else None
+                self.worker.warm_up(model, space)
 
     def shutdown(self) -> None:
         self._stopped = True
@@ -498,14 +567,11 @@ class WhyController(QObject):
 
     # ---------------------------------------------------------------- inside
 
-    def _map_built(self) -> bool:
-        return "Map" in self.window.explore.built()
-
     def _ask(
         self, key: object, digit: np.ndarray, model: str, answer: int, on_canvas: QRectF | None
     ) -> None:
         space = self.strip.space() if self.neighbours_on() else None
-        wanted = (self.saliency_on(), space, self._map_built())
+        wanted = (self.saliency_on(), space, self._map_panel() is not None)
         full_key = (key, model, *wanted)
         if self._asked is not None and self._asked.key == full_key:
             return
@@ -523,50 +589,36 @@ class WhyController(QObject):
             self._ask(*self._last)
 
     def _on_toggle(self) -> None:
-        keys = self._keys
         self._settings.setValue(keys.WHY_SALIENCY, self.saliency_on())
         self._settings.setValue(keys.WHY_NEIGHBOURS, self.neighbours_on())
         self.strip.setVisible(self.neighbours_on())
         if not self.saliency_on():
-            self.window.input_view.show_overlay(None)
-            self.window.canvas.set_overlay(None)
-            self.window.answer.set_legend("")
+            self._paint_saliency(None, None, "")
         self._again()
 
     def _on_space(self, space: str) -> None:
-        self._settings.setValue(self._keys.WHY_SPACE, space)
+        self._settings.setValue(keys.WHY_SPACE, space)
         self._again()
 
-    def _on_tab(self) -> None:
-        if self._map_built():
-            self._show_on_map(self._map_xy)
-            if self._asked is not None and not self._asked.place:
-                self._again()
-
-    def warm_up(self) -> None:
-        """The models are loaded: prepare the worker before the first drawing."""
-        if (self.saliency_on() or self.neighbours_on()) and self._last is None:
-            model = self.window.driver()
-            if model is not None:
-                space = self.strip.space() if self.neighbours_on() else None
-                self.worker.warm_up(model, space)
+    def _is_due(self, result: WhyResult, now: float) -> bool:
+        """Should ``result`` go on screen? While the pen moves, a result is for a picture a
+        stroke or so old: shown anyway (the one for the newest picture follows), unless the
+        canvas was cleared since, or one was shown less than MIN_GAP_S ago (the window's own
+        answer comes first)."""
+        if self._stopped or self._asked is None or result.key == WARM_UP:
+            return False
+        return result.key == self._asked.key or now - self._shown_at >= MIN_GAP_S
 
     def _on_ready(self, result: WhyResult) -> None:
-        # While the pen moves, the answer is for a picture a stroke or so old: shown anyway (the
-        # one for the newest picture follows), unless the canvas was cleared since, or unless
-        # one was shown less than MIN_GAP_S ago (the window's own answer comes first).
-        if self._stopped or self._asked is None or result.key == WARM_UP:
-            return
         now = time.monotonic()
-        if result.key != self._asked.key and now - self._shown_at < MIN_GAP_S:
+        if not self._is_due(result, now):
             return
         self._shown_at = now
         self._result = result
-        if result.saliency is not None:
-            s = result.saliency
-            self.window.input_view.show_overlay(saliency_image(s.map))
-            self.window.canvas.set_overlay(*(result.canvas_overlay or (None, None)))
-            self.window.answer.set_legend(legend_html(s.answer, s.runner_up))
+        s = result.saliency
+        if s is not None:
+            legend = legend_html(s.answer, s.runner_up)
+            self._paint_saliency(saliency_image(s.map), result.canvas_overlay, legend)
         if result.neighbours is not None:
             self.strip.show_neighbours(result.neighbours, result.answer)
         elif result.space is None and self.neighbours_on():
@@ -575,15 +627,27 @@ class WhyController(QObject):
             self._map_xy = result.map_xy
             self._show_on_map(result.map_xy)
         if result.errors:
-            self.window.statusBar().showMessage(" · ".join(result.errors), 8000)
+            self._status(" · ".join(result.errors), 8000)
         self.shown.emit(result)
 
+    def _paint_saliency(
+        self,
+        preview_tint: QImage | None,
+        canvas_tint: tuple[QImage, QRectF] | None,
+        legend: str,
+    ) -> None:
+        """Tint the preview and the canvas (None: take the tint off) and caption the colours."""
+        self._preview.show_overlay(preview_tint)
+        self._canvas.set_overlay(*(canvas_tint or (None, None)))
+        self._answer.set_legend(legend)
+
     def _show_on_map(self, xy: np.ndarray | None) -> None:
-        if self._map_built():
+        panel = self._map_panel()
+        if panel is not None:
             answer = None if self._result is None else self._result.answer
-            self.window.explore.panel("Map").set_drawing(xy, answer)
+            panel.set_drawing(xy, answer)
 
     def _open_in_browser(self, index: int) -> None:
         shown = self.strip.shown()
         indices = np.array([index]) if shown is None else shown.indices
-        self.window.explore.open_samples(indices, "Nearest to your drawing", focus=index)
+        self._open_samples(indices, "Nearest to your drawing", focus=index)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QKeySequence,
     QResizeEvent,
     QShowEvent,
 )
@@ -46,6 +44,7 @@ from ..reading.live import (
     pick_driver,
 )
 from . import settings as keys
+from .actions import ActionFactory
 from .canvas import DrawingCanvas
 from .explore import ExploreTabs
 from .panels import AnswerPanel, LazyProbabilityBars, ModelInputView, ModelsTable, caption
@@ -126,17 +125,24 @@ class MainWindow(QMainWindow):
         self.model_box.addItems(self.shelf.names)
         self.model_box.setToolTip("Which model gives the big answer (Ctrl+1 … Ctrl+9)")
 
+        self.make_action = ActionFactory(self)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.draw_page = QWidget()  # laid out by _build_layout
+        self.tabs.addTab(self.draw_page, "Draw")
+        # The explore panels are built (and MNIST loaded) only when their tab is first opened.
+        self.explore = ExploreTabs(self.tabs, self)
+        self.trainer = self._make_trainer()
+        self.trainer.training_finished.connect(self.training_finished)
+        self.why = self._make_why()
+        # After the explore tabs' own handler: the Map panel is built by the time why looks.
+        self.tabs.currentChanged.connect(self.why.on_tab_changed)
+
         self._build_actions()
         self._build_toolbar()
         self._build_menus()
         self._build_layout()
         self._restore_settings()
-        self.trainer = TrainingController(self)
-        self.trainer.training_finished.connect(self.training_finished)
-        self.why = WhyController(self)
-        self._build_view_menu()
-        self.right_column.insertWidget(self.right_column.indexOf(self.table) - 1, self.why.strip)
-        self._build_help_menu()  # last, after the Train and Teach menus
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -467,34 +473,44 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ tools
 
-    def _action(
-        self,
-        text: str,
-        tip: str,
-        shortcuts: str | list[str] | None,
-        slot: Callable[..., object],
-        checkable: bool = False,
-    ) -> QAction:
-        """An action with its tooltip naming its shortcuts, added to the window."""
-        if isinstance(shortcuts, str):
-            shortcuts = [shortcuts]
-        seqs = [QKeySequence(s) for s in shortcuts or []]
-        action = QAction(text, self)
-        action.setShortcuts(seqs)
-        keys_text = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in seqs)
-        action.setToolTip(f"{tip} ({keys_text})" if keys_text else tip)
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work even when the toolbar is hidden
-        return action
+    def _make_trainer(self) -> TrainingController:
+        """The Train and Teach menus and the training helper, given what they act on."""
+        return TrainingController(
+            self,
+            make_action=self.make_action,
+            status=self.statusBar().showMessage,
+            model_input=self.model_input,
+            clear_canvas=self.canvas.clear,
+            refresh_models=self.refresh_models,
+            explore_data=lambda: self.explore.data,  # created when first asked for
+            open_samples=self.explore.open_samples,
+        )
+
+    def _make_why(self) -> WhyController:
+        """The why-views, given the settings, the widgets they paint on and the explore tabs."""
+        return WhyController(
+            settings=self._settings,
+            make_action=self.make_action,
+            status=self.statusBar().showMessage,
+            preview=self.input_view,
+            canvas=self.canvas,
+            answer=self.answer,
+            driver=self.driver,
+            map_panel=self._built_map,
+            open_samples=self.explore.open_samples,
+            parent=self,
+        )
+
+    def _built_map(self) -> QWidget | None:
+        """The Map tab's panel once it has been built (the why-views mark the drawing on it)."""
+        return self.explore.panel("Map") if "Map" in self.explore.built() else None
 
     def _build_actions(self) -> None:
         c = self.canvas
-        self.pen_action = self._action(
+        self.pen_action = self.make_action(
             "Pen", "Draw with the pen", "B", lambda: self._set_tool(False), checkable=True
         )
-        self.eraser_action = self._action(
+        self.eraser_action = self.make_action(
             "Eraser",
             "Erase with the same round pen",
             "E",
@@ -505,38 +521,38 @@ class MainWindow(QMainWindow):
         tools.addAction(self.pen_action)
         tools.addAction(self.eraser_action)
         self.pen_action.setChecked(True)
-        self.thinner_action = self._action(
+        self.thinner_action = self.make_action(
             "Thinner pen", "Make the pen thinner", "[", lambda: self._nudge_pen(-2)
         )
-        self.thicker_action = self._action(
+        self.thicker_action = self.make_action(
             "Thicker pen", "Make the pen thicker", "]", lambda: self._nudge_pen(+2)
         )
-        self.undo_action = self._action("Undo", "Undo the last stroke", "Ctrl+Z", c.undo)
-        self.redo_action = self._action(
+        self.undo_action = self.make_action("Undo", "Undo the last stroke", "Ctrl+Z", c.undo)
+        self.redo_action = self.make_action(
             "Redo", "Redo the stroke undone", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo
         )
-        self.clear_action = self._action("Clear", "Clear the canvas", "Esc", self._clear)
-        self.open_action = self._action(
+        self.clear_action = self.make_action("Clear", "Clear the canvas", "Esc", self._clear)
+        self.open_action = self.make_action(
             "Open…", "Open an image of a digit (or drop one here)", "Ctrl+O", self._ask_open
         )
-        self.save_action = self._action(
+        self.save_action = self.make_action(
             "Save PNG…", "Save the drawing as a PNG image", "Ctrl+S", self._ask_save
         )
-        self.invert_action = self._action(
+        self.invert_action = self.make_action(
             "Black on white",
             "Show black ink on white paper (the models still see white on black)",
             "Ctrl+I",
             self._toggle_inverted,
             checkable=True,
         )
-        self.quit_action = self._action("Quit", "Close DigitPad", "Ctrl+Q", self.close)
+        self.quit_action = self.make_action("Quit", "Close DigitPad", "Ctrl+Q", self.close)
         self._model_actions = QActionGroup(self)
         self._add_model_actions(self.shelf.names)
 
     def _add_model_actions(self, names: list[str]) -> None:
         """One checkable action per model (Ctrl+1 … Ctrl+9) that lets it give the big answer."""
         for i, name in enumerate(names):
-            action = self._action(
+            action = self.make_action(
                 name,
                 f"Let {name} give the big answer",
                 f"Ctrl+{i + 1}" if i < 9 else None,
@@ -590,29 +606,34 @@ class MainWindow(QMainWindow):
         )
         tools.addSeparator()
         tools.addAction(self.invert_action)
+        self.view_menu = self._build_view_menu()
+        menus.addMenu(self.view_menu)
         model_menu = menus.addMenu("&Model")
         model_menu.addActions(self._model_actions.actions())
         self.model_menu = model_menu
         for menu in (file_menu, edit, tools, model_menu):
             menu.setToolTipsVisible(True)
+        menus.addMenu(self.trainer.train_menu)
+        menus.addMenu(self.trainer.teach_menu)
+        menus.addMenu(self._build_help_menu())
 
-    def _build_view_menu(self) -> None:
+    def _build_view_menu(self) -> QMenu:
         view = QMenu("&View", self)
         view.addActions([self.why.saliency_action, self.why.neighbours_action])
         view.setToolTipsVisible(True)
-        self.menuBar().insertMenu(self.model_menu.menuAction(), view)
-        self.view_menu = view
+        return view
 
-    def _build_help_menu(self) -> None:
+    def _build_help_menu(self) -> QMenu:
         from .about import show_about
 
-        self.about_action = self._action(
+        self.about_action = self.make_action(
             "About DigitPad", "The version and the MNIST credit", None, lambda: show_about(self)
         )
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = QMenu("&Help", self)
         help_menu.addAction(self.about_action)
         help_menu.setToolTipsVisible(True)
+        return help_menu
 
     def _build_layout(self) -> None:
         right = QVBoxLayout()
@@ -623,6 +644,7 @@ class MainWindow(QMainWindow):
         right.addWidget(caption("Probabilities"))
         right.addWidget(self.bars, 1)
         right.addSpacing(6)
+        right.addWidget(self.why.strip)
         right.addWidget(caption("Every model"))
         right.addWidget(self.table)
         self.right_column = right
@@ -630,17 +652,11 @@ class MainWindow(QMainWindow):
         panel.setLayout(right)
         # A fixed width: answers of any length never move the canvas under the pen.
         panel.setFixedWidth(PANEL_WIDTH)
-        central = QWidget()
-        row = QHBoxLayout(central)
+        row = QHBoxLayout(self.draw_page)
         row.setContentsMargins(10, 10, 10, 10)
         row.setSpacing(14)
         row.addWidget(SquareBox(self.canvas), 1)
         row.addWidget(panel)
-        # The explore panels are built (and MNIST loaded) only when their tab is first opened.
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(central, "Draw")
-        self.explore = ExploreTabs(self.tabs, self)
         self.setCentralWidget(self.tabs)
 
     def _restore_settings(self) -> None:

@@ -3,22 +3,24 @@ the user's own labelled drawings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QWidget
 
 from ... import models
 from ...data import drawings
 from ...training import fitting
+from ..actions import ActionFactory
 from .dialogs import TITLES, CurveDialog, IsFourDialog, MyModelsDialog, TrainDialog
 from .process import HelperProcess
 
 if TYPE_CHECKING:
-    from ..window import MainWindow
+    from ..explore.data import ExploreData
     from .monitor import TrainingMonitor
 
 #: Teach it: Alt+digit (Ctrl+digit already picks the model that gives the answer).
@@ -27,7 +29,14 @@ PREPARE_AFTER_MS = 1500
 
 
 class TrainingController(QObject):
-    """Adds the Train and Teach menus to ``window`` and runs one job at a time.
+    """Runs one job at a time in a helper process and builds the Train and Teach menus
+    (``train_menu``, ``teach_menu``, for the window to place).
+
+    It is given what it needs: ``parent`` (the window its dialogs belong to), the window's
+    ``make_action``, a ``status(text, ms)`` line, ``model_input()`` (the (28, 28) float32 the
+    models read now, or None), ``clear_canvas()``, ``refresh_models()`` (show the models on disk
+    everywhere in the window), ``explore_data()`` (the explore panels' shared samples) and
+    ``open_samples(indices, title)`` (Browse on exactly those samples).
 
     ``training_finished(name, metrics)``: a family's training ended; metrics is the saved
     model's metadata, or None when it was cancelled or failed. ``job_finished(kind, status,
@@ -37,16 +46,34 @@ class TrainingController(QObject):
     training_finished = Signal(str, object)
     job_finished = Signal(str, str, object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        parent: QWidget,
+        *,
+        make_action: ActionFactory,
+        status: Callable[[str, int], None],
+        model_input: Callable[[], np.ndarray | None],
+        clear_canvas: Callable[[], None],
+        refresh_models: Callable[[], None],
+        explore_data: Callable[[], ExploreData],
+        open_samples: Callable[[np.ndarray, str], object],
+    ) -> None:
+        super().__init__(parent)
+        self._owner = parent
+        self._status = status
+        self._model_input = model_input
+        self._clear_canvas = clear_canvas
+        self._refresh_models = refresh_models
+        self._explore_data = explore_data
+        self._open_samples = open_samples
         self.helper = HelperProcess(self)
         self.helper.progress.connect(self._on_progress)
         self.helper.finished.connect(self._on_finished)
         self._monitor: TrainingMonitor | None = None
         self._models_dialog: MyModelsDialog | None = None
         self.last_result: dict[str, Any] | None = None
-        self._build_menus()
+        self.train_menu = self._build_train_menu()
+        self.teach_menu = self._build_teach_menu(make_action)
         self._update_actions()
         # Build and draw the training window once while the app is idle, so that starting a
         # training does not pay for it (about 0.1 s of pyqtgraph set-up on the GUI thread).
@@ -60,7 +87,7 @@ class TrainingController(QObject):
         if self._monitor is None:
             from .monitor import TrainingMonitor  # imports pyqtgraph: not needed at start-up
 
-            self._monitor = TrainingMonitor(self.window)
+            self._monitor = TrainingMonitor(self._owner)
             self._monitor.cancel_requested.connect(self.cancel)
         return self._monitor
 
@@ -100,22 +127,20 @@ class TrainingController(QObject):
     def start(self, job: dict[str, Any]) -> bool:
         """Run ``job`` (see ``training.helper``) unless one is running; show its progress."""
         if self.helper.is_running():
-            self.window.statusBar().showMessage(
-                "A training is already running: cancel it first (Train ▸ Cancel)", 8000
-            )
+            self._status("A training is already running: cancel it first (Train ▸ Cancel)", 8000)
             return False
         self.helper.start(job)
         self.monitor.begin(*_describe_job(job))
         self.monitor.show()
         self.monitor.raise_()
         self._update_actions()
-        self.window.statusBar().showMessage(f"{_describe_job(job)[0]}: started", 5000)
+        self._status(f"{_describe_job(job)[0]}: started", 5000)
         return True
 
     def cancel(self) -> None:
         """Stop the running job (it is killed if it does not stop within 0.8 s)."""
         if self.helper.is_running():
-            self.window.statusBar().showMessage("Cancelling the training…", 3000)
+            self._status("Cancelling the training…", 3000)
             self.helper.cancel()
 
     def shutdown(self) -> None:
@@ -126,14 +151,14 @@ class TrainingController(QObject):
 
     def label_drawing(self, label: int) -> Path | None:
         """Keep the digit on the canvas as a drawing of ``label``; None if there is none."""
-        digit = self.window.model_input()
+        digit = self._model_input()
         if digit is None:
-            self.window.statusBar().showMessage("Draw a digit first, then label it", 5000)
+            self._status("Draw a digit first, then label it", 5000)
             return None
         path = drawings.add(digit, label)
         n = drawings.count()
-        self.window.canvas.clear()  # ready for the next one; Ctrl+Z brings it back
-        self.window.statusBar().showMessage(
+        self._clear_canvas()  # ready for the next one; Ctrl+Z brings it back
+        self._status(
             f"Kept as a {label}: {n} labelled drawing{'s' if n != 1 else ''} of yours "
             "(Teach ▸ Export, or train with them)",
             8000,
@@ -145,38 +170,36 @@ class TrainingController(QObject):
         try:
             n = drawings.export_csv(path)
         except (ValueError, OSError) as e:
-            self.window.statusBar().showMessage(f"Nothing exported: {e}", 8000)
+            self._status(f"Nothing exported: {e}", 8000)
             return 0
-        self.window.statusBar().showMessage(f"Exported {n} drawings to {path}", 8000)
+        self._status(f"Exported {n} drawings to {path}", 8000)
         return n
 
     def show_drawings_in_browser(self) -> None:
         """Add the user's drawings to the explore data and show them in the Browse tab."""
         images, labels = drawings.load()
         if len(images) == 0:
-            self.window.statusBar().showMessage("You have not labelled any drawing yet", 5000)
+            self._status("You have not labelled any drawing yet", 5000)
             return
-        data = self.window.explore.data
+        data = self._explore_data()
 
         def add() -> None:
             data.add_source("your drawings", images, labels)
             samples = data.samples
             rows = np.flatnonzero(samples.source == len(samples.source_names) - 1)
-            browser = self.window.explore.show_tab("Browse")
-            browser.show_samples(rows, f"Your drawings ({len(rows)})")
+            self._open_samples(rows, f"Your drawings ({len(rows)})")
 
         if data.is_loaded():
             add()
         else:
             data.loaded.connect(add, type=Qt.ConnectionType.SingleShotConnection)
             data.ensure_loaded()
-            self.window.statusBar().showMessage("Loading MNIST for the browser…", 3000)
+            self._status("Loading MNIST for the browser…", 3000)
 
     # ------------------------------------------------------------------ menus
 
-    def _build_menus(self) -> None:
-        w = self.window
-        menu = w.menuBar().addMenu("T&rain")
+    def _build_train_menu(self) -> QMenu:
+        menu = QMenu("T&rain", self._owner)
         menu.setToolTipsVisible(True)
         self.family_actions: dict[str, QAction] = {}
         for family in fitting.FAMILIES:
@@ -185,9 +208,9 @@ class TrainingController(QObject):
             action.triggered.connect(lambda _=False, f=family: self.ask_train(f))
             self.family_actions[family] = action
         menu.addSeparator()
-        self.is_four_action = menu.addAction("Is it a 4? (seed 004)…")
+        self.is_four_action = menu.addAction("Is it a 4?…")
         self.is_four_action.triggered.connect(self.ask_is_four)
-        self.curve_action = menu.addAction("Accuracy against training-set size (seed 001)…")
+        self.curve_action = menu.addAction("Accuracy against training-set size…")
         self.curve_action.triggered.connect(self.ask_curve)
         menu.addSeparator()
         self.cancel_action = menu.addAction("Cancel training")
@@ -197,20 +220,21 @@ class TrainingController(QObject):
         menu.addSeparator()
         self.models_action = menu.addAction("My models (rename, delete)…")
         self.models_action.triggered.connect(self.show_my_models)
-        self.train_menu = menu
+        return menu
 
-        teach = w.menuBar().addMenu("Tea&ch")
+    def _build_teach_menu(self, make_action: ActionFactory) -> QMenu:
+        teach = QMenu("Tea&ch", self._owner)
         teach.setToolTipsVisible(True)
-        self.label_actions: list[QAction] = []
-        for digit in range(10):
-            action = QAction(f"Label the drawing as {digit}", w)
-            action.setShortcut(QKeySequence(LABEL_SHORTCUT.format(digit)))
-            keys = LABEL_SHORTCUT.format(digit)
-            action.setToolTip(f"Keep the drawing as a {digit} in your own data set ({keys})")
-            action.triggered.connect(lambda _=False, d=digit: self.label_drawing(d))
-            w.addAction(action)  # the shortcut works with the menu closed
-            teach.addAction(action)
-            self.label_actions.append(action)
+        self.label_actions: list[QAction] = [
+            make_action(
+                f"Label the drawing as {digit}",
+                f"Keep the drawing as a {digit} in your own data set",
+                LABEL_SHORTCUT.format(digit),
+                lambda _=False, d=digit: self.label_drawing(d),
+            )
+            for digit in range(10)
+        ]
+        teach.addActions(self.label_actions)
         teach.addSeparator()
         browse = teach.addAction("Show my drawings in the browser")
         browse.triggered.connect(self.show_drawings_in_browser)
@@ -218,7 +242,7 @@ class TrainingController(QObject):
         export.triggered.connect(self._ask_export)
         folder = teach.addAction("Open my drawings folder")
         folder.triggered.connect(self._open_folder)
-        self.teach_menu = teach
+        return teach
 
     def _update_actions(self) -> None:
         busy = self.helper.is_running()
@@ -227,23 +251,23 @@ class TrainingController(QObject):
         self.cancel_action.setEnabled(busy)
 
     def ask_train(self, family: str) -> None:
-        dialog = TrainDialog(family, self.window)
+        dialog = TrainDialog(family, self._owner)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.start(dialog.job())
 
     def ask_is_four(self) -> None:
-        dialog = IsFourDialog(self.window)
+        dialog = IsFourDialog(self._owner)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.start(dialog.job())
 
     def ask_curve(self) -> None:
-        dialog = CurveDialog(parent=self.window)
+        dialog = CurveDialog(parent=self._owner)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.start(dialog.job())
 
     def show_my_models(self) -> MyModelsDialog:
         if self._models_dialog is None:
-            self._models_dialog = MyModelsDialog(self._models_changed, self.window)
+            self._models_dialog = MyModelsDialog(self._models_changed, self._owner)
         self._models_dialog.fill()
         self._models_dialog.show()
         self._models_dialog.raise_()
@@ -252,7 +276,7 @@ class TrainingController(QObject):
     def _ask_export(self) -> None:
         start = str(Path.home() / "my_digits.csv")
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Export my drawings", start, "CSV (*.csv)"
+            self._owner, "Export my drawings", start, "CSV (*.csv)"
         )
         if path:
             self.export_drawings(path)
@@ -278,7 +302,7 @@ class TrainingController(QObject):
         self.last_result = result if status == "done" else None
         self._update_actions()
         self.monitor.show_result(status, _result_text(kind, status, result))
-        self.window.statusBar().showMessage(_result_text(kind, status, result), 10000)
+        self._status(_result_text(kind, status, result), 10000)
         if kind == "train" and status == "done":
             self._models_changed()
         self.job_finished.emit(kind, status, result)
@@ -287,8 +311,8 @@ class TrainingController(QObject):
 
     def _models_changed(self) -> None:
         """A model was saved, renamed or deleted: every list of models shows it."""
-        self.window.refresh_models()
-        _refresh_explore_models(self.window)
+        self._refresh_models()
+        self._explore_data().refresh_models()  # nothing to do before MNIST is loaded there
         if self._models_dialog is not None:
             self._models_dialog.fill()
 
@@ -340,10 +364,3 @@ def _result_text(kind: str, status: str, result: object) -> str:
         f"({result['train_size']:,} training images, {result['fit_seconds']:.1f} s). "
         "It is now in the model list."
     )
-
-
-def _refresh_explore_models(window: MainWindow) -> None:
-    """Give the explore panels (if MNIST is loaded there) the current list of models."""
-    explore = getattr(window, "explore", None)
-    if explore is not None:
-        explore.data.refresh_models()

@@ -281,26 +281,37 @@ class TrainingMonitor(QWidget):
         self.table.resizeColumnsToContents()
 
 
+#: The numbers a progress report may carry, as the training window names them.
+NUMBERS = (
+    ("loss", "loss"),
+    ("accuracy", "accuracy"),
+    ("val_loss", "validation loss"),
+    ("val_accuracy", "validation accuracy"),
+)
+
+
 def describe(info: dict[str, Any]) -> str:
     """One line about where the job is: the stage and the latest numbers."""
-    parts = [str(info.get("stage", ""))]
-    if info.get("stage") in ("fit", "epoch") and "epoch" in info:
-        parts = [f"epoch {info['epoch']}" + (f" of {info['epochs']}" if "epochs" in info else "")]
-        if info.get("members", 1) > 1:
-            parts.append(f"net {info['member']}")
-    if "iteration" in info:
-        parts = [f"iteration {info['iteration']}"]
     if info.get("stage") == "point":
         return f"{info['size']:,} training images: test accuracy {info['accuracy']:.2%}"
-    if "size" in info and info.get("stage") != "point":
+    parts = _where(info)
+    if "size" in info:
         parts.append(f"{info['size']:,} training images")
-    for key, label in (
-        ("loss", "loss"),
-        ("accuracy", "accuracy"),
-        ("val_loss", "validation loss"),
-        ("val_accuracy", "validation accuracy"),
-    ):
+    for key, label in NUMBERS:
         if key in info:
             value = info[key]
             parts.append(f"{label} {value:.2%}" if "accuracy" in key else f"{label} {value:.4f}")
     return " · ".join(p for p in parts if p)
+
+
+def _where(info: dict[str, Any]) -> list[str]:
+    """The first words of ``describe``: the iteration, the epoch (and net), or the stage."""
+    if "iteration" in info:
+        return [f"iteration {info['iteration']}"]
+    if info.get("stage") in ("fit", "epoch") and "epoch" in info:
+        of = f" of {info['epochs']}" if "epochs" in info else ""
+        parts = [f"epoch {info['epoch']}{of}"]
+        if info.get("members", 1) > 1:
+            parts.append(f"net {info['member']}")
+        return parts
+    return [str(info.get("stage", ""))]
