@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QWidget
 
 from ... import models
 from ...data import drawings
-from ...training import fitting
+from ...models import families
 from ..actions import ActionFactory
-from .dialogs import TITLES, CurveDialog, IsFourDialog, MyModelsDialog, TrainDialog
+from .dialogs import CurveDialog, IsFourDialog, MyModelsDialog, TrainDialog
 from .process import HelperProcess
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ class TrainingController(QObject):
     ) -> str | None:
         """Start training ``family`` in the background; returns the name it will be saved as,
         or None if another job is still running."""
-        fitting.check_family(family)
+        families.family(family)  # ModelError naming the families for an unknown one
         job = {
             "kind": "train",
             "family": family,
@@ -202,9 +202,10 @@ class TrainingController(QObject):
         menu = QMenu("T&rain", self._owner)
         menu.setToolTipsVisible(True)
         self.family_actions: dict[str, QAction] = {}
-        for family in fitting.FAMILIES:
-            action = menu.addAction(f"{TITLES[family]}…")
-            action.setStatusTip(f"Train a {TITLES[family]} in the background")
+        for family in families.NAMES:
+            title = families.title(family)
+            action = menu.addAction(f"{title}…")
+            action.setStatusTip(f"Train a {title} in the background")
             action.triggered.connect(lambda _=False, f=family: self.ask_train(f))
             self.family_actions[family] = action
         menu.addSeparator()
@@ -325,16 +326,15 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
     if kind == "is_four":
         return f"Is it a 4? · NumPy logistic regression · {images}", kind, ""
     if kind == "curve":
-        family = TITLES[job["family"]]
-        return f"Accuracy against training-set size · {family}", kind, ""
-    family = job["family"]
-    parts = [f"Training {job['name']}", TITLES[family], images]
+        return f"Accuracy against training-set size · {families.title(job['family'])}", kind, ""
+    family = families.family(job["family"])
+    parts = [f"Training {job['name']}", family.title, images]
     note = ""
-    if family in fitting.KERAS_DEFAULTS:
-        epochs = job.get("epochs") or fitting.KERAS_DEFAULTS[family]["epochs"]
+    if family.network:
+        epochs = job.get("epochs") or family.defaults["epochs"]
         parts.append(f"{epochs} epochs")
         note = "Validation: the first 2,000 MNIST test images, never trained on."
-        if fitting.KERAS_DEFAULTS[family].get("members", 1) > 1:
+        if family.defaults.get("members", 1) > 1:
             note += " The two nets are trained one after the other."
     else:
         note = "This model is fitted in one go: no curve per epoch, the result at the end."

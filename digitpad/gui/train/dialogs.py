@@ -31,7 +31,6 @@ from ...models.store import read_meta
 from ...training import fitting
 
 #: What the menu calls each family (from ``models.families``).
-TITLES = {f.name: f.title for f in families.TABLE}
 MNIST_TRAIN = 60_000
 #: Epochs the dialog proposes: fewer than the bundled recipe, which takes hours for the CNN.
 DIALOG_EPOCHS = 5
