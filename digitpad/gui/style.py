@@ -29,5 +29,31 @@ DIGIT_COLOURS = (
     "#9c755f",
     "#bab0ac",
 )
+#: Saliency: strokes that make the answer win, and strokes that argue for the runner-up.
+FOR_ANSWER = QColor(230, 60, 40)
+FOR_RUNNER_UP = QColor(40, 130, 240)
+#: A faint shade over a thumbnail under the pointer.
+SHADE = QColor(0, 0, 0, 40)
+
+#: Wrong answers (Browse, Misclassified, the Map's rings).
+WRONG = "#d1495b"
+#: The frame around the chosen sample in a mosaic.
+HIGHLIGHT = "#f28e2b"
+#: The drawing's star on the Map.
+STAR_FILL = "#ffd21f"
+STAR_EDGE = "#111111"
+#: Text over a dark and over a light heatmap cell; the selection band.
+ON_DARK = "#ffffff"
+ON_LIGHT = "#000000"
+
+#: Training curves: training loss/accuracy, validation, accuracy against size.
+TRAIN_CURVE = "#1f77b4"
+VALIDATION_CURVE = "#d62728"
+SIZE_CURVE = "#2ca02c"
+#: How a training ended, and a problem in a dialog.
+FAILED = "#b00020"
+CANCELLED = "#8a6d00"
+FINISHED = "#1b5e20"
+
 #: One per set of samples (train, test, each opened CSV) in the class distribution.
 SOURCE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRect, QRectF, QSettings, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,6 +34,7 @@ from . import settings as keys
 from .actions import ActionFactory
 from .canvas import DrawingCanvas
 from .panels import AnswerPanel, ModelInputView, digit_image
+from .style import FOR_ANSWER, FOR_RUNNER_UP, NOT_SURE, SHADE
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
     from ..reading import neighbours, saliency
@@ -41,8 +42,6 @@ if TYPE_CHECKING:  # imported when first used: they are not needed to show the w
 
 K = 8  # neighbours shown (neighbours.K)
 
-FOR_ANSWER = QColor(230, 60, 40)  # strokes that make the answer win
-FOR_RUNNER_UP = QColor(40, 130, 240)  # strokes that argue for the runner-up
 SPACES = {"features": "by the CNN's features", "pixels": "by pixels"}
 CANVAS_STRENGTH = 0.55  # the tint over the drawing is fainter than over the 28×28 preview
 MIN_GAP_S = 0.05  # while the pen moves, why-results are shown at most 20 times a second
@@ -313,7 +312,7 @@ class ThumbnailRow(QWidget):
                 if k < len(self._images):
                     painter.drawImage(box, self._images[k])
                 else:
-                    painter.fillRect(box, QColor(0, 0, 0, 40))
+                    painter.fillRect(box, SHADE)
                 painter.setPen(pen)
                 text = self._texts[k] if k < len(self._texts) else "–"
                 painter.drawText(
@@ -363,7 +362,7 @@ class NeighboursStrip(QWidget):
         self.message = QLabel("")
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() + 2)
-        self.message.setStyleSheet("color: #c87814")
+        self.message.setStyleSheet(f"color: {NOT_SURE.name()}")
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(QLabel("<b>Nearest MNIST digits</b>"))

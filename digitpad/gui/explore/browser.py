@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ... import analysis
 from ...data import kaggle
 from ...data.samples import Samples
+from ..style import WRONG
 from .common import DigitDetail, Workers, export_button, percent, save_png
 from .data import ExploreData
 from .mosaic import MosaicView
@@ -265,7 +266,7 @@ class BrowserPanel(QWidget):
             best = int(row.argmax())
             text = f"{name}: {best} ({percent(float(row[best]))})"
             if label >= 0 and best != label:
-                text = f"<span style='color:#d1495b'>{text}</span>"
+                text = f"<span style='color:{WRONG}'>{text}</span>"
             answers.append(text)
         return title, "<br>".join(answers)
 
@@ -274,7 +275,7 @@ class BrowserPanel(QWidget):
             return
         title, answers = self._describe(int(self._shown[position]))
         plain = answers.replace("<br>", " · ")
-        plain = plain.replace("<span style='color:#d1495b'>", "").replace("</span>", "")
+        plain = plain.replace(f"<span style='color:{WRONG}'>", "").replace("</span>", "")
         self.info.setText(f"{title}{' · ' + plain if plain else ''}")
 
     def show_detail(self, position: int) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..bars import ProbabilityBars
 from ..panels import ModelInputView, caption
+from ..style import ON_DARK, ON_LIGHT
 
 
 def background() -> QColor:
@@ -142,7 +143,7 @@ class CellViewBox(pg.ViewBox):
         self.setMouseEnabled(x=False, y=False)
         self._heatmap = heatmap
         self._band = pg.QtWidgets.QGraphicsRectItem()
-        self._band.setPen(pg.mkPen("#ffffff", width=2, style=Qt.PenStyle.DashLine))
+        self._band.setPen(pg.mkPen(ON_DARK, width=2, style=Qt.PenStyle.DashLine))
         self._band.setBrush(pg.mkBrush(255, 255, 255, 40))
         self._band.setZValue(20)
         self._band.hide()
@@ -257,7 +258,7 @@ class AnnotatedHeatmap(pg.GraphicsLayoutWidget):
         dark = rgba[:, :3] @ np.array([0.2126, 0.7152, 0.0722]) < 0.5
         for k, text in enumerate(self._texts[: rows * cols]):
             r, c = divmod(k, cols)
-            text.setColor("#ffffff" if dark[k] else "#000000")
+            text.setColor(ON_DARK if dark[k] else ON_LIGHT)
             text.setText(labels[k])
             text.setPos(c + 0.5, r + 0.5)
             text.show()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...reading import neighbours
 from ..panels import digit_image
-from ..style import DIGIT_COLOURS
+from ..style import DIGIT_COLOURS, ON_DARK, STAR_EDGE, STAR_FILL, WRONG
 from .common import (
     Workers,
     background,
@@ -41,9 +41,6 @@ RING_PX = 11
 STAR_PX = 30
 HOVER_PX = 6.0  # a dot counts as hovered within this many pixels of the mouse
 THUMB_PX = 84  # the 28×28 digit, 3× without smoothing
-WRONG = "#d1495b"
-STAR_FILL = "#ffd21f"
-STAR_EDGE = "#111111"
 ABOUT = (
     "t-SNE of the CNN's features of the 10,000 MNIST test digits: digits close together look "
     "alike to the CNN (the distances between clusters mean little). Hover a dot to see the "
@@ -197,8 +194,8 @@ class MapPanel(QWidget):
             x=[0.0, 0.0],
             y=[0.0, 0.0],
             size=[STAR_PX + 9, STAR_PX],
-            brush=[pg.mkBrush("#ffffff"), pg.mkBrush(STAR_FILL)],
-            pen=[pg.mkPen("#ffffff", width=2), pg.mkPen(STAR_EDGE, width=2.5)],
+            brush=[pg.mkBrush(ON_DARK), pg.mkBrush(STAR_FILL)],
+            pen=[pg.mkPen(ON_DARK, width=2), pg.mkPen(STAR_EDGE, width=2.5)],
         )
         self.marker.setZValue(30)
         self.marker.hide()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import analysis
+from ..style import WRONG
 from .common import AnnotatedHeatmap, DigitDetail, export_button, percent, save_png
 from .data import ExploreData
 from .mosaic import MosaicView
@@ -146,7 +147,7 @@ class MisclassifiedPanel(QWidget):
         for name, p in s.probabilities.items():
             best = int(p[index].argmax())
             text = f"{name}: {best} ({percent(float(p[index, best]))})"
-            lines.append(f"<span style='color:#d1495b'>{text}</span>" if best != label else text)
+            lines.append(f"<span style='color:{WRONG}'>{text}</span>" if best != label else text)
         wrong = int(self._wrong_count[index])
         title = f"{s.describe(index)} · label {label} · wrong by {wrong} of {len(lines)} models"
         return title, "<br>".join(lines)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ... import analysis
+from ..style import HIGHLIGHT
 from .common import background
 
 TILE = 28
@@ -48,7 +49,7 @@ class MosaicView(pg.GraphicsLayoutWidget):
         self.image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
         self.view.addItem(self.image)
         self._frame = pg.QtWidgets.QGraphicsRectItem(0, 0, TILE + 1, TILE + 1)
-        self._frame.setPen(pg.mkPen("#f28e2b", width=2, cosmetic=True))
+        self._frame.setPen(pg.mkPen(HIGHLIGHT, width=2, cosmetic=True))
         self._frame.setZValue(10)
         self._frame.hide()
         self.view.addItem(self._frame, ignoreBounds=True)

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-TRAIN_PEN = pg.mkPen("#1f77b4", width=1.5)
-VAL_PEN = pg.mkPen("#d62728", width=2)
-VAL_BRUSH = pg.mkBrush("#d62728")
-CURVE_PEN = pg.mkPen("#2ca02c", width=2)
+from ..style import CANCELLED, FAILED, FINISHED, SIZE_CURVE, TRAIN_CURVE, VALIDATION_CURVE
+
+TRAIN_PEN = pg.mkPen(TRAIN_CURVE, width=1.5)
+VAL_PEN = pg.mkPen(VALIDATION_CURVE, width=2)
+VAL_BRUSH = pg.mkBrush(VALIDATION_CURVE)
+CURVE_PEN = pg.mkPen(SIZE_CURVE, width=2)
 REDRAW_MS = 200
 NEXT_PLOT_MS = 60  # the second plot is redrawn this long after the first
 PLOT_KEYS = (("train_loss", "val_loss"), ("train_acc", "val_acc", "size_curve"))
@@ -103,7 +105,7 @@ class TrainingMonitor(QWidget):
             pen=VAL_PEN, symbol="o", symbolSize=6, symbolBrush=VAL_BRUSH
         )
         self.size_curve = self.acc_plot.plot(
-            pen=CURVE_PEN, symbol="o", symbolSize=7, symbolBrush=pg.mkBrush("#2ca02c")
+            pen=CURVE_PEN, symbol="o", symbolSize=7, symbolBrush=pg.mkBrush(SIZE_CURVE)
         )
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -203,7 +205,7 @@ class TrainingMonitor(QWidget):
             self.stage.setText("done")
         elif status in ("cancelled", "failed"):
             self.left.setText(status)
-        colour = {"failed": "#b00020", "cancelled": "#8a6d00"}.get(status, "#1b5e20")
+        colour = {"failed": FAILED, "cancelled": CANCELLED}.get(status, FINISHED)
         self.result.setStyleSheet(f"color: {colour}")
         self.result.setText(text)
 
