@@ -1,12 +1,20 @@
 """The user's own labelled drawings ("teach it"): PNG files in the user's data folder.
 
 Each drawing is kept as the 28×28 picture the models see (white digit on black, MNIST format),
-in a folder named after its label: ``<data dir>/drawings/<label>/<id>.png``. Qt-free.
+in a folder named after its label: ``<data dir>/drawings/<label>/<id>.png``. Qt-free. In a
+data folder with no drawings yet:
 
->>> from digitpad import userdata
->>> userdata.add(digit, 7)                 # digit: (28, 28) float in [0, 1]
->>> images, labels = userdata.load()       # (N, 28, 28) float32, (N,) int64
->>> userdata.export_csv("mine.csv")        # Kaggle train.csv format
+>>> import numpy as np
+>>> from digitpad.data import drawings
+>>> digit = np.zeros((28, 28), np.float32); digit[4:24, 13:15] = 1.0  # a 1, in [0, 1]
+>>> path = drawings.add(digit, 1)
+>>> path.parent.name, path.suffix
+('1', '.png')
+>>> images, labels = drawings.load()
+>>> images.shape, images.dtype, labels.tolist()
+((1, 28, 28), dtype('float32'), [1])
+>>> drawings.export_csv("mine.csv")        # Kaggle train.csv format; the rows written
+1
 """
 
 from __future__ import annotations

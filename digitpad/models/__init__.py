@@ -3,8 +3,14 @@
 >>> from digitpad import models
 >>> models.available()[:6]
 ['logistic', 'linear_svm', 'rbf_svm', 'mlp', 'lenet5', 'cnn']
->>> clf = models.default()            # the best: 'cnn'
->>> clf.predict_proba(images)         # (N, 28, 28) float32 in [0, 1] → (N, 10)
+>>> clf = models.default()            # the best
+>>> clf.name
+'cnn'
+>>> from digitpad.data.mnist import load_mnist
+>>> images, labels = load_mnist("test")
+>>> p = clf.predict_proba(images[:5])  # (N, 28, 28) float32 in [0, 1] → (N, 10) float32
+>>> p.shape, p.argmax(axis=1).tolist(), labels[:5].tolist()
+((5, 10), [7, 2, 1, 0, 4], [7, 2, 1, 0, 4])
 
 Prediction never imports TensorFlow or scikit-learn: networks run in LiteRT or NumPy.
 """

@@ -10,10 +10,17 @@ it as ``features.tflite`` at build time (``training.feature_map``), together wit
                                            map_xy (10000, 2) float32
     resources/models/cnn/explain.json      how they were made, and their SHA-256
 
+>>> from digitpad.data.mnist import load_mnist
+>>> digit = load_mnist("test")[0][0]  # (28, 28) float32, a 7
 >>> index = FeatureIndex.load()
->>> index.nearest(digit)          # Neighbours: 8 training indices, distances, labels
->>> PixelIndex.build().nearest(digit)
->>> DigitMap.load(index).place(index.features(digit))   # (x, y) on the map
+>>> near = index.nearest(digit)      # Neighbours: 8 training indices, distances, labels
+>>> near.labels.tolist(), near.majority()
+([7, 7, 7, 7, 7, 7, 7, 7], (7, 8))
+>>> PixelIndex.build().nearest(digit).labels.tolist()
+[7, 7, 7, 7, 7, 7, 7, 7]
+>>> xy, tests = DigitMap.from_index(index).place(index.features(digit[None])[0])
+>>> xy.shape, int(tests[0])      # (x, y) on the map; the nearest test digit is itself
+((2,), 0)
 
 Both searches are exact: features by brute force (one matrix-vector product), pixels by a lower
 bound from a 64-dimensional PCA that lets it skip almost every image without computing its

@@ -11,8 +11,14 @@ no one would read as a digit:
 - ``shape``: triangle, star, plus, hash, arrow, tick, heart, smiley, wave, dash, equals…;
 - ``several``: two or three digits side by side (one answer for them would be wrong).
 
-    >>> things = make_scribbles(100, seed=0)   # 10 % of each kind, round robin
-    >>> image = drawn.render(things[0])        # (280, 280) uint8, white ink on black
+    >>> things = make_scribbles(100, seed=0)   # the seven kinds in turn
+    >>> [t.style.split(":")[0] for t in things[:7]]
+    ['letter', 'scribble', 'zigzag', 'blob', 'dots', 'shape', 'several']
+    >>> things[0].label, things[0].style
+    (-1, 'letter:A')
+    >>> image = drawn.render(things[0])        # white ink on black
+    >>> image.shape, image.dtype
+    ((280, 280), dtype('uint8'))
 
 Each is a ``drawn.Drawing`` with ``label = -1`` and ``style`` "kind:name", so it can be
 rendered with ``drawn.render`` or replayed as mouse events like a digit.
