@@ -5,17 +5,35 @@ from __future__ import annotations
 
 import doctest
 import importlib
+from pathlib import Path
 
 import pytest
 
-MODULES = [
-    "digitpad.synthetic.drawn",
-    "digitpad.synthetic.scribbles",
-    "digitpad.reading.neighbours",
-    "digitpad.training.is_four",
-    "digitpad.models",
-    "digitpad.data.drawings",
-]
+PACKAGE = Path(__file__).resolve().parents[1] / "digitpad"
+
+
+def _modules_with_examples() -> list[str]:
+    """Every module outside ``gui`` whose source holds a ``>>>`` example: a new example is
+    run as soon as it is written."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if "gui" in parts or ">>> " not in path.read_text(encoding="utf-8"):
+            continue
+        found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return found
+
+
+MODULES = _modules_with_examples()
+
+
+def test_the_examples_are_found():
+    assert {"digitpad.synthetic.drawn", "digitpad.models", "digitpad.data.drawings"} <= set(MODULES)
+
+
+def test_the_window_has_no_example_that_would_not_run():
+    gui = [p for p in (PACKAGE / "gui").rglob("*.py") if ">>> " in p.read_text(encoding="utf-8")]
+    assert gui == []
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -45,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .data.mnist import DatasetError
-    from .models import ModelError
+    from ..data.mnist import DatasetError
+    from ..models import ModelError
 
     commands = {
         "predict": _predict,
@@ -66,14 +66,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _model(name: str | None):
-    from . import models
+    from .. import models
 
     return models.load(name) if name else models.default()
 
 
 def _predict(args) -> int:
-    from . import models
-    from .preprocess import load_image
+    from .. import models
+    from ..preprocess import load_image
 
     names = models.available() if args.all else [(_model(args.model)).name]
     clfs = [models.load(n) for n in names]
@@ -94,8 +94,8 @@ def _predict(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .data.mnist import load_mnist
-    from .training.fitting import evaluate
+    from ..data.mnist import load_mnist
+    from ..training.fitting import evaluate
 
     clf = _model(args.model)
     x, y = load_mnist("test")
@@ -110,7 +110,7 @@ def _evaluate(args) -> int:
 
 
 def _kaggle_submit(args) -> int:
-    from .data.kaggle import read_kaggle_csv, write_submission
+    from ..data.kaggle import read_kaggle_csv, write_submission
 
     clf = _model(args.model)
     t0 = time.perf_counter()
@@ -126,7 +126,7 @@ def _kaggle_submit(args) -> int:
 
 
 def _models(args) -> int:
-    from . import models
+    from .. import models
 
     for name in models.available():
         try:
@@ -144,7 +144,7 @@ def _gui(args) -> int:
     if importlib.util.find_spec("digitpad.gui") is None:  # the window is not built yet
         build_parser().print_help()
         return 0
-    from .gui.app import main as gui_main
+    from ..gui.app import main as gui_main
 
     return gui_main()
 
