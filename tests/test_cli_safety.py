@@ -101,10 +101,25 @@ def test_an_output_that_is_the_input_is_refused(spelling, folder, capfd):
     assert (folder / "link-to-test.csv").is_symlink()
 
 
-@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
-def test_a_device_as_output_is_refused_and_stays_a_device(device, folder, capfd):
-    if not os.path.exists(device):
-        pytest.skip(f"{device} does not exist here")
+def _device(folder: Path, name: str) -> str:
+    """``/dev/<name>``, or as root a copy of it made with mknod in ``folder``.
+
+    Root may rename over anything in /dev, so a regression would replace the machine's own
+    /dev/null; a copy in the test's folder is all it could replace. Others cannot write /dev.
+    """
+    real = f"/dev/{name}"
+    if not os.path.exists(real) or not stat.S_ISCHR(os.stat(real).st_mode):
+        pytest.skip(f"{real} is not a character device here")
+    if os.geteuid() != 0:
+        return real
+    copy = folder / name
+    os.mknod(copy, stat.S_IFCHR | 0o666, os.stat(real).st_rdev)
+    return str(copy)
+
+
+@pytest.mark.parametrize("name", ["null", "full"])
+def test_a_device_as_output_is_refused_and_stays_a_device(name, folder, capfd):
+    device = _device(folder, name)
     before = os.stat(device)
     rc, out, err = _run(["kaggle-submit", "test.csv", "-o", device], capfd)
     _one_line(rc, err, device, "is a character device")
@@ -201,10 +216,11 @@ def test_atomic_write_words_only_its_own_errors(tmp_path):
         (tmp_path / "elsewhere").read_bytes()
     assert info.value.filename == str(tmp_path / "elsewhere")
     assert list(tmp_path.iterdir()) == []
-    refused = pytest.raises(FileProblem, match=r"^/dev/null is a character device")
-    with refused, atomic_write("/dev/null") as f:
+    device = _device(tmp_path, "null")
+    refused = pytest.raises(FileProblem, match=f"^{device} is a character device")
+    with refused, atomic_write(device) as f:
         f.write(b"x")
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert stat.S_ISCHR(os.stat(device).st_mode)
 
 
 # --------------------------------------------------------------------------- inputs
