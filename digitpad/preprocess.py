@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .fileio import check_regular, read_error
+
 BOX = 20  # the longer side of the digit, in pixels, as in MNIST
 SIDE = 28
 # Where the centre of mass goes, in pixel-index coordinates (row, column). The geometric centre
@@ -165,6 +167,7 @@ def read_ink(path: str | Path) -> np.ndarray:
     """Ink map of an image file: (H, W) float32 in [0, 1], bright ink on a dark background."""
     path = Path(path)
     try:
+        check_regular(path, "picture")  # a FIFO would make Image.open wait forever
         with Image.open(path) as img:
             w, h = img.size
             if w * h > MAX_PIXELS:
@@ -179,10 +182,6 @@ def read_ink(path: str | Path) -> np.ndarray:
             img = ImageOps.exif_transpose(img)
             img.load()
             return ink_from_pil(img)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: is a folder, not an image") from None
     except UnidentifiedImageError:
         raise ValueError(
             f"{path}: not an image file PIL can read (PNG, JPEG, BMP, GIF, TIFF); "
@@ -194,6 +193,10 @@ def read_ink(path: str | Path) -> np.ndarray:
             f"scale it down below {MAX_PIXELS / 1e6:.0f} megapixels first"
         ) from None
     except (OSError, SyntaxError, EOFError) as e:
+        # An errno means the file could not be opened or read (permission, a symlink loop…);
+        # PIL's errors about the content have none.
+        if isinstance(e, OSError) and e.errno is not None:
+            raise ValueError(read_error(path, e)) from None
         raise ValueError(
             f"{path}: the image is damaged or truncated ({e}); open an undamaged copy"
         ) from None

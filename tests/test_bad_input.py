@@ -16,6 +16,7 @@ import io
 import pickle
 import shutil
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,8 +163,19 @@ def _transparent_no_ink(d: Path) -> Path:
     return p
 
 
+def _symlink_loop(d: Path, name: str) -> Path:
+    p = d / name
+    p.symlink_to(name)
+    return p
+
+
 IMAGE_CASES = [
     Case("truncated-png", _truncated_png, "damaged or truncated"),
+    Case(
+        "symlink-loop-png",
+        lambda d: _symlink_loop(d, "loop.png"),
+        "too many levels of symbolic links",
+    ),
     Case("text-named-png", _text_as_png, "not an image file"),
     Case("zero-byte-file", _zero_bytes, "not an image file"),
     Case("1x1-image", _one_pixel, "no digit found"),
@@ -251,8 +263,40 @@ def _sparse_2gb(d: Path) -> Path:
     return p
 
 
+def _zipped_csv(d: Path) -> Path:
+    p = d / "digit-recognizer.zip"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("test.csv", f"{_HEADER}\n{_ROW}\n")
+    return p
+
+
+def _gzipped_csv(d: Path) -> Path:
+    p = d / "test.csv.gz"
+    p.write_bytes(gzip.compress(f"{_HEADER}\n{_ROW}\n".encode()))
+    return p
+
+
+def _binary_csv(d: Path) -> Path:
+    p = d / "test.csv"
+    p.write_bytes(_HEADER.encode()[:100] + bytes(range(256)) * 4)
+    return p
+
+
 CSV_CASES = [
     Case("wrong-header", lambda d: _csv(d, "id,a,b\n1,2,3\n"), "header"),
+    Case("zip-as-csv", _zipped_csv, "is a ZIP archive, not a CSV: unzip it first"),
+    Case("gzip-as-csv", _gzipped_csv, "is a gzip file, not a CSV: decompress it first"),
+    Case("binary-as-csv", _binary_csv, "is a binary file, not a CSV"),
+    Case(
+        "labelled-csv-to-submit",
+        lambda d: _csv(d, f"label,{_HEADER}\n7,{_ROW}\n", "train.csv"),
+        "use: digitpad evaluate --csv",
+    ),
+    Case(
+        "symlink-loop-csv",
+        lambda d: _symlink_loop(d, "test.csv"),
+        "too many levels of symbolic links",
+    ),
     Case("short-row", lambda d: _csv(d, f"{_HEADER}\n{_ROW}\n1,2,3\n"), "line 3"),
     Case("letters", lambda d: _csv(d, f"{_HEADER}\n{_ROW}\nx{_ROW[1:]}\n"), "not a whole number"),
     Case("over-255", lambda d: _csv(d, f"{_HEADER}\n{_ROW}\n300{_ROW[1:]}\n"), "300"),

@@ -1,18 +1,26 @@
 """Command line: ``digitpad predict|evaluate|kaggle-submit|models``.
 
-Bad input gives one clear line on stderr and a non-zero exit, never a traceback.
+Bad input gives one clear line on stderr and a non-zero exit, never a traceback. No command
+overwrites its own input or a folder, device or FIFO (see :mod:`digitpad.cli.safety`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .. import __version__
+from .safety import check_output, is_stdout
+
 EXIT_BAD_INPUT = 2
+# What a shell reports for a program killed by SIGPIPE (128 + 13): `digitpad predict … | head`
+# ends like `cat … | head` does, quietly, and `set -o pipefail` sees the output was cut short.
+EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="digitpad",
         description="Read handwritten digits with six bundled models.",
     )
+    ap.add_argument("--version", action="version", version=f"digitpad {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     p = sub.add_parser("predict", help="read the digit in image files")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
@@ -36,7 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", default=None)
     k = sub.add_parser("kaggle-submit", help="write a Kaggle submission for a test.csv")
     k.add_argument("csv", type=Path, metavar="TEST_CSV")
-    k.add_argument("-o", "--output", type=Path, default=Path("submission.csv"))
+    k.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("submission.csv"),
+        help="where to write the submission; - for standard output (default: submission.csv)",
+    )
     k.add_argument("--model", default=None)
     sub.add_parser("models", help="list the models and their test accuracy")
     sub.add_parser("gui", help="open the window")
@@ -57,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         None: _gui,
     }
     try:
-        return commands[args.command](args)
+        status = commands[args.command](args)
+        sys.stdout.flush()  # here, so that a closed pipe is met inside the try
+        return status
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except (ModelError, DatasetError, ValueError, OSError) as e:
         print(f"digitpad: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -65,10 +85,25 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _silence_stdout() -> None:
+    # Python flushes stdout once more at exit; aimed at /dev/null, that flush stays quiet too.
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test's capture
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def _model(name: str | None):
     from .. import models
 
-    return models.load(name) if name else models.default()
+    if name is None:
+        return models.default()
+    if not name.strip():
+        raise ValueError("--model is empty: give a model name (digitpad models lists them)")
+    return models.load(name)
 
 
 def _predict(args) -> int:
@@ -110,17 +145,30 @@ def _evaluate(args) -> int:
 
 
 def _kaggle_submit(args) -> int:
-    from ..data.kaggle import read_kaggle_csv, write_submission
+    from ..data.kaggle import read_kaggle_csv, write_submission, write_submission_to
+    from ..data.mnist import DatasetError
 
+    check_output(args.output, [args.csv])  # before any work, and before anything is written
     clf = _model(args.model)
     t0 = time.perf_counter()
-    images, _ = read_kaggle_csv(args.csv)
+    images, given = read_kaggle_csv(args.csv)
+    if given is not None:
+        raise DatasetError(
+            f"{args.csv} has a 'label' column (train.csv format), so there is nothing to submit; "
+            f"to measure a model on labelled digits use: digitpad evaluate --csv {args.csv}"
+        )
     labels = clf.predict(images)
-    write_submission(args.output, labels)
+    if is_stdout(args.output):
+        write_submission_to(sys.stdout, labels)
+        where, report = "the submission to standard output", sys.stderr
+    else:
+        write_submission(args.output, labels)
+        where, report = str(args.output), sys.stdout
     counts = np.bincount(labels, minlength=10)
     print(
-        f"wrote {args.output}: {len(labels):,} predictions by {clf.name} "
-        f"in {time.perf_counter() - t0:.1f} s; per digit {counts.tolist()}"
+        f"wrote {where}: {len(labels):,} predictions by {clf.name} "
+        f"in {time.perf_counter() - t0:.1f} s; per digit {counts.tolist()}",
+        file=report,
     )
     return 0
 

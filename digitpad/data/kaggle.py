@@ -7,6 +7,8 @@ is raised as ``DatasetError`` with a message that names the file, the line and w
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import os
 import re
@@ -16,7 +18,7 @@ from typing import IO
 
 import numpy as np
 
-from ..fileio import atomic_write
+from ..fileio import atomic_write, open_for_reading, read_error
 from .mnist import IMAGE_SIDE, DatasetError, StrPath, to_float
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "read_submission",
     "write_kaggle_csv",
     "write_submission",
+    "write_submission_to",
 ]
 
 PIXEL_COLUMNS: tuple[str, ...] = tuple(f"pixel{i}" for i in range(IMAGE_SIDE * IMAGE_SIDE))
@@ -42,6 +45,20 @@ _BATCH_ROWS = 1024
 # Looking the text up is three times faster than calling str() on each of 33 million values.
 _DECIMAL = tuple(str(i) for i in range(256))
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+# What a file that is not text is, and what to do, told by its first bytes.
+_NOT_TEXT = {
+    b"PK\x03\x04": ("a ZIP archive", "unzip it first"),
+    b"\x1f\x8b": ("a gzip file", "decompress it first (gunzip)"),
+    b"BZh": ("a bzip2 file", "decompress it first (bunzip2)"),
+    b"\xfd7zXZ\x00": ("an xz file", "decompress it first (unxz)"),
+    b"7z\xbc\xaf": ("a 7-Zip archive", "extract it first"),
+    b"\x89PNG": ("a PNG image", "to read a picture use: digitpad predict"),
+    b"\xff\xd8\xff": ("a JPEG image", "to read a picture use: digitpad predict"),
+    b"%PDF": ("a PDF document", "export the table as CSV"),
+    b"\xff\xfe": ("UTF-16 text", "save it as UTF-8 CSV"),
+    b"\xfe\xff": ("UTF-16 text", "save it as UTF-8 CSV"),
+}
+_SNIFF_BYTES = 4096
 
 
 def read_kaggle_csv(
@@ -56,24 +73,43 @@ def read_kaggle_csv(
     (1-based, the header is line 1) and the column (1-based, with its name).
     """
     path = Path(path)
-    _check_file_size(path, max_bytes)
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            lines = _numbered_lines(f, path)
-            header = _read_header(lines, path)
-            rows = _read_pixel_rows(lines, path, header)
-    except OSError as exc:
-        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with _open_csv(path, max_bytes) as f:
+        lines = _numbered_lines(f, path)
+        header = _read_header(lines, path)
+        rows = _read_pixel_rows(lines, path, header)
     images = to_float(rows[:, -len(PIXEL_COLUMNS) :]).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
     labels = rows[:, 0].astype(np.int64) if header is _TRAIN_HEADER else None
     return images, labels
 
 
-def _check_file_size(path: Path, max_bytes: int) -> None:
+@contextlib.contextmanager
+def _open_csv(path: Path, max_bytes: int) -> Iterator[IO[str]]:
+    """The file as text, after refusing a FIFO or device, an oversized file and a binary one.
+
+    Every OSError, on opening or while reading, becomes a DatasetError naming ``path``.
+    """
     try:
-        size = os.path.getsize(path)
+        with open_for_reading(path) as raw:
+            _check_file_size(path, os.fstat(raw.fileno()).st_size, max_bytes)
+            _check_text(path, raw.read(_SNIFF_BYTES))
+            raw.seek(0)
+            with io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace") as f:
+                yield f
     except OSError as exc:
-        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise DatasetError(read_error(path, exc)) from exc
+
+
+def _check_text(path: Path, head: bytes) -> None:
+    for magic, (kind, advice) in _NOT_TEXT.items():
+        if head.startswith(magic):
+            raise DatasetError(f"{path} is {kind}, not a CSV: {advice}")
+    if b"\x00" in head:
+        raise DatasetError(
+            f"{path} is a binary file, not a CSV: give the Kaggle train.csv or test.csv file"
+        )
+
+
+def _check_file_size(path: Path, size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise DatasetError(
             f"{path} is {size:,} bytes, over the limit of {max_bytes:,} bytes for a digits CSV "
@@ -293,10 +329,17 @@ def write_submission(path: StrPath, labels: np.ndarray) -> None:
 
     ImageIds run from 1, as Kaggle expects.
     """
-    labels = _check_labels(labels, None)
+    labels = _check_labels(labels, None)  # before the file is touched
     with atomic_write(path, "w") as f:
-        f.write(",".join(_SUBMISSION_HEADER) + "\n")
-        f.writelines(f"{i},{label}\n" for i, label in enumerate(labels.tolist(), start=1))
+        write_submission_to(f, labels)
+
+
+def write_submission_to(f: IO[str], labels: np.ndarray) -> None:
+    """Write predicted labels ``(N,)`` integers 0–9 as ``ImageId,Label`` rows to an open text
+    stream (standard output, say); ImageIds run from 1."""
+    labels = _check_labels(labels, None)
+    f.write(",".join(_SUBMISSION_HEADER) + "\n")
+    f.writelines(f"{i},{label}\n" for i, label in enumerate(labels.tolist(), start=1))
 
 
 def read_submission(path: StrPath, *, max_bytes: int = _MAX_BYTES) -> np.ndarray:
@@ -305,19 +348,15 @@ def read_submission(path: StrPath, *, max_bytes: int = _MAX_BYTES) -> np.ndarray
     Returns the labels ``(N,)`` int64 in 0–9, label ``i`` being that of ImageId ``i + 1``.
     """
     path = Path(path)
-    _check_file_size(path, max_bytes)
     hint = "the first line must be the header 'ImageId,Label'"
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            lines = _numbered_lines(f, path)
-            first = next(lines, None)
-            if first is None:
-                raise DatasetError(f"{path}: the file is empty; {hint}.")
-            names = [name.strip() for name in first[1].split(",")]
-            _check_header(path, names, _SUBMISSION_HEADER, hint)
-            labels = _read_submission_rows(lines, path)
-    except OSError as exc:
-        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with _open_csv(path, max_bytes) as f:
+        lines = _numbered_lines(f, path)
+        first = next(lines, None)
+        if first is None:
+            raise DatasetError(f"{path}: the file is empty; {hint}.")
+        names = [name.strip() for name in first[1].split(",")]
+        _check_header(path, names, _SUBMISSION_HEADER, hint)
+        labels = _read_submission_rows(lines, path)
     if not labels:
         raise DatasetError(f"{path}: there are no data rows after the header.")
     return np.array(labels, dtype=np.int64)

@@ -18,7 +18,7 @@ from typing import IO
 
 import numpy as np
 
-from ..fileio import atomic_write
+from ..fileio import atomic_write, open_for_reading, read_error
 from ..paths import resources_dir
 
 __all__ = [
@@ -80,7 +80,7 @@ def read_idx(path: StrPath) -> np.ndarray:
     """
     path = Path(path)
     try:
-        with open(path, "rb") as raw:
+        with open_for_reading(path) as raw:
             gzipped = raw.read(2) == _GZIP_MAGIC
             raw.seek(0)
             if not gzipped:
@@ -90,7 +90,7 @@ def read_idx(path: StrPath) -> np.ndarray:
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise DatasetError(f"{path}: corrupt gzip stream ({exc}); {_REDOWNLOAD}.") from exc
     except OSError as exc:
-        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise DatasetError(read_error(path, exc)) from exc
 
 
 def _read_idx_stream(stream: IO[bytes], path: Path, file_size: int | None) -> np.ndarray:
