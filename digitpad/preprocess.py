@@ -10,6 +10,7 @@ real drawings wrong.
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,18 +174,20 @@ def read_ink(path: str | Path) -> np.ndarray:
         with Image.open(path) as img:
             w, h = img.size
             if w * h > MAX_PIXELS:
-                raise ValueError(
+                raise _Refused(
                     f"{path}: image is {w}×{h} ({w * h / 1e6:.0f} megapixels); "
                     f"images over {MAX_PIXELS / 1e6:.0f} megapixels are refused; "
                     "scale it down first"
                 )
             if w == 0 or h == 0:
-                raise ValueError(f"{path}: image is empty (0 pixels); open another file")
+                raise _Refused(f"{path}: image is empty (0 pixels); open another file")
             img.seek(0)  # the first frame of an animated GIF or multi-page TIFF
             img = ImageOps.exif_transpose(img)
             img.load()
             _check_finite(img, path)
             return ink_from_pil(img)
+    except _Refused:
+        raise
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -203,11 +206,19 @@ def read_ink(path: str | Path) -> np.ndarray:
         raise ValueError(
             f"{path}: the image is damaged or truncated ({e}); open an undamaged copy"
         ) from None
+    except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, struct.error) as e:
+        # What PIL's decoders raise for damage they do not word themselves ("invalid palette
+        # size" from a mutated GIF, say): found by tests/test_properties.py.
+        raise ValueError(f"{path}: the image is damaged ({e}); open an undamaged copy") from None
+
+
+class _Refused(ValueError):
+    """An image refused with a message worded here, naming the file."""
 
 
 def _check_finite(img: Image.Image, path: Path) -> None:
     if img.mode == "F" and not np.all(np.isfinite(np.asarray(img))):
-        raise ValueError(
+        raise _Refused(
             f"{path}: the image has NaN or infinite pixel values; save it with finite ones "
             "(an 8- or 16-bit PNG, say) and open that"
         )

@@ -238,3 +238,16 @@ def test_nan_or_infinite_pixels_are_refused_naming_the_file(tmp_path, mnist_test
     with pytest.raises(ValueError, match="NaN or infinite") as info:
         load_image(path)
     assert str(path) in str(info.value)
+
+
+def test_damage_pil_reports_as_a_bare_value_error_names_the_file(tmp_path, mnist_test):
+    # Found by tests/test_properties.py: a BMP whose colour count (byte 46) disagrees with its
+    # palette made PIL raise "invalid palette size", a message without the file name.
+    path = tmp_path / "colours.bmp"
+    Image.fromarray(255 - _upscale(mnist_test[0][0], 56)).save(path)
+    data = bytearray(path.read_bytes())
+    data[46] = 2
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged") as info:
+        load_image(path)
+    assert str(path) in str(info.value)
