@@ -179,8 +179,8 @@ def _check_data_size(path: Path, expected: int, found: int) -> None:
 def _check_gzip_ratio(path: Path, expected: int, gzip_size: int) -> None:
     if expected > max(MAX_GZIP_RATIO * gzip_size, _INFLATE_FREELY):
         raise DatasetError(
-            f"{path}: the header declares {expected:,} bytes of data, but the file is only "
-            f"{gzip_size:,} bytes; gzipped digits never expand over {MAX_GZIP_RATIO:,}-fold "
+            f"{path}: the header declares {expected} bytes of data, but the file is only "
+            f"{gzip_size} bytes; gzipped digits never expand over {MAX_GZIP_RATIO}-fold "
             f"(MNIST's about 5-fold), so the header is wrong or this is not MNIST data; "
             f"{_REDOWNLOAD}."
         )
