@@ -9,6 +9,8 @@ real drawings wrong.
 
 from __future__ import annotations
 
+import math
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,10 +88,12 @@ def _as_unit_float(image: np.ndarray) -> np.ndarray:
         return a.astype(np.float32) / 255.0
     if a.dtype == bool:
         return a.astype(np.float32)
-    a = a.astype(np.float32)
+    if a.dtype.kind not in "iuf":
+        raise ValueError(f"expected grey levels as numbers, got an array of {a.dtype}")
     if not np.all(np.isfinite(a)):
         raise ValueError("image contains NaN or infinite values")
-    return np.clip(a, 0.0, 1.0)
+    # Clipped before the cast, so that a float64 beyond float32's range does not become inf.
+    return np.clip(a, 0.0, 1.0).astype(np.float32)
 
 
 def _fit_box(crop: np.ndarray) -> np.ndarray:
@@ -151,6 +155,8 @@ def load_image(path: str | Path) -> np.ndarray:
 
     Grey, RGB, CMYK, 16-bit and alpha images are accepted (transparent = background); dark ink
     on light paper (a scan, a photo) is detected and inverted; EXIF rotation is honoured.
+    High-bit-depth grey is scaled by the range its values use (12-bit data in a 16-bit PNG,
+    float TIFFs in [0, 1] or [0, 255]); NaN or infinite pixels are refused.
     Returns (28, 28) float32 in [0, 1]. Raises ``ValueError`` with a clear message for an
     unreadable file, a non-image, an empty image, an image over 40 megapixels, or no ink.
     """
@@ -171,17 +177,20 @@ def read_ink(path: str | Path) -> np.ndarray:
         with Image.open(path) as img:
             w, h = img.size
             if w * h > MAX_PIXELS:
-                raise ValueError(
+                raise _Refused(
                     f"{path}: image is {w}×{h} ({w * h / 1e6:.0f} megapixels); "
                     f"images over {MAX_PIXELS / 1e6:.0f} megapixels are refused; "
                     "scale it down first"
                 )
             if w == 0 or h == 0:
-                raise ValueError(f"{path}: image is empty (0 pixels); open another file")
+                raise _Refused(f"{path}: image is empty (0 pixels); open another file")
             img.seek(0)  # the first frame of an animated GIF or multi-page TIFF
             img = ImageOps.exif_transpose(img)
             img.load()
+            _check_finite(img, path)
             return ink_from_pil(img)
+    except _Refused:
+        raise
     except UnidentifiedImageError:
         raise ValueError(
             f"{path}: not an image file PIL can read (PNG, JPEG, BMP, GIF, TIFF); "
@@ -200,6 +209,22 @@ def read_ink(path: str | Path) -> np.ndarray:
         raise ValueError(
             f"{path}: the image is damaged or truncated ({e}); open an undamaged copy"
         ) from None
+    except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, struct.error) as e:
+        # What PIL's decoders raise for damage they do not word themselves ("invalid palette
+        # size" from a mutated GIF, say): found by tests/test_properties.py.
+        raise ValueError(f"{path}: the image is damaged ({e}); open an undamaged copy") from None
+
+
+class _Refused(ValueError):
+    """An image refused with a message worded here, naming the file."""
+
+
+def _check_finite(img: Image.Image, path: Path) -> None:
+    if img.mode == "F" and not np.all(np.isfinite(np.asarray(img))):
+        raise _Refused(
+            f"{path}: the image has NaN or infinite pixel values; save it with finite ones "
+            "(an 8- or 16-bit PNG, say) and open that"
+        )
 
 
 def ink_from_pil(img: Image.Image) -> np.ndarray:
@@ -229,13 +254,30 @@ def _alpha(img: Image.Image) -> np.ndarray | None:
 
 def _luminance(img: Image.Image, alpha: np.ndarray | None) -> np.ndarray:
     """Grey levels in [0, 1]; transparent areas count as white paper."""
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(img, dtype=np.float64)
-        lo, hi = float(a.min()), float(a.max())
-        top = 65535.0 if hi > 255 else 255.0
-        grey = a / top if hi <= top else (a - lo) / max(hi - lo, 1.0)
+    if img.mode in _WIDE_MODES:
+        grey = _unit_scale(np.asarray(img, dtype=np.float64), float_data=img.mode == "F")
     else:
         grey = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
     if alpha is not None:
         grey = grey * alpha + (1.0 - alpha)
     return np.clip(grey, 0.0, 1.0).astype(np.float32)
+
+
+_WIDE_MODES = ("I;16", "I;16B", "I;16L", "I", "F")
+
+
+def _unit_scale(a: np.ndarray, float_data: bool = False) -> np.ndarray:
+    """Finite pixel values ``a`` (any shape, float64) scaled to [0, 1] by the range they use.
+
+    Float data already in [0, 1] stays as it is. Otherwise values in 0..2**k - 1 are divided
+    by 2**k - 1, for the least k of at least 8 that holds the brightest value: 8-bit data in a
+    16-bit file, 12-bit (0–4095) scanner data, full 16-bit data and floats in [0, 255] each
+    keep white at 1. Values outside 0–65535 are stretched from their minimum to their maximum.
+    """
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if float_data and lo >= 0.0 and hi <= 1.0:
+        return a
+    if lo >= 0.0 and hi <= 65535.0:
+        bits = max(8, math.ceil(math.log2(hi + 1.0)))
+        return a / float(2**bits - 1)
+    return (a - lo) / max(hi - lo, 1.0)

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import os
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -177,7 +178,8 @@ BAD_IDX = {
     ),
     "absurd count": (
         lambda: _idx(0x803, (2**32 - 1, 28, 28), _five_images()),
-        [f"truncated: expected {(2**32 - 1) * 784} bytes of data, found {FIVE}"],
+        # Raw: "truncated: expected … found 3920"; gzipped: refused before inflating, below.
+        [f"{(2**32 - 1) * 784} bytes of data"],
     ),
     "png": (
         lambda: b"\x89PNG\r\n\x1a\n" + bytes(100),
@@ -231,6 +233,67 @@ def test_gzip_checksum_error_is_reported_as_corrupt(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(DatasetError, match=r"corrupt gzip stream.*CRC"):
         read_idx(path)
+
+
+def _gzip_of_zeros(header: bytes, zeros: int) -> bytes:
+    """``header`` then ``zeros`` zero bytes, gzipped at deflate's best ratio (about 1,030)."""
+    co = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [co.compress(header)]
+    block = bytes(1 << 22)
+    while zeros > 0:
+        parts.append(co.compress(block[: min(zeros, len(block))]))
+        zeros -= len(block)
+    return b"".join([*parts, co.flush()])
+
+
+@pytest.fixture
+def inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the bytes that gzip streams hand out while the test runs."""
+    counts = [0]
+    real_read = gzip.GzipFile.read
+
+    def counting_read(self, size=-1):
+        data = real_read(self, size)
+        counts[0] += len(data)
+        return data
+
+    monkeypatch.setattr(gzip.GzipFile, "read", counting_read)
+    return counts
+
+
+def test_gzip_bomb_is_refused_before_inflating(tmp_path: Path, inflated: list[int]) -> None:
+    # The issue's bomb in small: 130,000 declared images (102 MB) of zeros in a 99 kB file.
+    # (The issue's own, 6,000,000 images in 4.6 MB, took 18 s and 4.7 GB before.)
+    n = 130_000
+    path = tmp_path / "bomb-images-idx3-ubyte.gz"
+    path.write_bytes(_gzip_of_zeros(struct.pack(">4I", 0x803, n, 28, 28), n * 784))
+    size = path.stat().st_size
+    with pytest.raises(DatasetError) as caught:
+        read_idx(path)
+    message = str(caught.value)
+    assert str(path) in message and f"declares {n * 784} bytes" in message
+    assert f"only {size} bytes" in message and "1000-fold" in message
+    assert inflated[0] == 16  # the header, and nothing after it
+
+
+def test_gzipped_blank_images_below_64_mib_still_load(tmp_path: Path) -> None:
+    # All-blank images compress as well as a bomb; small sets of them are still read.
+    path = tmp_path / "blank.gz"
+    path.write_bytes(_gzip_of_zeros(struct.pack(">4I", 0x803, 20_000, 28, 28), 20_000 * 784))
+    assert path.stat().st_size * mnist.MAX_GZIP_RATIO < 20_000 * 784
+    images = read_idx(path)
+    assert images.shape == (20_000, 28, 28) and not images.any()
+
+
+def test_gzip_holding_more_than_declared_stops_one_byte_past(
+    tmp_path: Path, inflated: list[int]
+) -> None:
+    path = tmp_path / "more.gz"
+    path.write_bytes(_gzip_of_zeros(struct.pack(">4I", 0x803, 10, 28, 28), 50_000 * 784))
+    with pytest.raises(DatasetError, match="holds more") as caught:
+        read_idx(path)
+    assert str(path) in str(caught.value)
+    assert inflated[0] == 16 + 10 * 784 + 1
 
 
 def test_missing_idx_file(tmp_path: Path) -> None:

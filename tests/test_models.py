@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,3 +153,72 @@ def test_default_model_reads_mouse_drawings(variant, goal):
     x = np.stack([to_mnist(drawn.render(d)) for d in ds])
     y = np.array([d.label for d in ds])
     assert (models.default().predict(x) == y).mean() >= goal
+
+
+def _stranded_user_model(tmp_path, monkeypatch):
+    """The user's model ``mine``, its save interrupted between the two renames."""
+    dest = _user_copy(tmp_path, monkeypatch)
+    os.replace(dest, dest.parent / ".mine.old-0badf00d")
+    (dest.parent / ".mine.tmp-0badf00d").mkdir()
+    return dest.parent
+
+
+def _models_command(capsys) -> list[str]:
+    from digitpad.cli import main
+
+    assert main(["models"]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def _assert_listed_with_why(lines: list[str], why: str) -> None:
+    assert [line.split()[0] for line in lines] == [*models.BUNDLED, "mine"]
+    assert all("test accuracy" in line for line in lines[:6])
+    assert lines[6].startswith("mine") and "unusable" in lines[6] and why in lines[6]
+
+
+def test_read_only_data_folder_with_a_half_finished_swap(tmp_path, monkeypatch, capsys):
+    # As root chmod does not stop writes: the rename that finishes the repair is refused here.
+    udir = _stranded_user_model(tmp_path, monkeypatch)
+    real_replace = os.replace
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied", str(src))
+
+    monkeypatch.setattr("digitpad.models.store.os.replace", refuse)
+    assert models.available() == [*models.BUNDLED, "mine"]
+    with pytest.raises(models.ModelError, match=r"interrupted.*Permission denied"):
+        models.load("mine")
+    _assert_listed_with_why(_models_command(capsys), "could not be put back")
+    assert (udir / ".mine.old-0badf00d" / "meta.json").is_file()  # nothing lost
+    monkeypatch.setattr("digitpad.models.store.os.replace", real_replace)
+    assert models.load("mine").predict(np.zeros((1, 28, 28), np.float32)).shape == (1,)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file modes")
+def test_chmod_0555_data_folder_with_a_half_finished_swap(tmp_path, monkeypatch, capsys):
+    udir = _stranded_user_model(tmp_path, monkeypatch)
+    udir.chmod(0o555)
+    try:
+        _assert_listed_with_why(_models_command(capsys), "could not be put back")
+    finally:
+        udir.chmod(0o755)
+
+
+def test_unreadable_user_folder_still_lists_the_bundled_models(tmp_path, monkeypatch, capsys):
+    _user_copy(tmp_path, monkeypatch)
+    real_iterdir = Path.iterdir
+
+    def refuse(self):
+        if self.name == "models" and self.parent == tmp_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    assert models.available() == list(models.BUNDLED)
+    assert [line.split()[0] for line in _models_command(capsys)] == list(models.BUNDLED)
+
+
+def test_a_user_model_that_cannot_be_read_is_listed_with_why(tmp_path, monkeypatch, capsys):
+    dest = _user_copy(tmp_path, monkeypatch)
+    (dest / "meta.json").write_text("{not json")
+    _assert_listed_with_why(_models_command(capsys), "damaged")

@@ -193,3 +193,61 @@ def test_the_placement_maps_the_field_back_onto_the_drawing():
     assert (left, top) == (where.left, where.top)
     assert (width, height) == pytest.approx((28 * where.col_scale, 28 * where.row_scale))
     assert to_mnist_placed(np.zeros((10, 10), np.uint8)) is None
+
+
+def _wide_formats(img: np.ndarray) -> dict[str, Image.Image]:
+    """``img`` (H, W) uint8, white ink on black, in the formats that are not 8-bit."""
+    unit = img.astype(np.float32) / 255
+    twelve = np.rint(unit * 4095).astype(np.uint16)
+    return {
+        "float01.tiff": Image.fromarray(unit, "F"),
+        "float01_paper.tiff": Image.fromarray(1 - unit, "F"),
+        "float255.tiff": Image.fromarray(unit * 255, "F"),
+        "grey12.png": Image.fromarray(twelve),
+        "grey12_paper.png": Image.fromarray(4095 - twelve),
+        "grey16_paper.png": Image.fromarray(np.rint((1 - unit) * 65535).astype(np.uint16)),
+    }
+
+
+def test_float_and_12_bit_images_read_as_the_8_bit_png(tmp_path, mnist_test):
+    from digitpad import models
+
+    cnn = models.load("cnn")
+    digits = mnist_test[0][:8]
+    for k, digit in enumerate(digits):
+        img = _upscale(digit)
+        Image.fromarray(img).save(tmp_path / f"{k}.png")
+        ref = load_image(tmp_path / f"{k}.png")
+        ref_proba = cnn.predict_proba(ref[None])[0]
+        for name, im in _wide_formats(img).items():
+            path = tmp_path / f"{k}-{name}"
+            im.save(path)
+            out = load_image(path)  # was "blank" for the floats in [0, 1] and the 12-bit data
+            assert np.abs(out - ref).mean() < 0.01, path.name
+            proba = cnn.predict_proba(out[None])[0]
+            assert proba.argmax() == ref_proba.argmax(), path.name
+            assert np.abs(proba - ref_proba).max() < 0.02, path.name
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_infinite_pixels_are_refused_naming_the_file(tmp_path, mnist_test, bad):
+    unit = _upscale(mnist_test[0][0]).astype(np.float32) / 255
+    unit[5, 7] = bad
+    path = tmp_path / "has-a-bad-pixel.tiff"
+    Image.fromarray(unit, "F").save(path)
+    with pytest.raises(ValueError, match="NaN or infinite") as info:
+        load_image(path)
+    assert str(path) in str(info.value)
+
+
+def test_damage_pil_reports_as_a_bare_value_error_names_the_file(tmp_path, mnist_test):
+    # Found by tests/test_properties.py: a BMP whose colour count (byte 46) disagrees with its
+    # palette made PIL raise "invalid palette size", a message without the file name.
+    path = tmp_path / "colours.bmp"
+    Image.fromarray(255 - _upscale(mnist_test[0][0], 56)).save(path)
+    data = bytearray(path.read_bytes())
+    data[46] = 2
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged") as info:
+        load_image(path)
+    assert str(path) in str(info.value)

@@ -92,3 +92,58 @@ def test_model_for_another_input_shape_is_refused(tmp_path):
     write_model_dir(dest, files, {"format": "linear"})
     with pytest.raises(ModelError, match="another input size"):
         load_folder(dest, "m")
+
+
+def _interrupted_swap(parent):
+    """A model folder ``m`` whose save stopped between its two renames."""
+    dest = parent / "m"
+    write_model_dir(dest, _linear_files(0), {"format": "linear", "v": 1})
+    os.replace(dest, parent / ".m.old-abcd1234")
+    (parent / ".m.tmp-abcd1234").mkdir()
+    return parent / ".m.old-abcd1234"
+
+
+def test_recover_in_a_read_only_folder_says_why_and_keeps_the_old_copy(tmp_path, monkeypatch):
+    old = _interrupted_swap(tmp_path)
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied", str(src))
+
+    monkeypatch.setattr("digitpad.models.store.os.replace", refuse)
+    stranded = recover(tmp_path)
+    assert list(stranded) == ["m"]
+    assert "interrupted" in stranded["m"] and old.name in stranded["m"]
+    assert "Permission denied" in stranded["m"] and str(tmp_path) in stranded["m"]
+    assert read_meta(old)["v"] == 1  # the last complete version is untouched
+    monkeypatch.undo()
+    assert recover(tmp_path) == {}  # writable again: the repair is finished
+    assert read_meta(tmp_path / "m")["v"] == 1
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file modes")
+def test_recover_in_a_chmod_0555_folder(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    _interrupted_swap(folder)
+    folder.chmod(0o555)
+    try:
+        assert "could not be put back" in recover(folder)["m"]
+    finally:
+        folder.chmod(0o755)
+    assert recover(folder) == {}
+
+
+def test_unreadable_files_are_a_model_error(tmp_path, monkeypatch):
+    dest = tmp_path / "m"
+    write_model_dir(dest, _linear_files(0), {"format": "linear"})
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr("pathlib.Path.read_text", refuse)
+    with pytest.raises(ModelError, match=r"cannot read .*meta\.json: Permission denied"):
+        load_folder(dest, "m")
+    monkeypatch.undo()
+    monkeypatch.setattr("pathlib.Path.read_bytes", refuse)
+    with pytest.raises(ModelError, match=r"cannot read .*model\.npz: Permission denied"):
+        load_folder(dest, "m")

@@ -54,6 +54,13 @@ _IMAGES_MAGIC = 0x00000803
 _IDX_NDIM = {_LABELS_MAGIC: 1, _IMAGES_MAGIC: 3}
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
+# Deflate cannot expand data more than 1,032-fold (258 bytes per 2-bit code), and real digits
+# compress about 5-fold (MNIST's train images: 47 MB in 9.7 MB). A gzipped file whose header
+# declares over 1,000 times its own size is a bomb or a wrong header: refused before inflating,
+# once it declares more than inflating costs little (MNIST's largest file holds 47 MB). Below
+# that, inflating tells a truncated or corrupt stream apart, which is the better message.
+MAX_GZIP_RATIO = 1000
+_INFLATE_FREELY = 1 << 26
 _SIGNATURES = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
@@ -83,21 +90,33 @@ def read_idx(path: StrPath) -> np.ndarray:
         with open_for_reading(path) as raw:
             gzipped = raw.read(2) == _GZIP_MAGIC
             raw.seek(0)
+            size = os.fstat(raw.fileno()).st_size
             if not gzipped:
-                return _read_idx_stream(raw, path, os.fstat(raw.fileno()).st_size)
+                return _read_idx_stream(raw, path, size, None)
             with gzip.GzipFile(fileobj=raw) as stream:
-                return _read_idx_stream(stream, path, None)
+                return _read_idx_stream(stream, path, None, size)
+    except MemoryError:
+        raise DatasetError(
+            f"{path}: not enough memory to hold the data its header declares; "
+            "free some memory, or check that this is one of the MNIST files."
+        ) from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise DatasetError(f"{path}: corrupt gzip stream ({exc}); {_REDOWNLOAD}.") from exc
     except OSError as exc:
         raise DatasetError(read_error(path, exc)) from exc
 
 
-def _read_idx_stream(stream: IO[bytes], path: Path, file_size: int | None) -> np.ndarray:
+def _read_idx_stream(
+    stream: IO[bytes], path: Path, file_size: int | None, gzip_size: int | None
+) -> np.ndarray:
+    """The array of an IDX stream: ``file_size`` is that of a raw file, ``gzip_size`` the
+    compressed size of a gzipped one (None for the other kind)."""
     dims = _read_idx_header(stream, path)
     expected = math.prod(dims)
     if file_size is not None:
         _check_data_size(path, expected, file_size - (4 + 4 * len(dims)))
+    if gzip_size is not None:
+        _check_gzip_ratio(path, expected, gzip_size)
     # A gzip stream's size is unknown until read; one byte over the declared size tells a
     # file with trailing data from an exact one without ever reading more than that.
     data = _read_at_most(stream, expected + 1)
@@ -154,6 +173,16 @@ def _check_data_size(path: Path, expected: int, found: int) -> None:
         raise DatasetError(
             f"{path}: expected {expected} bytes of data but the file holds more: it has "
             f"trailing data or a wrong header; {_REDOWNLOAD}."
+        )
+
+
+def _check_gzip_ratio(path: Path, expected: int, gzip_size: int) -> None:
+    if expected > max(MAX_GZIP_RATIO * gzip_size, _INFLATE_FREELY):
+        raise DatasetError(
+            f"{path}: the header declares {expected} bytes of data, but the file is only "
+            f"{gzip_size} bytes; gzipped digits never expand over {MAX_GZIP_RATIO}-fold "
+            f"(MNIST's about 5-fold), so the header is wrong or this is not MNIST data; "
+            f"{_REDOWNLOAD}."
         )
 
 

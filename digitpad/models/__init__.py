@@ -64,27 +64,39 @@ def user_dir() -> Path:
 
 
 def available() -> list[str]:
-    """Names of every 10-class model: the bundled ones first, then the user's, sorted."""
+    """Names of every 10-class model: the bundled ones first, then the user's, sorted.
+
+    The user's folder never stops the listing: one that cannot be read lists none of its
+    models, and a model whose interrupted save could not be repaired (a read-only folder) is
+    listed, ``load`` then saying why it cannot be used.
+    """
     names = [n for n in BUNDLED if (bundled_dir() / n / "meta.json").is_file()]
-    udir = user_dir()
-    recover(udir)
-    if udir.is_dir():
-        names += sorted(
-            p.name
-            for p in udir.iterdir()
-            if p.is_dir() and _NAME.match(p.name) and p.name not in BUNDLED
-        )
-    return names
+    return names + sorted(_user_names(user_dir()))
+
+
+def _user_names(udir: Path) -> set[str]:
+    stranded = recover(udir)
+    try:
+        folders = {p.name for p in udir.iterdir() if p.is_dir()}
+    except OSError:  # missing or unreadable
+        folders = set()
+    return {n for n in folders | stranded.keys() if _NAME.match(n) and n not in BUNDLED}
 
 
 def folder(name: str) -> Path:
     """The folder holding model ``name``; ``ModelError`` when there is none."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise ModelError(f"{name!r} is not a valid model name")
-    candidates = [bundled_dir() / name] if name in BUNDLED else [user_dir() / name]
-    for c in candidates:
-        if c.is_dir():
-            return c
+    candidate = (bundled_dir() if name in BUNDLED else user_dir()) / name
+    if candidate.is_dir():
+        return candidate
+    # Not there: perhaps its save was interrupted. ``recover`` repairs that where it can and
+    # says why where it cannot.
+    stranded = recover(user_dir()) if name not in BUNDLED else {}
+    if name in stranded:
+        raise ModelError(stranded[name])
+    if candidate.is_dir():
+        return candidate
     raise ModelError(f"no model named {name!r}; available: {', '.join(available())}")
 
 
@@ -102,7 +114,7 @@ def _stamp(name: str) -> float:
     # A retrained model replaces its folder; its meta.json time tells the cache it changed.
     try:
         return (folder(name) / "meta.json").stat().st_mtime_ns
-    except FileNotFoundError:
+    except OSError:  # load_folder then says what is wrong
         return 0.0
 
 

@@ -56,19 +56,38 @@ def write_model_dir(dest: Path, files: dict[str, bytes], meta: dict[str, Any]) -
         raise
 
 
-def recover(parent: Path) -> None:
-    """Undo a swap interrupted between its two renames, and drop abandoned temporary folders."""
-    if not parent.is_dir():
-        return
-    for entry in parent.iterdir():
-        if entry.name.startswith(".") and ".old-" in entry.name:
+def recover(parent: Path) -> dict[str, str]:
+    """Undo a swap interrupted between its two renames, and drop abandoned temporary folders.
+
+    Returns the swaps that could not be undone (a read-only folder, say): model name → why,
+    a message for the user. A folder that cannot be listed has nothing to recover.
+    """
+    try:
+        entries = [e for e in parent.iterdir() if e.name.startswith(".")]
+    except OSError:
+        return {}
+    stranded: dict[str, str] = {}
+    for entry in entries:
+        if ".old-" in entry.name:
             final = parent / entry.name[1:].split(".old-")[0]
-            if not final.exists():
-                os.replace(entry, final)
-            else:
+            if final.exists():
                 shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(".") and ".tmp-" in entry.name:
+                continue
+            try:
+                os.replace(entry, final)
+            except OSError as exc:
+                stranded[final.name] = _stranded_message(final, entry, exc)
+        elif ".tmp-" in entry.name:
             shutil.rmtree(entry, ignore_errors=True)
+    return stranded
+
+
+def _stranded_message(final: Path, old: Path, exc: OSError) -> str:
+    return (
+        f"{final}: saving this model was interrupted, and its last complete version, {old.name}, "
+        f"could not be put back ({exc.strerror or exc}); make {final.parent} writable and "
+        "open DigitPad again, which finishes the repair"
+    )
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
@@ -76,6 +95,8 @@ def read_meta(folder: Path) -> dict[str, Any]:
         meta = json.loads((folder / META).read_text())
     except FileNotFoundError:
         raise ModelError(f"{folder}: no {META}; this is not a DigitPad model folder") from None
+    except OSError as e:
+        raise ModelError(f"cannot read {folder / META}: {e.strerror or e}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ModelError(f"{folder / META}: damaged ({e}); remove the model folder") from None
     if not isinstance(meta, dict) or "format" not in meta:
@@ -89,6 +110,8 @@ def read_file(folder: Path, name: str, meta: dict[str, Any]) -> bytes:
         content = (folder / name).read_bytes()
     except FileNotFoundError:
         raise ModelError(f"{folder}: {name} is missing; retrain or remove this model") from None
+    except OSError as e:
+        raise ModelError(f"cannot read {folder / name}: {e.strerror or e}") from None
     expected = meta.get("files", {}).get(name)
     if expected is not None and _sha256(content) != expected:
         raise ModelError(
