@@ -1,4 +1,4 @@
-"""Command line: ``digitpad predict|evaluate|kaggle-submit|models``.
+"""Command line: ``digitpad predict|evaluate|kaggle-submit|models|train|compare``.
 
 Bad input gives one clear line on stderr and a non-zero exit, never a traceback.
 """
@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from . import workflow
 
 EXIT_BAD_INPUT = 2
 
@@ -32,13 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     p.add_argument("--model", default=None, help="model name (default: the best, cnn)")
     p.add_argument("--all", action="store_true", help="answer with every model")
-    e = sub.add_parser("evaluate", help="accuracy and confusion matrix on the MNIST test set")
+    e = sub.add_parser(
+        "evaluate", help="accuracy and confusion matrix on the MNIST test set or a labelled CSV"
+    )
     e.add_argument("--model", default=None)
+    workflow.extend_evaluate(e)
     k = sub.add_parser("kaggle-submit", help="write a Kaggle submission for a test.csv")
     k.add_argument("csv", type=Path, metavar="TEST_CSV")
     k.add_argument("-o", "--output", type=Path, default=Path("submission.csv"))
     k.add_argument("--model", default=None)
     sub.add_parser("models", help="list the models and their test accuracy")
+    workflow.add_parsers(sub)
     sub.add_parser("gui", help="open the window")
     return ap
 
@@ -50,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {
         "predict": _predict,
-        "evaluate": _evaluate,
+        "evaluate": lambda a: workflow.evaluate(a, on_mnist=_evaluate),
+        "train": workflow.train,
+        "compare": workflow.compare,
         "kaggle-submit": _kaggle_submit,
         "models": _models,
         "gui": _gui,
