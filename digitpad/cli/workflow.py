@@ -29,7 +29,6 @@ EXIT_CANCELLED = 130
 CANCEL_GRACE_S = 1.0
 #: Each of the user's drawings counts as this many images, as in the window's training dialog.
 DRAWING_WEIGHT = 10
-_WORKER = "digitpad-train"
 
 
 # --------------------------------------------------------------------------- the parser
@@ -99,13 +98,15 @@ def train(args: argparse.Namespace, progress: Callable | None = None) -> int:
     name = models.check_new_name(args.name or models.new_name(args.family))
     try:
         return _train(args, name, progress)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         _forget(name)
         print(f"digitpad: training of {name} cancelled; nothing was saved", file=sys.stderr)
-        if _still_fitting():
+        if isinstance(e, FitStillRunning):
+            # The fit's thread cannot be stopped, and the interpreter's exit with it still in
+            # libsvm crashed (seen: SIGSEGV); the fit never saves, so leave at once.
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(EXIT_CANCELLED)  # the thread cannot be stopped; nothing will be saved
+            os._exit(EXIT_CANCELLED)
         return EXIT_CANCELLED
 
 
@@ -205,7 +206,7 @@ def _fit_cancellable(args, x, y, validation, progress: Callable):
     from ..progress import CancelToken
     from ..training import fitting
 
-    token, outcome = CancelToken(), {}
+    token, outcome, finished = CancelToken(), {}, threading.Event()
 
     def work() -> None:
         try:
@@ -215,22 +216,25 @@ def _fit_cancellable(args, x, y, validation, progress: Callable):
             )  # fmt: skip
         except BaseException as e:  # KeyboardInterrupt from a callback, Cancelled, errors
             outcome["error"] = e
+        finally:
+            finished.set()
 
-    worker = threading.Thread(target=work, name=_WORKER, daemon=True)
-    worker.start()
+    threading.Thread(target=work, name="digitpad-train", daemon=True).start()
     try:
-        _wait(worker)
+        # An Event, not Thread.join: a join that Ctrl+C interrupts leaves the thread marked
+        # as stopped on Python 3.11 (seen: is_alive() False while libsvm ran on).
+        while not finished.wait(0.1):
+            pass
     except KeyboardInterrupt:
         token.cancel()
-        worker.join(CANCEL_GRACE_S)
+        if not finished.wait(CANCEL_GRACE_S):
+            raise FitStillRunning from None
         raise
     return _outcome(outcome)
 
 
-def _wait(worker: threading.Thread) -> None:
-    # join() with a timeout, so that the main thread sees Ctrl+C at once.
-    while worker.is_alive():
-        worker.join(0.1)
+class FitStillRunning(KeyboardInterrupt):
+    """Ctrl+C came while the fit was inside C code that no token can stop (libsvm)."""
 
 
 def _outcome(outcome: dict[str, Any]):
@@ -242,11 +246,6 @@ def _outcome(outcome: dict[str, Any]):
     if error is not None:
         raise error
     return outcome["trained"]
-
-
-def _still_fitting() -> bool:
-    """True while a cancelled fit is still inside C code that no token can stop (libsvm)."""
-    return any(t.name == _WORKER and t.is_alive() for t in threading.enumerate())
 
 
 def _forget(name: str) -> None:
@@ -348,6 +347,15 @@ def compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def duration(seconds: float) -> str:
+    """Seconds as the model table in the README writes them: "4.2 ms", "0.67 s", "6.3 min"."""
+    if seconds < 0.1:
+        return f"{seconds * 1e3:.1f} ms"
+    if seconds < 120:
+        return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min"
+
+
 def print_per_class(confusion: np.ndarray) -> None:
     """Accuracy per true digit from a (10, 10) confusion matrix; '–' for a digit with no image."""
     counts = confusion.sum(axis=1)
@@ -380,7 +388,7 @@ def print_table(x: np.ndarray, y: np.ndarray, where: str) -> None:
             print(f"{name:<20} unusable: {e}")
             continue
         ev = score(clf, x, y)
-        fit = f"{clf.fit_seconds:,.1f} s" if clf.fit_seconds is not None else "?"
+        fit = duration(clf.fit_seconds) if clf.fit_seconds is not None else "?"
         size = f"{clf.train_size:,}" if clf.train_size is not None else "?"
-        predict = f"{ev['predict_seconds']:.2f} s"
+        predict = duration(ev["predict_seconds"])
         print(f"{name:<20}{ev['accuracy']:>9.2%}{fit:>11}{predict:>14}{size:>12}")
