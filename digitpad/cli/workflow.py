@@ -121,6 +121,8 @@ def _train(args: argparse.Namespace, name: str, progress: Callable | None) -> in
         x, y, xv, yv = fitting.hold_out(x, y, seed=0, share=args.validate)
         held_out = (xv, yv)
     x, y, added = _with_drawings(x, y, args.include_my_drawings)
+    if families.family(args.family).network:
+        _quiet_tensorflow()
     test_x, test_y = mnist.load_mnist("test")
     validation = held_out or _window_validation(args.family, test_x, test_y)
     bar = _Bar(enabled=sys.stdout.isatty() and sys.stderr.isatty())
@@ -147,6 +149,19 @@ def _both(first: Callable, second: Callable | None) -> Callable:
             second(fraction, info)
 
     return report
+
+
+def _quiet_tensorflow() -> None:
+    """Import TensorFlow with its start-up banners (oneDNN, absl: native code on fd 2, whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says) and a Keras warning about our own tf.data input kept off the
+    terminal: only the bar and the final lines are for the user."""
+    import warnings
+
+    from ..models.litert import quiet_native_stderr
+
+    warnings.filterwarnings("ignore", message="`shuffle=True` was passed", category=UserWarning)
+    with quiet_native_stderr():
+        from ..training import nets  # noqa: F401  (imports TensorFlow and Keras)
 
 
 def _training_images(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
