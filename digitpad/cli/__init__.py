@@ -1,4 +1,4 @@
-"""Command line: ``digitpad predict|evaluate|kaggle-submit|models``.
+"""Command line: ``digitpad predict|evaluate|kaggle-submit|models|train|compare``.
 
 Bad input gives one clear line on stderr and a non-zero exit, never a traceback. No command
 overwrites its own input or a folder, device or FIFO (see :mod:`digitpad.cli.safety`).
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from . import workflow
 from .safety import check_output, is_stdout
 
 EXIT_BAD_INPUT = 2
@@ -41,8 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     p.add_argument("--model", default=None, help="model name (default: the best, cnn)")
     p.add_argument("--all", action="store_true", help="answer with every model")
-    e = sub.add_parser("evaluate", help="accuracy and confusion matrix on the MNIST test set")
+    e = sub.add_parser(
+        "evaluate", help="accuracy and confusion matrix on the MNIST test set or a labelled CSV"
+    )
     e.add_argument("--model", default=None)
+    workflow.extend_evaluate(e)
     k = sub.add_parser("kaggle-submit", help="write a Kaggle submission for a test.csv")
     k.add_argument("csv", type=Path, metavar="TEST_CSV")
     k.add_argument(
@@ -54,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--model", default=None)
     sub.add_parser("models", help="list the models and their test accuracy")
+    workflow.add_parsers(sub)
     sub.add_parser("gui", help="open the window")
     return ap
 
@@ -65,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {
         "predict": _predict,
-        "evaluate": _evaluate,
+        "evaluate": lambda a: workflow.evaluate(a, on_mnist=_evaluate),
+        "train": workflow.train,
+        "compare": workflow.compare,
         "kaggle-submit": _kaggle_submit,
         "models": _models,
         "gui": _gui,
