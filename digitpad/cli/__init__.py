@@ -144,10 +144,7 @@ def _evaluate(args) -> int:
     ev = evaluate(clf, x, y)
     print(f"model {clf.name}: accuracy {ev['accuracy']:.2%} on {len(y):,} MNIST test images")
     print(f"predicted in {ev['predict_seconds']:.2f} s")
-    print("confusion matrix (rows: true digit, columns: predicted)")
-    print("     " + "".join(f"{c:>6}" for c in range(10)))
-    for r, row in enumerate(ev["confusion"]):
-        print(f"{r:>4} " + "".join(f"{v:>6}" for v in row))
+    workflow.print_confusion(ev["confusion"])
     return 0
 
 
