@@ -33,6 +33,28 @@ class FileProblem(OSError):
         return str(self.strerror)
 
 
+#: What a file is, told by its first bytes: the formats people give by mistake for a digits
+#: file (an IDX file or a CSV). Four bytes are enough for each, as an IDX header gives no more.
+SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"%PDF", "a PDF document"),
+    (b"BZh", "a bzip2 file"),
+    (b"\xfd7zX", "an xz file"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\xff\xfe", "UTF-16 text"),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+
+
+def file_kind(head: bytes) -> str | None:
+    """What the file starting with ``head`` is ("a ZIP archive"…), if its signature is known."""
+    return next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
+
+
 def kind_of(mode: int) -> str | None:
     """What a non-regular file is, in words (``"a folder"``, ``"a named pipe (FIFO)"``…), from
     an ``st_mode``; None for a regular file."""

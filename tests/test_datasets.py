@@ -612,3 +612,15 @@ def test_atomic_write_gives_the_usual_permissions(tmp_path: Path) -> None:
 def test_atomic_write_rejects_other_modes(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'wb' or 'w'"), atomic_write(tmp_path / "x", "ab"):
         pass
+
+
+def test_every_known_file_signature_has_advice_for_a_csv(tmp_path: Path) -> None:
+    """The one table of file signatures (fileio) and the CSV reader's advice cover each other:
+    each known kind given as a CSV gets its own words, never a crash."""
+    from digitpad.fileio import SIGNATURES
+
+    for number, (magic, kind) in enumerate(SIGNATURES):
+        path = tmp_path / f"file{number}.csv"
+        path.write_bytes(magic + b"\x00" * 64)
+        with pytest.raises(DatasetError, match=f"is {kind}, not a CSV: "):
+            read_kaggle_csv(path)

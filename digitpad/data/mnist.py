@@ -18,7 +18,7 @@ from typing import IO
 
 import numpy as np
 
-from ..fileio import atomic_write, open_for_reading, read_error
+from ..fileio import atomic_write, file_kind, open_for_reading, read_error
 from ..paths import resources_dir
 
 __all__ = [
@@ -61,15 +61,6 @@ _CHUNK = 1 << 20
 # that, inflating tells a truncated or corrupt stream apart, which is the better message.
 MAX_GZIP_RATIO = 1000
 _INFLATE_FREELY = 1 << 26
-_SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a ZIP archive",
-    b"%PDF": "a PDF document",
-    b"BZh": "a bzip2 file",
-    b"\xfd7zX": "an xz file",
-}
 _REDOWNLOAD = "download the MNIST files again (resources/mnist/SHA256SUMS has their checksums)"
 _MNIST_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -153,9 +144,9 @@ def _read_idx_header(stream: IO[bytes], path: Path) -> tuple[int, ...]:
 
 
 def _describe_magic(head: bytes) -> str:
-    for signature, what in _SIGNATURES.items():
-        if head.startswith(signature):
-            return f" ({what})"
+    what = file_kind(head)
+    if what is not None:
+        return f" ({what})"
     if head[:2] == b"\0\0":
         return f" (an IDX file of element type 0x{head[2]:02X} with {head[3]} dimensions)"
     if all(32 <= byte < 127 or byte in b"\t\r\n" for byte in head):
