@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import threading
 from collections.abc import Callable
@@ -114,6 +113,7 @@ def _train(args: argparse.Namespace, name: str, progress: Callable | None) -> in
     from .. import models
     from ..data import mnist
     from ..training import fitting
+    from ..training.helper import curve_validation
 
     x, y, where = _training_images(args)
     held_out = None
@@ -124,7 +124,7 @@ def _train(args: argparse.Namespace, name: str, progress: Callable | None) -> in
     if families.family(args.family).network:
         _quiet_tensorflow()
     test_x, test_y = mnist.load_mnist("test")
-    validation = held_out or _window_validation(args.family, test_x, test_y)
+    validation = held_out or curve_validation(args.family, test_x, test_y)
     bar = _Bar(enabled=sys.stdout.isatty() and sys.stderr.isatty())
     try:
         trained = _fit_cancellable(args, x, y, validation, _both(bar.update, progress))
@@ -203,15 +203,6 @@ def _with_drawings(x: np.ndarray, y: np.ndarray, include: bool):
     return x, y, len(images) * DRAWING_WEIGHT
 
 
-def _window_validation(family: str, test_x: np.ndarray, test_y: np.ndarray):
-    """The per-epoch curve the window's training records for a network (the first test images)."""
-    from ..training.helper import VALIDATION_SIZE
-
-    if not families.family(family).network:
-        return None
-    return test_x[:VALIDATION_SIZE], test_y[:VALIDATION_SIZE]
-
-
 def _fit_cancellable(args, x, y, validation, progress: Callable):
     """``fitting.fit`` in a worker thread; Ctrl+C cancels it through its token.
 
@@ -267,11 +258,9 @@ def _forget(name: str) -> None:
     """Remove what a cancelled save of ``name`` may have left: its temporary folders, and the
     model itself if Ctrl+C came just after the final rename."""
     from .. import models
+    from ..models.store import remove_partial_saves
 
-    udir = models.user_dir()
-    for pattern in (f".{name}.tmp-*", f".{name}.old-*"):
-        for left in udir.glob(pattern):
-            shutil.rmtree(left, ignore_errors=True)
+    remove_partial_saves(models.user_dir() / name)
     if models.is_user_model(name):
         models.delete(name)
 

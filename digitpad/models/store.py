@@ -56,6 +56,14 @@ def write_model_dir(dest: Path, files: dict[str, bytes], meta: dict[str, Any]) -
         raise
 
 
+def remove_partial_saves(dest: Path) -> None:
+    """Delete the hidden sibling folders a save of ``dest`` that was stopped may have left (its
+    new set, or the old one it was swapping out), whatever the rest of the folder holds."""
+    for pattern in (f".{dest.name}.tmp-*", f".{dest.name}.old-*"):
+        for left in dest.parent.glob(pattern):
+            shutil.rmtree(left, ignore_errors=True)
+
+
 def recover(parent: Path) -> dict[str, str]:
     """Undo a swap interrupted between its two renames, and drop abandoned temporary folders.
 

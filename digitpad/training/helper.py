@@ -102,6 +102,18 @@ def _train_data(job: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, int]:
     return x, y, added
 
 
+def curve_validation(
+    family: str, test_x: np.ndarray, test_y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """What a network's per-epoch validation curve is measured on when no hold-out is given:
+    the first ``VALIDATION_SIZE`` test images; None for a family fitted in one go."""
+    from ..models import families
+
+    if not families.family(family).network:
+        return None
+    return test_x[:VALIDATION_SIZE], test_y[:VALIDATION_SIZE]
+
+
 def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
     from .. import models
     from ..data import mnist
@@ -136,7 +148,7 @@ def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
         augment=job.get("augment"),
         progress=progress,
         cancel=token,
-        validation=(test_x[:VALIDATION_SIZE], test_y[:VALIDATION_SIZE]) if networks else None,
+        validation=curve_validation(family, test_x, test_y),
     )
     trained.hyperparameters.update(user_drawings=added, user_weight=job.get("user_weight") or 0)
     token.check()
