@@ -22,11 +22,10 @@ def test_every_family_has_a_fitter_and_a_file_format_that_loads():
 
 
 def test_the_lists_of_families_are_the_table():
-    assert models.BUNDLED == families.NAMES == fitting.FAMILIES
+    assert models.BUNDLED == families.NAMES
     assert live.PREFERENCE == families.PREFERENCE
     assert sorted(families.PREFERENCE) == sorted(families.NAMES)
     assert families.PREFERENCE[0] == models.DEFAULT
-    assert set(fitting.KERAS_DEFAULTS) == set(families.NETWORKS)
 
 
 @pytest.mark.parametrize("name", families.NAMES)

@@ -28,11 +28,6 @@ from ..models.keras_file import load_keras
 from ..models.store import classifier, npz_bytes
 from ..progress import CancelToken, ProgressFn, no_progress
 
-#: Every family, in menu order (read from ``models.families``).
-FAMILIES = families.NAMES
-#: The networks' default hyper-parameters, family → settings (read from ``models.families``).
-KERAS_DEFAULTS: dict[str, dict[str, Any]] = {n: families.defaults(n) for n in families.NETWORKS}
-
 
 @dataclass
 class FitOptions:
@@ -162,11 +157,6 @@ def _make_reporter_class():
             return self.past.get("seconds", 0.0) + time.perf_counter() - self.t0
 
     return KerasReporter
-
-
-def check_family(family: str) -> None:
-    """``ModelError`` naming the families when ``family`` is none of them."""
-    families.family(family)
 
 
 # --------------------------------------------------------------------------- results
@@ -537,7 +527,7 @@ def accuracy_by_size(
     Returns one dict per size: "size", "accuracy" (on test_x), "seconds" (fit time). Each point
     is also reported through ``progress`` with stage "point" as soon as it is known.
     """
-    check_family(family)
+    families.family(family)  # ModelError naming the families for an unknown one
     cancel = cancel or CancelToken()
     ns = sorted({len(x) if n <= 0 or n > len(x) else int(n) for n in sizes})
     points: list[dict[str, Any]] = []
