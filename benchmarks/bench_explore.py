@@ -111,7 +111,7 @@ def wait_for(app, condition, timeout: float = 120.0) -> None:
 
 def bench_core(rows: list, repeat: int) -> None:
     from digitpad import analysis
-    from digitpad.gui.explore.data import load_samples
+    from digitpad.data.samples import load_samples
 
     t = time.perf_counter()
     samples = load_samples()
@@ -247,7 +247,7 @@ def bench_panels(rows: list, repeat: int, sizes: list[int]) -> None:
 
 def bench_threshold_all(rows: list, full: bool) -> None:
     from digitpad import analysis
-    from digitpad.gui.explore.data import load_samples
+    from digitpad.data.samples import load_samples
 
     samples = load_samples()
     x, y = samples.images[:70_000], samples.labels[:70_000]

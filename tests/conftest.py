@@ -39,7 +39,7 @@ def shown_window(qtbot, isolated_settings):
 
 @functools.cache
 def _samples():
-    from digitpad.gui.explore.data import load_samples
+    from digitpad.data.samples import load_samples
 
     return load_samples()  # read once for the whole run
 

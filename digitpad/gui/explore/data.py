@@ -7,9 +7,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ... import models
-from ...data.samples import TEST, TRAIN, Samples, load_samples
-
-__all__ = ["TEST", "TRAIN", "ExploreData", "Samples", "load_samples"]
+from ...data.samples import Samples, load_samples
 
 
 class ExploreData(QObject):
