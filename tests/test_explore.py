@@ -63,8 +63,8 @@ def _assert_png(path: Path) -> None:
 CHILD = r"""
 import json, sys, time
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
+from digitpad.gui.app import application
+app = application([])  # as `digitpad` makes it, with its exit hook that deletes the plots
 from digitpad.data import mnist, kaggle
 from digitpad.gui import MainWindow
 w = MainWindow()
