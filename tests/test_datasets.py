@@ -624,3 +624,16 @@ def test_every_known_file_signature_has_advice_for_a_csv(tmp_path: Path) -> None
         path.write_bytes(magic + b"\x00" * 64)
         with pytest.raises(DatasetError, match=f"is {kind}, not a CSV: "):
             read_kaggle_csv(path)
+
+
+def test_validation_split_is_fixed_stratified_and_disjoint():
+    from digitpad.data import mnist
+
+    fit, val = mnist.validation_split()
+    again_fit, again_val = mnist.validation_split()
+    assert np.array_equal(val, again_val) and np.array_equal(fit, again_fit)
+    assert len(val) == mnist.VALIDATION_SPLIT_SIZE
+    assert len(np.intersect1d(fit, val)) == 0 and len(fit) + len(val) == 60000
+    _, y = mnist.load_mnist("train", as_float=False)
+    share = np.bincount(y[val], minlength=10) / len(val)
+    assert np.abs(share - np.bincount(y, minlength=10) / len(y)).max() < 0.001

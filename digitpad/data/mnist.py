@@ -228,6 +228,36 @@ def load_mnist(split: str = "train", as_float: bool = True) -> tuple[np.ndarray,
     return (to_float(images) if as_float else images), labels
 
 
+#: Size of the fixed validation split of the training set (``validation_split``).
+VALIDATION_SPLIT_SIZE = 5000
+#: Seed of that split: changing it changes every figure measured on it.
+VALIDATION_SPLIT_SEED = 20261201
+
+
+def validation_split() -> tuple[np.ndarray, np.ndarray]:
+    """The fixed validation split of the MNIST training set: ``(fit_indices, val_indices)``.
+
+    ``VALIDATION_SPLIT_SIZE`` training images, stratified by digit (each digit's share as in the
+    training set), drawn with a fixed seed, so every part of DigitPad holds out the same
+    images: recipes are chosen, temperatures fitted and "not sure" thresholds set on them, and
+    never on the test set. Both index arrays are sorted and together cover 0–59,999 once.
+    """
+    _, labels = _load_mnist_uint8("train")
+    rng = np.random.default_rng(VALIDATION_SPLIT_SEED)
+    counts = np.bincount(labels, minlength=10)
+    quota = counts * VALIDATION_SPLIT_SIZE / len(labels)
+    sizes = np.floor(quota).astype(int)
+    # Largest remainders get the images that rounding down left over, so the total is exact.
+    sizes[np.argsort(sizes - quota)[: VALIDATION_SPLIT_SIZE - sizes.sum()]] += 1
+    picked = [
+        rng.choice(np.flatnonzero(labels == d), size=int(sizes[d]), replace=False)
+        for d in range(10)
+    ]
+    val = np.sort(np.concatenate(picked))
+    fit = np.setdiff1d(np.arange(len(labels)), val)
+    return fit, val
+
+
 def clear_cache() -> None:
     """Forget the splits read so far: the next ``load_mnist`` reads the files again (after
     ``MNIST_DIR`` changed, say)."""
