@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -20,25 +20,8 @@ from PySide6.QtWidgets import (
 
 from ..bars import ProbabilityBars
 from ..panels import ModelInputView, caption
+from ..plots import background, style_plot
 from ..style import ON_DARK, ON_LIGHT
-
-
-def background() -> QColor:
-    return QPalette().color(QPalette.ColorRole.Base)
-
-
-def foreground() -> QColor:
-    return QPalette().color(QPalette.ColorRole.Text)
-
-
-def style_plot(plot: pg.PlotItem) -> None:
-    """Axes in the palette's text colour (the plots follow the light or dark theme)."""
-    pen = pg.mkPen(foreground())
-    for name in ("left", "bottom", "top", "right"):
-        axis = plot.getAxis(name)
-        axis.setPen(pen)
-        axis.setTextPen(pen)
-    plot.titleLabel.setAttr("color", foreground().name())
 
 
 def digit_ticks(count: int = 10, offset: float = 0.5) -> list[list[tuple[float, str]]]:

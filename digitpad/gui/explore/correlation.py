@@ -27,16 +27,9 @@ from PySide6.QtWidgets import (
 
 from ... import analysis
 from ...data.samples import TEST, TRAIN
+from ..plots import background, foreground, style_plot
 from ..style import DIGIT_COLOURS
-from .common import (
-    AnnotatedHeatmap,
-    Workers,
-    background,
-    export_button,
-    foreground,
-    save_png,
-    style_plot,
-)
+from .common import AnnotatedHeatmap, Workers, export_button, save_png
 from .data import ExploreData
 
 MAX_SHOWN = 2000  # heatmap pixels per side; a larger matrix is shown mean-pooled

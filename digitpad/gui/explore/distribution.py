@@ -9,8 +9,9 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..plots import background, style_plot
 from ..style import SOURCE_COLOURS
-from .common import background, digit_ticks, export_button, save_png, style_plot
+from .common import digit_ticks, export_button, save_png
 from .data import ExploreData
 
 

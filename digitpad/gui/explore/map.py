@@ -23,16 +23,9 @@ from PySide6.QtWidgets import (
 
 from ...reading import neighbours
 from ..panels import digit_image
+from ..plots import background, foreground, style_plot
 from ..style import DIGIT_COLOURS, ON_DARK, STAR_EDGE, STAR_FILL, WRONG
-from .common import (
-    Workers,
-    background,
-    export_button,
-    foreground,
-    percent,
-    save_png,
-    style_plot,
-)
+from .common import Workers, export_button, percent, save_png
 from .data import ExploreData
 
 DEFAULT_MODEL = "cnn"

@@ -9,8 +9,8 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ... import analysis
+from ..plots import background
 from ..style import HIGHLIGHT
-from .common import background
 
 TILE = 28
 GAP = 1

@@ -16,6 +16,8 @@ from ... import models
 from ...data import drawings
 from ...models import families
 from ..actions import ActionFactory
+from ..canvas import DrawingCanvas
+from ..placement import open_beside
 from .dialogs import CurveDialog, IsFourDialog, MyModelsDialog, TrainDialog
 from .process import HelperProcess
 
@@ -130,12 +132,22 @@ class TrainingController(QObject):
             self._status("A training is already running: cancel it first (Train ▸ Cancel)", 8000)
             return False
         self.helper.start(job)
-        self.monitor.begin(*_describe_job(job))
-        self.monitor.show()
-        self.monitor.raise_()
+        title, kind, note = _describe_job(job)
+        self.monitor.begin(title, kind, note, curves=_has_curves(job))
+        self.show_monitor()
         self._update_actions()
         self._status(f"{_describe_job(job)[0]}: started", 5000)
         return True
+
+    def show_monitor(self) -> TrainingMonitor:
+        """Show the training window: if it is hidden, beside the main window when the screen
+        has room for it, else over the main window's right-hand side, never over the canvas."""
+        monitor = self.monitor
+        if not monitor.isVisible():
+            open_beside(monitor, self._owner, self._owner.findChild(DrawingCanvas))
+        monitor.show()
+        monitor.raise_()
+        return monitor
 
     def cancel(self) -> None:
         """Stop the running job (it is killed if it does not stop within 0.8 s)."""
@@ -217,7 +229,7 @@ class TrainingController(QObject):
         self.cancel_action = menu.addAction("Cancel training")
         self.cancel_action.triggered.connect(self.cancel)
         self.monitor_action = menu.addAction("Show training window")
-        self.monitor_action.triggered.connect(lambda: (self.monitor.show(), self.monitor.raise_()))
+        self.monitor_action.triggered.connect(self.show_monitor)
         menu.addSeparator()
         self.models_action = menu.addAction("My models (rename, delete)…")
         self.models_action.triggered.connect(self.show_my_models)
@@ -270,6 +282,8 @@ class TrainingController(QObject):
         if self._models_dialog is None:
             self._models_dialog = MyModelsDialog(self._models_changed, self._owner)
         self._models_dialog.fill()
+        if not self._models_dialog.isVisible():
+            open_beside(self._models_dialog, self._owner, self._owner.findChild(DrawingCanvas))
         self._models_dialog.show()
         self._models_dialog.raise_()
         return self._models_dialog
@@ -341,6 +355,11 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
     if job.get("include_user"):
         parts.append(f"+ your drawings ×{job.get('user_weight') or 1}")
     return " · ".join(parts), kind, note
+
+
+def _has_curves(job: dict[str, Any]) -> bool:
+    """Does the job draw curves while it runs? Not a family that is fitted in one go."""
+    return job["kind"] != "train" or families.family(job["family"]).network
 
 
 def _result_text(kind: str, status: str, result: object) -> str:

@@ -8,19 +8,31 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ..style import CANCELLED, FAILED, FINISHED, SIZE_CURVE, TRAIN_CURVE, VALIDATION_CURVE
+from ..plots import background, legend, style_plot
+from ..style import (
+    CANCELLED,
+    FAILED,
+    FINISHED,
+    MUTED,
+    SIZE_CURVE,
+    TRAIN_CURVE,
+    VALIDATION_CURVE,
+    text_in,
+)
 
 TRAIN_PEN = pg.mkPen(TRAIN_CURVE, width=1.5)
 VAL_PEN = pg.mkPen(VALIDATION_CURVE, width=2)
@@ -29,6 +41,11 @@ CURVE_PEN = pg.mkPen(SIZE_CURVE, width=2)
 REDRAW_MS = 200
 NEXT_PLOT_MS = 60  # the second plot is redrawn this long after the first
 PLOT_KEYS = (("train_loss", "val_loss"), ("train_acc", "val_acc", "size_curve"))
+#: Said in place of the curves when a model is fitted in one go.
+NO_CURVES = (
+    "No curves for this model: it is fitted in one go, not epoch by epoch, so there is no loss "
+    "or accuracy to plot while it learns. Its test accuracy is given below when it is done."
+)
 
 
 def time_left(seconds: float) -> str:
@@ -85,17 +102,37 @@ class TrainingMonitor(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the training; nothing is saved")
         self.cancel_button.clicked.connect(self.cancel_requested)
+        self.close_button = QPushButton("Close")
+        self.close_button.setToolTip(
+            "Hide this window; the training goes on (Train ▸ Show training window brings it back)"
+        )
+        self.close_button.clicked.connect(self.close)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = pg.GraphicsLayoutWidget()
-        self.plots.setBackground("w")
+        self.plots.setBackground(background())
         # No context menus: building them is most of a plot's cost, paid on the GUI thread.
         self.loss_plot = self.plots.addPlot(row=0, col=0, title="Loss", enableMenu=False)
         self.acc_plot = self.plots.addPlot(row=0, col=1, title="Accuracy", enableMenu=False)
         # Loss falls: its legend goes top right; accuracy rises: bottom right.
-        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10))
-        self.acc_legend = self.acc_plot.addLegend(offset=(-10, -10))
+        self.loss_legend = legend(self.loss_plot, (-10, 10))
+        self.acc_legend = legend(self.acc_plot, (-10, -10))
+        for plot in (self.loss_plot, self.acc_plot):
+            style_plot(plot)
+            plot.showGrid(x=False, y=True, alpha=0.15)
+        # A loss is never negative, an accuracy lies in [0, 1] and epochs start at 0: the
+        # views may not wander past them (pyqtgraph pads a single point by ±0.5 otherwise).
+        self.loss_plot.setLimits(xMin=0, yMin=0)
+        self.acc_plot.setLimits(xMin=0, yMin=0, yMax=1.0)
+        self.no_curves = QLabel(NO_CURVES)
+        self.no_curves.setWordWrap(True)
+        self.no_curves.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_curves.setMargin(24)
+        self.curves = QStackedWidget()
+        self.curves.addWidget(self.plots)
+        self.curves.addWidget(self.no_curves)
         self.train_loss = self.loss_plot.plot(pen=TRAIN_PEN)
         self.val_loss = self.loss_plot.plot(
             pen=VAL_PEN, symbol="o", symbolSize=6, symbolBrush=VAL_BRUSH
@@ -109,7 +146,7 @@ class TrainingMonitor(QWidget):
         )
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #555")
+        self.note.setStyleSheet(f"color: {text_in(MUTED, self.palette())}")
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Training images", "Test accuracy", "Fit time"])
         self.table.verticalHeader().setVisible(False)
@@ -121,8 +158,9 @@ class TrainingMonitor(QWidget):
         row.addWidget(self.bar, 1)
         row.addWidget(self.left)
         row.addWidget(self.cancel_button)
+        row.addWidget(self.close_button)
         body = QHBoxLayout()
-        body.addWidget(self.plots, 1)
+        body.addWidget(self.curves, 1)
         body.addWidget(self.table)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -132,6 +170,7 @@ class TrainingMonitor(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.result)
         self._kind = "train"
+        self._x_span = 0.0
         self._eta = Eta()
         self._series: dict[str, list[tuple[float, float]]] = {}
         self._dirty: set[str] = set()
@@ -145,9 +184,11 @@ class TrainingMonitor(QWidget):
 
     # ------------------------------------------------------------------ API
 
-    def begin(self, title: str, kind: str, note: str = "") -> None:
-        """Clear the curves for a new job of ``kind`` ("train", "is_four", "curve")."""
+    def begin(self, title: str, kind: str, note: str = "", curves: bool = True) -> None:
+        """Clear the curves for a new job of ``kind`` ("train", "is_four", "curve");
+        ``curves``: False for a model fitted in one go (a sentence says why there are none)."""
         self._kind = kind
+        self._x_span = 0.0
         self._eta = Eta()
         self._series = {}
         self._dirty.clear()
@@ -165,6 +206,7 @@ class TrainingMonitor(QWidget):
         self.table.setVisible(kind == "curve")
         self.loss_plot.setVisible(kind != "curve")
         self.acc_plot.setVisible(kind != "is_four")
+        self.curves.setCurrentWidget(self.plots if curves else self.no_curves)
         self._set_legends(kind)
         bottom = self.acc_plot.getAxis("bottom")
         if kind == "curve":
@@ -176,6 +218,8 @@ class TrainingMonitor(QWidget):
             self.acc_plot.setLabel("bottom", "epoch")
             bottom.setTicks(None)
         self.loss_plot.setTitle("Loss per iteration" if kind == "is_four" else "Loss")
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.enableAutoRange()
         self.loss_plot.setLabel("bottom", "iteration" if kind == "is_four" else "epoch")
 
     def show_progress(self, fraction: float, info: dict[str, Any]) -> None:
@@ -206,7 +250,7 @@ class TrainingMonitor(QWidget):
         elif status in ("cancelled", "failed"):
             self.left.setText(status)
         colour = {"failed": FAILED, "cancelled": CANCELLED}.get(status, FINISHED)
-        self.result.setStyleSheet(f"color: {colour}")
+        self.result.setStyleSheet(f"color: {text_in(colour, self.palette())}")
         self.result.setText(text)
 
     def warm_up(self) -> None:
@@ -237,6 +281,13 @@ class TrainingMonitor(QWidget):
 
     def _add_epoch_values(self, info: dict[str, Any]) -> None:
         x = float(info["x"])
+        # The epoch axis spans the whole training from the first point, so that it does not
+        # jump about (and one point is not shown at the middle of −0.5…1.5).
+        last = float(info.get("epochs", 0)) * float(info.get("members", 1))
+        if last > 0 and self._x_span != last:
+            self._x_span = last
+            for plot in (self.loss_plot, self.acc_plot):
+                plot.setXRange(0, last, padding=0)
         if "loss" in info:
             self._add("train_loss", x, info["loss"])
         if "accuracy" in info:

@@ -1,0 +1,80 @@
+"""Where a child window opens: beside its parent when the screen has room, else over the
+parent's right-hand side, clear of the canvas, so that a stroke is never started on a window
+that just appeared. Pure geometry, so that it is tested for any screen and parent."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMargins, QRect, QSize
+from PySide6.QtWidgets import QWidget
+
+GAP = 8  # px between the parent's frame and the child's
+
+
+def place_child(
+    size: QSize,
+    parent: QRect,
+    available: QRect,
+    keep_clear: QRect | None = None,
+    minimum: QSize | None = None,
+) -> QRect:
+    """The frame rectangle for a child window of frame ``size``.
+
+    ``parent``: the parent's frame; ``available``: the work area of the parent's screen;
+    ``keep_clear``: what the child should not cover (the canvas); ``minimum``: the smallest
+    frame the child may be shrunk to. In order of preference: right of the parent, left of
+    it, over the parent right of ``keep_clear`` (shrunk to the room there, down to
+    ``minimum``), and last over the parent's right-hand edge. Always inside ``available``.
+    """
+    minimum = minimum or size
+    w = min(size.width(), available.width())
+    h = min(size.height(), available.height())
+    for x in (parent.right() + 1 + GAP, parent.left() - GAP - w):
+        if available.left() <= x and x + w <= available.right() + 1:
+            return _clamped(QRect(x, parent.top(), w, h), available)
+    clear = keep_clear if keep_clear is not None else QRect(parent.topLeft(), QSize(0, 0))
+    right = min(parent.right(), available.right())
+    room = right - clear.right() - GAP
+    w = min(w, max(room, minimum.width()))
+    top = max(clear.top(), parent.top())
+    h = min(h, max(minimum.height(), parent.bottom() + 1 - top))
+    return _clamped(QRect(right + 1 - w, top, w, h), available)
+
+
+def _clamped(rect: QRect, available: QRect) -> QRect:
+    """``rect`` moved (not resized) so that it lies inside ``available`` where it can."""
+    x = min(max(rect.left(), available.left()), available.right() + 1 - rect.width())
+    y = min(max(rect.top(), available.top()), available.bottom() + 1 - rect.height())
+    return QRect(max(x, available.left()), max(y, available.top()), rect.width(), rect.height())
+
+
+def frame_margins(widget: QWidget) -> QMargins:
+    """The window manager's frame around ``widget``'s window (zero before it is shown)."""
+    window = widget.window()
+    frame, inner = window.frameGeometry(), window.geometry()
+    return QMargins(
+        inner.left() - frame.left(),
+        inner.top() - frame.top(),
+        frame.right() - inner.right(),
+        frame.bottom() - inner.bottom(),
+    )
+
+
+def open_beside(child: QWidget, parent: QWidget, keep_clear: QWidget | None = None) -> None:
+    """Move (and if need be shrink) the top-level ``child`` to where :func:`place_child` says,
+    for ``parent``'s window on its screen; ``keep_clear`` is a widget of the parent not to
+    cover. Call before showing ``child``."""
+    window = parent.window()
+    screen = window.screen() or child.screen()
+    if screen is None:
+        return
+    margins = frame_margins(window)  # the child gets a frame like its parent's
+    extra = QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+    clear = None
+    if keep_clear is not None and keep_clear.isVisible():
+        clear = QRect(keep_clear.mapToGlobal(keep_clear.rect().topLeft()), keep_clear.size())
+    minimum = child.minimumSizeHint().expandedTo(child.minimumSize()) + extra
+    frame = place_child(
+        child.size() + extra, window.frameGeometry(), screen.availableGeometry(), clear, minimum
+    )
+    child.resize(frame.size() - extra)
+    child.move(frame.topLeft())
