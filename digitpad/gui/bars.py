@@ -30,7 +30,13 @@ class ProbabilityBars(pg.PlotWidget):
             axis.setTextPen(pg.mkPen(text))
         item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
         item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
-        item.getAxis("left").setWidth(42)
+        left = item.getAxis("left")
+        left.setWidth(42)
+        # The "100%" label is centred on the top of the plot: half of it stands above the view.
+        # Room for it above (else it is cut, or dropped as overlapping in some themes).
+        left.setStyle(hideOverlappingLabels=False)
+        half_line = self.fontMetrics().height() // 2 + 2
+        item.setContentsMargins(0, half_line, 4, 0)
         self._muted = pg.mkBrush(MUTED)
         self._accent = pg.mkBrush(ACCENT)
         self.bars = pg.BarGraphItem(

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..reading.live import Reading
-from .style import MUTED, NOT_SURE
+from .style import MUTED, NOT_SURE, text_in
 
 
 def caption(text: str) -> QLabel:
@@ -92,7 +92,7 @@ class AnswerPanel(QWidget):
 
     def _set(self, text: str, colour: QColor, detail: str) -> None:
         self.digit.setText(text)
-        self.digit.setStyleSheet(f"color: {colour.name()}")
+        self.digit.setStyleSheet(f"color: {text_in(colour, self.palette())}")
         self.detail.setText(detail)
 
 

@@ -34,7 +34,7 @@ from . import settings as keys
 from .actions import ActionFactory
 from .canvas import DrawingCanvas
 from .panels import AnswerPanel, ModelInputView, digit_image
-from .style import FOR_ANSWER, FOR_RUNNER_UP, NOT_SURE, SHADE
+from .style import FOR_ANSWER, FOR_RUNNER_UP, NOT_SURE, SHADE, text_in
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
     from ..reading import neighbours, saliency
@@ -362,7 +362,7 @@ class NeighboursStrip(QWidget):
         self.message = QLabel("")
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() + 2)
-        self.message.setStyleSheet(f"color: {NOT_SURE.name()}")
+        self.message.setStyleSheet(f"color: {text_in(NOT_SURE, self.palette())}")
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(QLabel("<b>Nearest MNIST digits</b>"))

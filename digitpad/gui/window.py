@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.shelf.all_done.connect(self._on_models_done)
         self.table.driver_requested.connect(self.set_driver)
         self.model_box.textActivated.connect(self.set_driver)
+        self.explore.model_chosen.connect(self.set_driver)  # one current model in every tab
         self._update_history_actions()
         self._show_driver()
         if self.shelf.problem:
@@ -466,6 +467,7 @@ class MainWindow(QMainWindow):
     def _show_driver(self) -> None:
         name = self.reader.driver or pick_driver(self.reader.wanted, self.shelf.names)
         self.table.set_driver(name)
+        self.explore.set_model(name)
         if name is not None:
             self.model_box.setCurrentText(name)
         for action in self._model_actions.actions():

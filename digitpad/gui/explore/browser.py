@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -21,8 +22,7 @@ from PySide6.QtWidgets import (
 from ... import analysis
 from ...data import kaggle
 from ...data.samples import Samples
-from ..style import WRONG
-from .common import DigitDetail, Workers, export_button, percent, save_png
+from .common import DigitDetail, ModelBox, Workers, export_button, percent, save_png, wrong
 from .data import ExploreData
 from .mosaic import MosaicView
 
@@ -66,7 +66,7 @@ class BrowserPanel(QWidget):
 
         self.set_box = _combo("Which set of digits to show", ["All sets"])
         self.label_box = _combo("Only digits with this true label", [ANY, *map(str, range(10))])
-        self.model_box = _combo("The model whose answers the filters and sorts use")
+        self.model_box = ModelBox("The model whose answers the filters and sorts use")
         self.predicted_box = _combo(
             "Only digits the model reads as this (test set only: the models' answers are cached "
             "for the test images)",
@@ -142,11 +142,11 @@ class BrowserPanel(QWidget):
         return self._shown.copy()
 
     def model(self) -> str | None:
-        return self.model_box.currentText() or None
+        return self.model_box.model()
 
     def set_model(self, name: str) -> None:
-        if self.model_box.findText(name) >= 0:
-            self.model_box.setCurrentText(name)
+        """Filter and sort by model ``name`` (once it is listed, if it is not yet)."""
+        self.model_box.set_model(name)
 
     def show_samples(self, indices: np.ndarray, title: str, model: str | None = None) -> None:
         """Show exactly the samples ``indices`` (global), in that order, until "Show all"."""
@@ -232,18 +232,18 @@ class BrowserPanel(QWidget):
         samples = self.data.samples
         if samples is None:
             return
-        for box, items, keep_first in (
-            (self.set_box, samples.source_names, True),
-            (self.model_box, list(samples.probabilities), False),
-        ):
-            current = box.currentText()
-            box.blockSignals(True)
-            while box.count() > (1 if keep_first else 0):
-                box.removeItem(box.count() - 1)
-            box.addItems(items)
-            if box.findText(current) >= 0:
-                box.setCurrentText(current)
-            box.blockSignals(False)
+        box = self.set_box
+        current = box.currentText()
+        box.blockSignals(True)
+        while box.count() > 1:
+            box.removeItem(box.count() - 1)
+        box.addItems(samples.source_names)
+        if box.findText(current) >= 0:
+            box.setCurrentText(current)
+        box.blockSignals(False)
+        self.model_box.blockSignals(True)
+        self.model_box.set_models(list(samples.probabilities))
+        self.model_box.blockSignals(False)
         problems = "; ".join(f"{k}: {v}" for k, v in samples.problems.items())
         self.info.setText(
             f"Models left out: {problems}"
@@ -265,17 +265,14 @@ class BrowserPanel(QWidget):
                 continue
             best = int(row.argmax())
             text = f"{name}: {best} ({percent(float(row[best]))})"
-            if label >= 0 and best != label:
-                text = f"<span style='color:{WRONG}'>{text}</span>"
-            answers.append(text)
+            answers.append(wrong(text) if label >= 0 and best != label else text)
         return title, "<br>".join(answers)
 
     def _on_hover(self, position: int) -> None:
         if position < 0 or self.data.samples is None:
             return
         title, answers = self._describe(int(self._shown[position]))
-        plain = answers.replace("<br>", " · ")
-        plain = plain.replace(f"<span style='color:{WRONG}'>", "").replace("</span>", "")
+        plain = re.sub(r"<[^>]*>", "", answers.replace("<br>", " · "))
         self.info.setText(f"{title}{' · ' + plain if plain else ''}")
 
     def show_detail(self, position: int) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QLabel,
     QPushButton,
@@ -18,10 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import models
 from ..bars import ProbabilityBars
 from ..panels import ModelInputView, caption
 from ..plots import background, style_plot
-from ..style import ON_DARK, ON_LIGHT
+from ..style import ON_DARK, ON_LIGHT, WRONG, is_dark, text_in
+
+
+def wrong(text: str, on_base: bool = False) -> str:
+    """``text`` as rich text in the colour of a wrong answer, readable on the palette's window
+    colour (``on_base``: on its base colour, as inside a plot)."""
+    return f"<span style='color:{text_in(WRONG, base=on_base)}'>{text}</span>"
 
 
 def digit_ticks(count: int = 10, offset: float = 0.5) -> list[list[tuple[float, str]]]:
@@ -30,6 +38,67 @@ def digit_ticks(count: int = 10, offset: float = 0.5) -> list[list[tuple[float, 
 
 def percent(p: float) -> str:
     return f"{p:.1%}" if p < 0.999 else f"{min(p, 0.9999):.2%}"
+
+
+# --- which model --------------------------------------------------------------------------
+
+#: After the default model's name in every list of models.
+DEFAULT_MARK = " (default)"
+
+
+class ModelBox(QComboBox):
+    """A list of models, the default one marked; :meth:`model` is the chosen name.
+
+    :meth:`set_model` picks a model, or remembers it until :meth:`set_models` lists it, so
+    that a panel built before its data opens on the current model. ``chosen(name)`` is emitted
+    when the person picks one (not when it is set from code); ``extra`` items (such as "all
+    models") are chosen like models but are not model names.
+    """
+
+    chosen = Signal(str)
+
+    def __init__(self, tip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip(tip)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._wanted: str | None = None
+        self.activated.connect(self._on_activated)
+
+    def set_models(self, names: Sequence[str], extra: Sequence[str] = ()) -> None:
+        """List ``names`` (then ``extra``); keep the chosen model, else the wanted one, else
+        the default, else the first. Emits ``currentIndexChanged`` only if the choice changed."""
+        before = self.model()
+        self.blockSignals(True)
+        self.clear()
+        for name in (*names, *extra):
+            self.addItem(name + (DEFAULT_MARK if name == models.DEFAULT else ""), name)
+        for wanted in (self._wanted, before, models.DEFAULT):
+            if wanted is not None and self.findData(wanted) >= 0:
+                self.setCurrentIndex(self.findData(wanted))
+                break
+        self.blockSignals(False)
+        if self.model() != before:
+            self.currentIndexChanged.emit(self.currentIndex())
+
+    def model(self) -> str | None:
+        """The chosen model's name (or extra item), None when the list is empty."""
+        return self.currentData()
+
+    def names(self) -> list[str]:
+        """Every name listed, in order (without the default's mark)."""
+        return [self.itemData(i) for i in range(self.count())]
+
+    def _on_activated(self, index: int) -> None:
+        self._wanted = self.itemData(index)
+        self.chosen.emit(self._wanted)
+
+    def set_model(self, name: str) -> bool:
+        """Choose ``name`` (now if listed, else as soon as it is); False if not listed yet."""
+        self._wanted = name
+        index = self.findData(name)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        return index >= 0
 
 
 # --- export -----------------------------------------------------------------------------
@@ -185,6 +254,7 @@ class AnnotatedHeatmap(pg.GraphicsLayoutWidget):
         self.plot.addItem(self.image)
         self.set_colormap(colormap)
         self._texts: list[pg.TextItem] = []
+        self._cell_colours: list[QColor] = []
         self._values = np.zeros((0, 0))
         self.setMinimumSize(320, 320)
 
@@ -236,15 +306,19 @@ class AnnotatedHeatmap(pg.GraphicsLayoutWidget):
             extra.hide()
         lo, hi = levels
         where = np.clip((np.nan_to_num(values.ravel(), nan=lo) - lo) / (hi - lo), 0, 1)
-        rgba = np.asarray(self._colormap.map(where, mode="float"))
-        # Dark cells get white text, light ones black: readable on any colour map.
-        dark = rgba[:, :3] @ np.array([0.2126, 0.7152, 0.0722]) < 0.5
+        self._cell_colours = [QColor(*c) for c in self._colormap.map(where, mode="byte")]
         for k, text in enumerate(self._texts[: rows * cols]):
             r, c = divmod(k, cols)
-            text.setColor(ON_DARK if dark[k] else ON_LIGHT)
+            # White on a dark cell, black on a light one, whichever reads better (WCAG
+            # luminance): at least 4.58:1 on any colour.
+            text.setColor(ON_DARK if is_dark(self._cell_colours[k]) else ON_LIGHT)
             text.setText(labels[k])
             text.setPos(c + 0.5, r + 0.5)
             text.show()
+
+    def cell_colour(self, row: int, column: int) -> QColor:
+        """The colour cell (row, column) is painted in (its text is written on it)."""
+        return self._cell_colours[row * self._values.shape[1] + column]
 
     def cell_text(self, row: int, column: int) -> str:
         return self._texts[row * self._values.shape[1] + column].toPlainText()

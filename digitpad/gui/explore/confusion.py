@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ... import analysis
-from .common import AnnotatedHeatmap, export_button, save_png
+from .common import AnnotatedHeatmap, ModelBox, export_button, save_png
 from .data import ExploreData
 
 
@@ -25,8 +25,7 @@ class ConfusionPanel(QWidget):
     def __init__(self, data: ExploreData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data = data
-        self.model_box = QComboBox()
-        self.model_box.setToolTip("The model whose answers on the 10,000 test images are shown")
+        self.model_box = ModelBox("The model whose answers on the 10,000 test images are shown")
         self.normalised = QCheckBox("Row-normalised")
         self.normalised.setToolTip("Each row as shares of that digit's test images")
         self.heatmap = AnnotatedHeatmap("predicted digit", "true digit", colormap="viridis")
@@ -45,7 +44,7 @@ class ConfusionPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.heatmap, 1)
         layout.addWidget(self.note)
-        self.model_box.currentTextChanged.connect(self.show_model)
+        self.model_box.currentIndexChanged.connect(lambda _: self.show_model(self.model()))
         self.normalised.toggled.connect(lambda _: self._draw())
         self.heatmap.cells_selected.connect(self.choose_cells)
         data.follow(self._on_data, self.note)
@@ -53,24 +52,27 @@ class ConfusionPanel(QWidget):
     def _on_data(self) -> None:
         samples = self.data.samples
         self.model_box.blockSignals(True)
-        self.model_box.clear()
-        self.model_box.addItems(list(samples.probabilities))
+        self.model_box.set_models(list(samples.probabilities))
         self.model_box.blockSignals(False)
         if samples.probabilities:
-            self.show_model(self.model_box.currentText())
+            self.show_model(self.model())
         else:
             self.note.setText("No model has cached test-set answers")
 
     def model(self) -> str:
-        return self.model_box.currentText()
+        return self.model_box.model() or ""
+
+    def set_model(self, name: str) -> None:
+        """Show model ``name``'s matrix (once it is listed, if it is not yet)."""
+        self.model_box.set_model(name)
 
     def show_model(self, name: str) -> None:
         """Compute and draw ``name``'s confusion matrix (from its cached test answers)."""
         samples = self.data.samples
         if samples is None or name not in samples.probabilities:
             return
-        if self.model_box.currentText() != name:
-            self.model_box.setCurrentText(name)  # comes back here through the signal
+        if self.model() != name:
+            self.model_box.set_model(name)  # comes back here through the signal
             return
         self._rows = samples.test_rows()
         self._true = samples.labels[self._rows]

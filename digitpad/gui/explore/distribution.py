@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..plots import background, style_plot
+from ..plots import background, plot_text, style_plot
 from ..style import SOURCE_COLOURS
 from .common import digit_ticks, export_button, save_png
 from .data import ExploreData
@@ -86,7 +86,7 @@ class DistributionPanel(QWidget):
         shares = self.shares.isChecked()
         for xi, count, h in zip(x, counts, heights, strict=True):
             text = pg.TextItem(f"{h:.1%}" if shares else f"{count:,}", anchor=(0.5, 1.0))
-            text.setColor(colour)
+            text.setColor(plot_text(colour))
             text.setFont(font)
             text.setPos(float(xi), float(h))
             self.plot.addItem(text)

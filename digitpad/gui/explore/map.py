@@ -12,7 +12,6 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -25,13 +24,16 @@ from ...reading import neighbours
 from ..panels import digit_image
 from ..plots import background, foreground, style_plot
 from ..style import DIGIT_COLOURS, ON_DARK, STAR_EDGE, STAR_FILL, WRONG
-from .common import Workers, export_button, percent, save_png
+from .common import ModelBox, Workers, export_button, percent, save_png, wrong
 from .data import ExploreData
 
-DEFAULT_MODEL = "cnn"
 DOT_PX = 5
 RING_PX = 11
 STAR_PX = 30
+#: The star's caption: anchored 1.9 of its heights above the star (clear of its halo), or
+#: 0.9 below it when there is no room above.
+CAPTION_ABOVE = 1.9
+CAPTION_BELOW = -0.9
 HOVER_PX = 6.0  # a dot counts as hovered within this many pixels of the mouse
 THUMB_PX = 84  # the 28×28 digit, 3× without smoothing
 ABOUT = (
@@ -109,11 +111,9 @@ class MapPanel(QWidget):
 
         self.highlight = QCheckBox("Highlight misclassified")
         self.highlight.setToolTip("Ring the test digits the chosen model gets wrong")
-        self.model_box = QComboBox()
-        self.model_box.setToolTip(
+        self.model_box = ModelBox(
             "The model whose mistakes are ringed and whose answers hover shows"
         )
-        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.count_label = QLabel("")
         self.message = QLabel("Loading the map…")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -139,11 +139,12 @@ class MapPanel(QWidget):
         layout.addWidget(self.info)
 
         self.highlight.toggled.connect(lambda _: self._update_rings())
-        self.model_box.currentTextChanged.connect(lambda _: self._on_model())
+        self.model_box.currentIndexChanged.connect(lambda _: self._on_model())
         self.graphics.scene().sigMouseMoved.connect(self._on_move)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self.graphics.viewport().installEventFilter(self)
         self.view.sigRangeChanged.connect(lambda *_: self._follow_hovered())
+        self.view.sigRangeChanged.connect(lambda *_: self._place_caption())
         data.follow(self._on_data, self.info, on_changes=True)
         self._workers.start(_load_map, returned=self._on_map, errored=self._on_map_failed)
 
@@ -196,7 +197,7 @@ class MapPanel(QWidget):
         self.marker_text = pg.TextItem(
             "your drawing",
             color=STAR_EDGE,
-            anchor=(0.5, 1.9),
+            anchor=(0.5, CAPTION_ABOVE),
             fill=pg.mkBrush(255, 255, 255, 225),
             border=pg.mkPen(STAR_EDGE),
         )
@@ -213,11 +214,11 @@ class MapPanel(QWidget):
         return self.map is not None
 
     def model(self) -> str | None:
-        return self.model_box.currentText() or None
+        return self.model_box.model()
 
     def set_model(self, name: str) -> None:
-        if self.model_box.findText(name) >= 0:
-            self.model_box.setCurrentText(name)
+        """Ring model ``name``'s mistakes (once it is listed, if it is not yet)."""
+        self.model_box.set_model(name)
 
     def set_drawing(self, xy: np.ndarray | None, answer: int | None = None) -> None:
         """Put the drawing at ``xy`` (2,) map coordinates with the caption "your ``answer``";
@@ -365,15 +366,8 @@ class MapPanel(QWidget):
         samples = self.data.samples
         if samples is None:
             return
-        names = list(samples.probabilities)
-        current = self.model_box.currentText()
         self.model_box.blockSignals(True)
-        self.model_box.clear()
-        self.model_box.addItems(names)
-        for wanted in (current, DEFAULT_MODEL):
-            if wanted in names:
-                self.model_box.setCurrentText(wanted)
-                break
+        self.model_box.set_models(list(samples.probabilities))
         self.model_box.blockSignals(False)
         self._on_model()
 
@@ -406,6 +400,30 @@ class MapPanel(QWidget):
         if not self.marker_text.isVisible():
             # TextItem's own setVisible (not Qt's show) re-fits it to the view's scale now.
             self.marker_text.setVisible(True)
+        self._place_caption()
+
+    def _place_caption(self) -> None:
+        """The star's caption above it, or below it where above would run out of the top of
+        the plot (it was cut off there), and kept inside the plot's left and right edges."""
+        if self._drawing is None or self.map is None:
+            return
+        (x, y), _ = self._drawing
+        rect = self.view.viewRect()
+        pw, ph = self.view.viewPixelSize()
+        if pw <= 0 or ph <= 0:
+            return
+        size = self.marker_text.boundingRect()
+        above = (rect.bottom() - y) / ph  # pixels between the star and the top of the plot
+        ay = CAPTION_ABOVE if above >= size.height() * CAPTION_ABOVE else CAPTION_BELOW
+        left, right = (x - rect.left()) / pw, (rect.right() - x) / pw
+        half = size.width() / 2
+        ax = 0.5
+        if left < half:
+            ax = max(left, 0.0) / max(size.width(), 1.0)
+        elif right < half:
+            ax = 1.0 - max(right, 0.0) / max(size.width(), 1.0)
+        if tuple(self.marker_text.anchor) != (ax, ay):
+            self.marker_text.setAnchor((ax, ay))
 
     def _update_rings(self) -> None:
         name = self.model()
@@ -474,5 +492,5 @@ class MapPanel(QWidget):
         p = samples.probabilities[name][samples.test_rows()[index]]
         best = int(p.argmax())
         says = f"{name} says {best} ({percent(float(p[best]))})"
-        rich = f"<span style='color:{WRONG}'><b>{says}</b></span>" if best != label else says
+        rich = wrong(f"<b>{says}</b>", on_base=True) if best != label else says
         return f"{head} · {says}", f"{head} · {rich}"

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QSpinBox,
@@ -18,8 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 from ... import analysis
-from ..style import WRONG
-from .common import AnnotatedHeatmap, DigitDetail, export_button, percent, save_png
+from .common import (
+    AnnotatedHeatmap,
+    DigitDetail,
+    ModelBox,
+    export_button,
+    percent,
+    save_png,
+    wrong,
+)
 from .data import ExploreData
 from .mosaic import MosaicView
 
@@ -36,8 +42,7 @@ class MisclassifiedPanel(QWidget):
         self.data = data
         self._shown = np.empty(0, np.int64)
         self._wrong_count = np.empty(0, np.int64)
-        self.model_box = QComboBox()
-        self.model_box.setToolTip("One model's mistakes, or every model's side by side")
+        self.model_box = ModelBox("One model's mistakes, or every model's side by side")
         self.min_box = QSpinBox()
         self.min_box.setRange(1, 1)
         self.min_box.setPrefix("wrong by ≥ ")
@@ -71,7 +76,7 @@ class MisclassifiedPanel(QWidget):
         layout.addLayout(bar)
         layout.addLayout(row, 1)
         layout.addLayout(status)
-        self.model_box.currentTextChanged.connect(lambda _: self.refresh())
+        self.model_box.currentIndexChanged.connect(lambda _: self.refresh())
         self.min_box.valueChanged.connect(lambda _: self.refresh())
         self.mosaic.hovered.connect(self._on_hover)
         self.mosaic.clicked.connect(self.show_detail)
@@ -80,8 +85,7 @@ class MisclassifiedPanel(QWidget):
     def _on_data(self) -> None:
         names = list(self.data.samples.probabilities)
         self.model_box.blockSignals(True)
-        self.model_box.clear()
-        self.model_box.addItems([*names, EVERY] if len(names) > 1 else names)
+        self.model_box.set_models(names, [EVERY] if len(names) > 1 else [])
         self.model_box.blockSignals(False)
         self.min_box.blockSignals(True)
         self.min_box.setRange(1, max(len(names), 1))
@@ -96,7 +100,11 @@ class MisclassifiedPanel(QWidget):
         return self._shown.copy()
 
     def set_model(self, name: str) -> None:
-        self.model_box.setCurrentText(name)
+        """Show model ``name``'s mistakes (or ``EVERY``'s), once it is listed."""
+        self.model_box.set_model(name)
+
+    def model(self) -> str | None:
+        return self.model_box.model()
 
     def refresh(self) -> None:
         samples = self.data.samples
@@ -105,7 +113,7 @@ class MisclassifiedPanel(QWidget):
         rows = samples.test_rows()
         true = samples.labels[rows]
         probas = {name: p[rows] for name, p in samples.probabilities.items()}
-        choice = self.model_box.currentText()
+        choice = self.model()
         self.min_box.setVisible(choice == EVERY)
         wrong, count = analysis.misclassified_by_models(probas, true)
         self._wrong_count = np.zeros(len(samples), np.int64)
@@ -147,9 +155,9 @@ class MisclassifiedPanel(QWidget):
         for name, p in s.probabilities.items():
             best = int(p[index].argmax())
             text = f"{name}: {best} ({percent(float(p[index, best]))})"
-            lines.append(f"<span style='color:{WRONG}'>{text}</span>" if best != label else text)
-        wrong = int(self._wrong_count[index])
-        title = f"{s.describe(index)} · label {label} · wrong by {wrong} of {len(lines)} models"
+            lines.append(wrong(text) if best != label else text)
+        by = int(self._wrong_count[index])
+        title = f"{s.describe(index)} · label {label} · wrong by {by} of {len(lines)} models"
         return title, "<br>".join(lines)
 
     def _on_hover(self, position: int) -> None:
@@ -161,7 +169,7 @@ class MisclassifiedPanel(QWidget):
         s = self.data.samples
         index = int(self._shown[position])
         title, lines = self._describe(index)
-        choice = self.model_box.currentText()
+        choice = self.model()
         if choice in s.probabilities:
             p = s.probabilities[choice][index]
         else:  # all models: their mean

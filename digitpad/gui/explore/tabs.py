@@ -10,7 +10,7 @@ import importlib
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QThreadPool
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 # tab title → (module, class); the module is imported when the tab is first opened.
@@ -27,12 +27,20 @@ PANELS = {
 class ExploreTabs(QObject):
     """Adds one tab per explore panel to ``tabs``; a panel is built when its tab is first shown
     or when the attribute (``browser``, ``confusion``, ``correlation``, ``distribution``,
-    ``misclassified``, ``map``) is first read. ``built()`` lists those that exist."""
+    ``misclassified``, ``map``) is first read. ``built()`` lists those that exist.
+
+    One current model drives every tab that shows one model: :meth:`set_model` (the window
+    calls it when the big answer's model changes) sets it in every panel, built or not yet;
+    ``model_chosen(name)`` when the person picks a model in any tab, which every other tab
+    then follows too."""
+
+    model_chosen = Signal(str)
 
     def __init__(self, tabs: QTabWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tabs = tabs
         self._data = None
+        self._model: str | None = None
         self._panels: dict[str, QWidget] = {}
         self._holders: dict[str, QWidget] = {}
         for title in PANELS:
@@ -65,6 +73,19 @@ class ExploreTabs(QObject):
 
     def built(self) -> list[str]:
         return list(self._panels)
+
+    def model(self) -> str | None:
+        """The current model, that every tab shows (None until the window says)."""
+        return self._model
+
+    def set_model(self, name: str | None) -> None:
+        """Make ``name`` the current model of every tab (those built later open on it)."""
+        if name is None:
+            return
+        self._model = name
+        for panel in self._panels.values():
+            if hasattr(panel, "set_model"):
+                panel.set_model(name)
 
     def show_tab(self, title: str) -> QWidget:
         panel = self.panel(title)
@@ -117,7 +138,18 @@ class ExploreTabs(QObject):
             if self.tabs.widget(index) is holder:
                 self.panel(title)
 
+    def _on_chosen(self, name: str) -> None:
+        """The person picked ``name`` in a tab: a model name becomes the current model."""
+        samples = self.data.samples
+        if samples is not None and name in samples.probabilities:  # not "all models"
+            self.set_model(name)
+            self.model_chosen.emit(name)
+
     def _connect(self, title: str, panel: QWidget) -> None:
+        if hasattr(panel, "model_box"):
+            if self._model is not None:
+                panel.set_model(self._model)
+            panel.model_box.chosen.connect(self._on_chosen)
         if title == "Confusion":
             panel.samples_chosen.connect(self._open_in_browser)
         elif title == "Map":

@@ -29,7 +29,7 @@ from ...data import drawings
 from ...models import families
 from ...models.store import read_meta
 from ...training import fitting
-from ..style import FAILED
+from ..style import FAILED, text_in
 
 #: What the menu calls each family (from ``models.families``).
 MNIST_TRAIN = 60_000
@@ -93,7 +93,7 @@ class TrainDialog(QDialog):
         self.include_user.setToolTip("Teach ▸ Label the drawing as … adds drawings here")
         self.weight = _spin(1, 1000, 10, 1, "Each of your drawings counts as this many images")
         self.problem = QLabel()
-        self.problem.setStyleSheet(f"color: {FAILED}")
+        self.problem.setStyleSheet(f"color: {text_in(FAILED, self.palette())}")
         form = QFormLayout()
         form.addRow("Model", self.family)
         form.addRow("Save as", self.name)
