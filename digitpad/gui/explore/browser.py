@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ... import analysis
 from ...data import kaggle
-from ...data.samples import Samples
+from ...data.samples import TEST, TRAIN, Samples
 from .common import DigitDetail, ModelBox, Workers, export_button, percent, save_png, wrong
 from .data import ExploreData
 from .mosaic import MosaicView
@@ -43,6 +43,21 @@ def _read_csv(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     return kaggle.read_kaggle_csv(path)
 
 
+def _why_no_answer(samples: Samples, index: int, model: str | None) -> str:
+    """Why sample ``index`` has no probabilities of ``model`` to show."""
+    if model is None:
+        return "No model to show the probabilities of."
+    if samples.source[index] != TEST:
+        code = int(samples.source[index])
+        where = "the training set" if code == TRAIN else samples.source_names[code]
+        return (
+            f"No probabilities for this digit: the models' answers are cached for the 10,000 "
+            f"MNIST test images only, and this one is from {where}. Draw it on the canvas to "
+            f"see what {model} says."
+        )
+    return f"{model} has no cached answer for this digit."
+
+
 class BrowserPanel(QWidget):
     """All of MNIST (and any opened Kaggle CSV) as one grid of digits.
 
@@ -62,6 +77,7 @@ class BrowserPanel(QWidget):
         self._workers = Workers()
         self._shown = np.empty(0, np.int64)
         self._selection: np.ndarray | None = None
+        self._detail: int | None = None  # the sample shown large (global index)
         self.last_filter_ms = 0.0
 
         self.set_box = _combo("Which set of digits to show", ["All sets"])
@@ -199,6 +215,13 @@ class BrowserPanel(QWidget):
         self.last_filter_ms = (time.perf_counter() - started) * 1000
         self.mosaic.set_tiles(samples.images[self._shown])
         self.count_label.setText(f"{len(self._shown):,} of {len(samples):,} digits")
+        if self._detail is not None:
+            where = np.flatnonzero(self._shown == self._detail)
+            if where.size:
+                self.show_detail(int(where[0]))  # still in the grid: with the model's answer now
+            else:
+                self._detail = None  # filtered out: the Sample pane does not keep showing it
+                self.detail.clear()
         self.refreshed.emit()
 
     def filtered(self, samples: Samples) -> np.ndarray:
@@ -282,7 +305,8 @@ class BrowserPanel(QWidget):
         title, answers = self._describe(index)
         model = self.model()
         p = s.probabilities[model][index] if model in s.probabilities else None
-        self.detail.show_sample(s.images[index], title, answers, p)
+        self._detail = index
+        self.detail.show_sample(s.images[index], title, answers, p, _why_no_answer(s, index, model))
 
     # ---------------------------------------------------------------- Kaggle CSV
 

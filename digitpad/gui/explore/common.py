@@ -112,10 +112,13 @@ def save_png(widget: QWidget, path: str | Path) -> bool:
     return widget.grab().save(str(path), "PNG")
 
 
-def export_button(parent: QWidget, target: Callable[[], QWidget], name: str) -> QPushButton:
-    """An "Export PNG…" button that asks for a file name and saves ``target()`` there."""
-    button = QPushButton("Export PNG…")
-    button.setToolTip("Save this plot as a PNG image")
+def export_button(
+    parent: QWidget, target: Callable[[], QWidget], name: str, what: str = ""
+) -> QPushButton:
+    """An "Export PNG…" button that asks for a file name and saves ``target()`` there;
+    ``what`` names the plot, on the button and in its tooltip, where a panel has two."""
+    button = QPushButton(f"Export {what} PNG…" if what else "Export PNG…")
+    button.setToolTip(f"Save the {what or 'plot'} as a PNG image")
 
     def ask() -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -256,7 +259,24 @@ class AnnotatedHeatmap(pg.GraphicsLayoutWidget):
         self._texts: list[pg.TextItem] = []
         self._cell_colours: list[QColor] = []
         self._values = np.zeros((0, 0))
+        self._square = square
         self.setMinimumSize(320, 320)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if getattr(self, "_square", False):  # pyqtgraph resizes during its own __init__
+            self._fit_square()
+
+    def _fit_square(self) -> None:
+        """A square matrix in a wide widget: margins left and right instead of a wide view,
+        so that the row labels stay next to the matrix (not hundreds of pixels away)."""
+        rows, cols = self._values.shape if self._values.size else (10, 10)
+        self.ci.setContentsMargins(0, 0, 0, 0)
+        self.ci.layout.activate()
+        view = self.view.size()
+        wanted = view.height() * cols / max(rows, 1)
+        side = max(0.0, (view.width() - wanted) / 2)
+        self.ci.setContentsMargins(side, 0, side, 0)
 
     def set_colormap(self, name: str) -> None:
         self._colormap = pg.colormap.get(name)
@@ -292,6 +312,8 @@ class AnnotatedHeatmap(pg.GraphicsLayoutWidget):
         else:
             left.setTicks([[(i + 0.5, name) for i, name in enumerate(row_names)]])
         self.view.setRange(QRectF(0, 0, cols, rows), padding=0.02)
+        if self._square:
+            self._fit_square()
 
     def _place_texts(self, values: np.ndarray, labels: list[str], levels) -> None:
         rows, cols = values.shape
@@ -359,6 +381,9 @@ class DigitDetail(QWidget):
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.bars = ProbabilityBars(self)
+        self.why_no_bars = QLabel("")
+        self.why_no_bars.setWordWrap(True)
+        self.why_no_bars.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(caption("Sample"))
@@ -366,6 +391,7 @@ class DigitDetail(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.text)
         layout.addWidget(caption("Probabilities"))
+        layout.addWidget(self.why_no_bars)
         layout.addWidget(self.bars, 1)
         self.setFixedWidth(260)
 
@@ -375,12 +401,20 @@ class DigitDetail(QWidget):
         title: str = "",
         text: str = "",
         probabilities: np.ndarray | None = None,
+        why_none: str = "",
     ) -> None:
-        """``image`` (28, 28) uint8 or float in [0, 1]; ``probabilities`` (10,) or None."""
+        """``image`` (28, 28) uint8 or float in [0, 1], or None (nothing chosen);
+        ``probabilities`` (10,), or None with ``why_none`` saying why there are none."""
         if image is not None and image.dtype == np.uint8:
             image = image.astype(np.float32) / 255
         self.picture.show_digit(image)
         self.title.setText(title)
         self.text.setText(text)
-        has_p = probabilities is not None and np.all(np.isfinite(probabilities))
+        has_p = probabilities is not None and bool(np.all(np.isfinite(probabilities)))
         self.bars.show_probabilities(np.asarray(probabilities) if has_p else None)
+        self.why_no_bars.setText("" if has_p or image is None else why_none)
+        self.why_no_bars.setVisible(bool(self.why_no_bars.text()))
+
+    def clear(self) -> None:
+        """Nothing chosen: an empty picture and the invitation to click one."""
+        self.show_sample(None, "Click a digit")

@@ -168,6 +168,12 @@ class CorrelationPanel(QWidget):
         self._build_plots()
         self._build_layout()
         self.show_button.clicked.connect(self.compute)
+        # Enter in a spin box applies it, as Show does (leaving the box does not: a large
+        # matrix takes a while). The threshold applies when its value is set, not per keystroke.
+        for box in (self.count_box, self.seed_box):
+            box.setKeyboardTracking(False)
+            box.editingFinished.connect(lambda b=box: b.hasFocus() and self.compute())
+        self.threshold_box.setKeyboardTracking(False)
         self.threshold_check.toggled.connect(lambda _: self._threshold_changed())
         self.threshold_box.valueChanged.connect(
             lambda _: self.threshold_check.isChecked() and self._threshold_changed()
@@ -228,8 +234,8 @@ class CorrelationPanel(QWidget):
         bar.addWidget(self.progress)
         bar.addWidget(self.cancel_button)
         bar.addStretch(1)
-        bar.addWidget(export_button(self, lambda: self.plot_widget, "correlation"))
-        bar.addWidget(export_button(self, lambda: self.blocks, "class_blocks"))
+        bar.addWidget(export_button(self, lambda: self.plot_widget, "correlation", "matrix"))
+        bar.addWidget(export_button(self, lambda: self.blocks, "class_blocks", "class blocks"))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot_widget)
         split.addWidget(self.blocks)

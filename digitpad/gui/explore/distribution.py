@@ -30,6 +30,8 @@ class DistributionPanel(QWidget):
         self.plot.setLabel("bottom", "digit")
         self.plot.setLabel("left", "samples")
         self.plot.getAxis("bottom").setTicks(digit_ticks(offset=0))
+        # Counts and percentages as they are: no "(x0.001)" or "(x1e+03)" scale on the axis.
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setTitle("Samples per digit")
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.note = QLabel("Loading MNIST…")
@@ -60,10 +62,10 @@ class DistributionPanel(QWidget):
         width = 0.8 / max(len(self.counts), 1)
         top = 0.0
         for k, (name, counts) in enumerate(self.counts.items()):
-            heights = counts / counts.sum() if shares else counts.astype(np.float64)
+            heights = 100 * counts / counts.sum() if shares else counts.astype(np.float64)
             top = max(top, float(heights.max()))
             self._draw_set(k, name, counts, heights, width)
-        self.plot.setLabel("left", "share of the set" if shares else "samples")
+        self.plot.setLabel("left", "share of the set (%)" if shares else "samples")
         self.plot.setYRange(0, (top or 1) * 1.12, padding=0)
         self.plot.setXRange(-0.6, 9.6, padding=0)
         unlabelled = [n for n in samples.source_names if n not in self.counts]
@@ -85,7 +87,7 @@ class DistributionPanel(QWidget):
         font.setPointSizeF(7.5)
         shares = self.shares.isChecked()
         for xi, count, h in zip(x, counts, heights, strict=True):
-            text = pg.TextItem(f"{h:.1%}" if shares else f"{count:,}", anchor=(0.5, 1.0))
+            text = pg.TextItem(f"{h:.1f}%" if shares else f"{count:,}", anchor=(0.5, 1.0))
             text.setColor(plot_text(colour))
             text.setFont(font)
             text.setPos(float(xi), float(h))

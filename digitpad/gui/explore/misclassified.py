@@ -48,6 +48,7 @@ class MisclassifiedPanel(QWidget):
         self.min_box.setPrefix("wrong by ≥ ")
         self.min_box.setSuffix(" models")
         self.min_box.setToolTip("Show the images at least this many models get wrong")
+        self.min_box.setKeyboardTracking(False)  # applied on Enter or the arrows, not per key
         self.mosaic = MosaicView()
         self.detail = DigitDetail()
         self.by_digit = AnnotatedHeatmap("true digit", "", colormap="inferno", square=False)
@@ -59,8 +60,8 @@ class MisclassifiedPanel(QWidget):
         bar.addWidget(self.model_box)
         bar.addWidget(self.min_box)
         bar.addStretch(1)
-        bar.addWidget(export_button(self, lambda: self.mosaic, "misclassified"))
-        bar.addWidget(export_button(self, lambda: self.by_digit, "mistakes_by_digit"))
+        bar.addWidget(export_button(self, lambda: self.mosaic, "misclassified", "digits"))
+        bar.addWidget(export_button(self, lambda: self.by_digit, "mistakes_by_digit", "table"))
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.mosaic)
         left.addWidget(self.by_digit)
@@ -130,6 +131,7 @@ class MisclassifiedPanel(QWidget):
             what = f"{choice} gets wrong, most confident first"
         self._shown = rows[picked]
         self.mosaic.set_tiles(samples.images[self._shown])
+        self.detail.clear()  # the grid changed: the sample shown large was one of the old grid
         self.count_label.setText(f"{len(self._shown):,} test images {what}")
         self.info.setText("Hover an image for its label and every model's answer; click it")
         self._draw_table(wrong, true, list(probas))

@@ -80,7 +80,9 @@ class MosaicView(pg.GraphicsLayoutWidget):
         return self._columns
 
     def scroll_to_top(self) -> None:
-        width = self._columns * STEP
+        """Show the top of the grid, tiles at about ``SHOWN_TILE_PX``: a short list (one
+        result of a filter) stays that size at the top left instead of filling the view."""
+        width = max(self._columns, self._widget_columns()) * STEP
         aspect = max(self.height(), 1) / max(self.width(), 1)
         self.view.setRange(QRectF(0, 0, width, width * aspect), padding=0)
 
@@ -108,9 +110,18 @@ class MosaicView(pg.GraphicsLayoutWidget):
 
     # ---------------------------------------------------------------- drawing
 
+    def _widget_columns(self) -> int:
+        """How many tiles of ``SHOWN_TILE_PX`` fit across the widget."""
+        return int(max(1, max(self.width(), 300) // SHOWN_TILE_PX))
+
     def _fitting_columns(self) -> int:
-        fit = max(self.width(), 300) // SHOWN_TILE_PX
-        return int(max(1, min(fit, len(self._tiles) or 1)))
+        return int(max(1, min(self._widget_columns(), len(self._tiles) or 1)))
+
+    def tile_size_px(self) -> float:
+        """How wide a tile is on screen now, in pixels (for tests)."""
+        left = self.view.mapViewToDevice(QPointF(0, 0))
+        right = self.view.mapViewToDevice(QPointF(TILE, 0))
+        return right.x() - left.x()
 
     def _draw(self) -> None:
         picture = analysis.mosaic(self._tiles, self._columns, gap=GAP, background=48)
