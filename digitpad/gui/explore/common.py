@@ -338,6 +338,19 @@ class AnnotatedHeatmap(pg.GraphicsLayoutWidget):
             text.setPos(c + 0.5, r + 0.5)
             text.show()
 
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the matrix shown."""
+        rows, cols = self._values.shape
+        return rows, cols
+
+    def cell_items(self) -> list[pg.TextItem]:
+        """The text items that write the cells' values (shown or spare)."""
+        return list(self._texts)
+
+    def cell_text_colour(self, row: int, column: int) -> QColor:
+        """The colour cell (row, column)'s value is written in."""
+        return QColor(self._texts[row * self._values.shape[1] + column].color)
+
     def cell_colour(self, row: int, column: int) -> QColor:
         """The colour cell (row, column) is painted in (its text is written on it)."""
         return self._cell_colours[row * self._values.shape[1] + column]

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..plots import background, plot_text, style_plot
+from ..plots import background, legend, plot_text, style_plot
 from ..style import SOURCE_COLOURS
 from .common import digit_ticks, export_button, save_png
 from .data import ExploreData
@@ -33,7 +33,7 @@ class DistributionPanel(QWidget):
         # Counts and percentages as they are: no "(x0.001)" or "(x1e+03)" scale on the axis.
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setTitle("Samples per digit")
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = legend(self.plot, (-10, 10))
         self.note = QLabel("Loading MNIST…")
         self.shares = QCheckBox("Shares of each set")
         self.shares.setToolTip("Each set's bars as shares of that set, to compare their balance")
