@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 
 from digitpad import models
 from digitpad.data import drawings, kaggle, mnist
@@ -302,3 +302,100 @@ def test_the_training_controller_needs_no_window(qtbot):
     assert trainer.label_drawing(3) is None and said[-1] == "Draw a digit first, then label it"
     assert drawings.count() == 1 and cleared == [True]
     trainer.shutdown()
+
+
+# --- where the training window opens, and what it shows ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("screen", "parent", "expected"),
+    [
+        # A wide screen: right of the main window, its top level with the window's.
+        ((0, 0, 2560, 1400), (100, 50, 1040, 740), (1148, 50, 760, 520)),
+        # No room on the right, room on the left.
+        ((0, 0, 1920, 1040), (1100, 60, 800, 700), (332, 60, 760, 520)),
+    ],
+)
+def test_the_training_window_opens_beside_its_parent_when_there_is_room(screen, parent, expected):
+    from PySide6.QtCore import QSize
+
+    from digitpad.gui.placement import place_child
+
+    got = place_child(QSize(760, 520), QRect(*parent), QRect(*screen), QRect(0, 0, 0, 0))
+    assert got.getRect() == expected
+
+
+@pytest.mark.parametrize(
+    ("screen", "window", "canvas"),
+    [
+        ((0, 0, 1366, 728), (0, 0, 1366, 728), (10, 80, 560, 560)),  # laptop, maximized
+        ((0, 0, 1280, 680), (20, 0, 1200, 680), (30, 70, 520, 520)),
+        ((0, 0, 1280, 990), (0, 0, 1280, 990), (10, 90, 960, 860)),  # a big canvas: no room
+    ],
+)
+def test_without_room_beside_it_it_covers_the_right_hand_side_never_the_canvas(
+    screen, window, canvas
+):
+    from PySide6.QtCore import QSize
+
+    from digitpad.gui.placement import place_child
+
+    screen, window, canvas = QRect(*screen), QRect(*window), QRect(*canvas)
+    minimum = QSize(380, 300)
+    got = place_child(QSize(760, 520), window, screen, canvas, minimum)
+    assert screen.contains(got)  # all of it on the screen's work area
+    assert got.top() >= canvas.top()  # below the menu and the toolbar
+    assert got.width() >= minimum.width() and got.height() >= minimum.height()
+    room = window.right() - canvas.right()
+    if room >= minimum.width():
+        assert not got.intersects(canvas)
+    else:  # it cannot be helped: as little of the canvas as its minimum width takes
+        assert got.left() == window.right() + 1 - minimum.width()
+
+
+def test_the_training_window_is_placed_clear_of_the_canvas_and_has_a_close_button(window, qtbot):
+    trainer = window.trainer
+    monitor = trainer.show_monitor()
+    qtbot.waitExposed(monitor)
+    assert monitor.close_button.isVisible() and monitor.close_button.isEnabled()
+    canvas = window.canvas
+    screen = window.screen().availableGeometry()
+    frame = monitor.frameGeometry()
+    assert screen.contains(frame)
+    beside = frame.left() > window.frameGeometry().right()
+    clear = QRect(canvas.mapToGlobal(canvas.rect().topLeft()), canvas.size())
+    if not beside:  # over the window: below its menu and toolbar, at its right-hand edge
+        assert frame.top() >= clear.top()
+        assert frame.right() == min(window.frameGeometry().right(), screen.right())
+        # clear of the canvas, unless the room right of it is less than its minimum width
+        narrowest = monitor.minimumSizeHint().expandedTo(monitor.minimumSize()).width()
+        assert not frame.intersects(clear) or frame.width() <= narrowest + 8
+    qtbot.mouseClick(monitor.close_button, Qt.MouseButton.LeftButton)
+    assert not monitor.isVisible()
+    assert trainer.show_monitor().isVisible()  # Train ▸ Show training window brings it back
+
+
+def test_the_training_window_shows_honest_axes_and_says_why_a_model_has_no_curves(qtbot):
+    from digitpad.gui.train.controller import has_curves
+    from digitpad.gui.train.monitor import NO_CURVES, TrainingMonitor
+
+    monitor = TrainingMonitor()
+    qtbot.addWidget(monitor)
+    monitor.show()
+    monitor.begin("Training my-cnn-1", "train")
+    # One epoch's point of three: the axes span the training, never below 0.
+    monitor.show_progress(0.3, {"x": 1.0, "epochs": 3, "members": 1, "loss": 0.4, "accuracy": 0.2})
+    monitor.redraw()
+    monitor.redraw()
+    qtbot.wait(50)
+    (x0, x1), (y0, y1) = monitor.acc_plot.viewRange()
+    assert (x0, x1) == (0.0, 3.0) and 0.0 <= y0 < 0.2 < y1 <= 1.0
+    (x0, x1), (y0, _) = monitor.loss_plot.viewRange()
+    assert (x0, x1) == (0.0, 3.0) and y0 >= 0.0
+    assert monitor.curves.currentWidget() is monitor.plots
+    assert not has_curves({"kind": "train", "family": "logistic"})
+    assert has_curves({"kind": "train", "family": "cnn"})
+    assert has_curves({"kind": "is_four"})
+    monitor.begin("Training my-logistic-1", "train", curves=False)
+    assert monitor.curves.currentWidget() is monitor.no_curves
+    assert monitor.no_curves.text() == NO_CURVES and "fitted in one go" in NO_CURVES

@@ -133,7 +133,7 @@ class TrainingController(QObject):
             return False
         self.helper.start(job)
         title, kind, note = _describe_job(job)
-        self.monitor.begin(title, kind, note, curves=_has_curves(job))
+        self.monitor.begin(title, kind, note, curves=has_curves(job))
         self.show_monitor()
         self._update_actions()
         self._status(f"{_describe_job(job)[0]}: started", 5000)
@@ -357,7 +357,7 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
     return " · ".join(parts), kind, note
 
 
-def _has_curves(job: dict[str, Any]) -> bool:
+def has_curves(job: dict[str, Any]) -> bool:
     """Does the job draw curves while it runs? Not a family that is fitted in one go."""
     return job["kind"] != "train" or families.family(job["family"]).network
 
