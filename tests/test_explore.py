@@ -361,3 +361,128 @@ def test_every_panel_exports_its_plot_as_png(qtbot, data, tmp_path):
     _assert_png(tmp_path / "heat.png")
     assert r.export_blocks_png(tmp_path / "blocks.png")
     _assert_png(tmp_path / "blocks.png")
+
+
+# --- one current model, and the smaller things --------------------------------------------
+
+
+def test_one_current_model_drives_every_tab_and_the_default_is_marked(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    names = list(w.shelf.names)
+    other = next(n for n in names if n != models.DEFAULT)
+    w.set_driver(other)  # the window says `other` before any tab is built
+    tabs = {t: w.explore.show_tab(t) for t in ("Browse", "Confusion", "Misclassified", "Map")}
+    qtbot.waitUntil(w.explore.data.is_loaded, timeout=20_000)
+    qtbot.waitUntil(lambda: tabs["Confusion"].model() != "", timeout=10_000)
+    for title, panel in tabs.items():
+        assert panel.model() == other, title
+        box = panel.model_box
+        marked = [box.itemText(i) for i in range(box.count()) if box.itemData(i) == models.DEFAULT]
+        assert marked == [f"{models.DEFAULT} (default)"], title
+    assert other in tabs["Confusion"].title()
+    # The person picks a model in one tab: the window and every other tab follow.
+    confusion = tabs["Confusion"].model_box
+    third = next(n for n in confusion.names() if n not in (other,))
+    confusion.activated.emit(confusion.findData(third))
+    assert w.driver() == third or w.reader.wanted == third
+    for title, panel in tabs.items():
+        assert panel.model() == third, title
+    # "All models side by side" is no model: choosing it changes nothing elsewhere.
+    mis = tabs["Misclassified"].model_box
+    mis.setCurrentIndex(mis.findData(EVERY))
+    mis.activated.emit(mis.findData(EVERY))
+    assert tabs["Browse"].model() == third and w.reader.wanted == third
+    w.close()
+
+
+def test_a_one_digit_result_stays_digit_sized_and_the_sample_pane_follows(qtbot, data):
+    b = _panel(qtbot, BrowserPanel, data)
+    qtbot.wait(50)
+    normal = b.mosaic.tile_size_px()
+    b.show_samples(np.array([60_000]), "one")
+    qtbot.wait(50)
+    assert b.mosaic.count() == 1
+    assert b.mosaic.tile_size_px() == pytest.approx(normal, rel=0.25)  # not the whole view
+    assert b.mosaic.tile_size_px() < b.mosaic.height() / 3
+    b.show_detail(0)
+    assert b.detail.title.text().startswith("test #0")
+    b.show_samples(np.array([60_001, 60_002]), "two others")
+    assert b.detail.title.text() == "Click a digit"  # not the digit filtered out
+    b.show_detail(1)
+    b.set_model(next(n for n in models.available() if n != b.model()))
+    assert b.detail.title.text().startswith("test #2")  # still shown: it is in the grid
+    # A training digit: no cached answers, and the pane says so.
+    b.show_samples(np.array([0]), "a training digit")
+    b.show_detail(0)
+    assert b.detail.why_no_bars.isVisible()
+    assert "test images only" in b.detail.why_no_bars.text()
+    assert not np.any(b.detail.bars.bars.opts["height"])
+
+
+def test_distribution_axis_has_no_scale_factor_and_shares_are_percent(qtbot, data):
+    d = _panel(qtbot, DistributionPanel, data)
+    d.shares.setChecked(True)
+    left = d.plot.getAxis("left")
+    assert left.autoSIPrefixScale == 1.0 and "x0.001" not in left.labelString()
+    assert "%" in left.labelText
+    low, high = d.plot.viewRange()[1]
+    assert low >= 0 and 11 < high < 20  # percent: the largest share is about 11 %
+
+
+def test_two_exports_in_one_panel_are_told_apart(qtbot, data):
+    from PySide6.QtWidgets import QPushButton
+
+    for cls in (CorrelationPanel, MisclassifiedPanel):
+        panel = _panel(qtbot, cls, data)
+        exports = [b for b in panel.findChildren(QPushButton) if "PNG" in b.text()]
+        assert len(exports) == 2
+        assert len({b.text() for b in exports}) == 2 and len({b.toolTip() for b in exports}) == 2
+
+
+def test_enter_in_a_correlation_spin_box_applies_it(qtbot, data):
+    r = _panel(qtbot, CorrelationPanel, data, (1200, 700))
+    qtbot.waitUntil(lambda: r.heatmap is not None, timeout=20_000)
+    r.count_box.setFocus()
+    r.count_box.selectAll()
+    qtbot.keyClicks(r.count_box, "300")
+    with qtbot.waitSignal(r.heatmap_ready, timeout=20_000):
+        qtbot.keyClick(r.count_box, Qt.Key.Key_Return)
+    assert len(r.heatmap.indices) == 300
+
+
+def test_the_confusion_matrix_keeps_its_row_labels_beside_it(qtbot, data):
+    from PySide6.QtCore import QPointF
+
+    c = _panel(qtbot, ConfusionPanel, data, (1400, 700))
+    qtbot.waitUntil(lambda: c.model() != "", timeout=10_000)
+    qtbot.wait(50)
+    h = c.heatmap
+    axis_right = h.mapFromScene(h.plot.getAxis("left").sceneBoundingRect().topRight()).x()
+    matrix_left = h.mapFromScene(h.view.mapViewToScene(QPointF(0, 0))).x()
+    assert 0 <= matrix_left - axis_right < 40  # was about 300 px in a wide window
+
+
+def test_the_probability_chart_shows_its_100_percent_label_whole(qtbot):
+    from PySide6.QtGui import QImage, QPainter
+
+    from digitpad.gui.bars import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.resize(260, 110)
+    bars.show()
+    qtbot.waitExposed(bars)
+    axis = bars.getPlotItem().getAxis("left")
+    image = QImage(4, 4, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        texts = {text: rect for rect, _, text in axis.generateDrawSpecs(painter)[2]}
+    finally:
+        painter.end()
+    assert "100%" in texts  # drawn, not dropped as overlapping
+    where = bars.mapFromScene(axis.mapRectToScene(texts["100%"])).boundingRect()
+    assert bars.rect().contains(where)  # and not cut at the top

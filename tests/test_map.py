@@ -8,7 +8,7 @@ import functools
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QTabWidget
 
@@ -228,3 +228,18 @@ def test_the_map_exports_as_png(qtbot, data, tmp_path):
     with Image.open(tmp_path / "map.png") as im:
         assert im.format == "PNG" and im.width > 400 and im.height > 300
         assert len(np.unique(np.asarray(im.convert("RGB")).reshape(-1, 3), axis=0)) > 10
+
+
+def test_the_drawings_caption_stays_inside_the_plot_at_its_top(qtbot, data):
+    p = _panel(qtbot, data)
+    top = int(np.argmax(p.map.xy[:, 1]))  # the highest dot: the star right at the top
+    p.set_drawing(p.map.xy[top], 4)
+    qtbot.wait(30)
+    plot = p.view.sceneBoundingRect()
+    caption = p.marker_text.sceneBoundingRect()
+    assert plot.contains(caption), (plot, caption)
+    middle = np.median(p.map.xy, axis=0)
+    p.set_drawing(middle, 4)  # in the middle it sits above the star, as before
+    qtbot.wait(30)
+    star = p.view.mapViewToScene(QPointF(*middle))
+    assert p.marker_text.sceneBoundingRect().bottom() < star.y()
