@@ -22,8 +22,9 @@ def place_child(
     ``parent``: the parent's frame; ``available``: the work area of the parent's screen;
     ``keep_clear``: what the child should not cover (the canvas); ``minimum``: the smallest
     frame the child may be shrunk to. In order of preference: right of the parent, left of
-    it, over the parent right of ``keep_clear`` (shrunk to the room there, down to
-    ``minimum``), and last over the parent's right-hand edge. Always inside ``available``.
+    it, over the parent's right-hand side right of ``keep_clear`` (reaching past the parent
+    onto the screen and shrunk to the room there, down to ``minimum``), and last at the
+    screen's right edge. Always inside ``available``.
     """
     minimum = minimum or size
     w = min(size.width(), available.width())
@@ -32,12 +33,17 @@ def place_child(
         if available.left() <= x and x + w <= available.right() + 1:
             return _clamped(QRect(x, parent.top(), w, h), available)
     clear = keep_clear if keep_clear is not None else QRect(parent.topLeft(), QSize(0, 0))
-    right = min(parent.right(), available.right())
-    room = right - clear.right() - GAP
-    w = min(w, max(room, minimum.width()))
+    left_edge = clear.right() + 1 + GAP  # just right of the canvas
+    screen_x = available.right() + 1  # just past the screen's right edge
+    w = min(w, max(screen_x - left_edge, minimum.width()))
     top = max(clear.top(), parent.top())
     h = min(h, max(minimum.height(), parent.bottom() + 1 - top))
-    return _clamped(QRect(right + 1 - w, top, w, h), available)
+    # At the parent's right edge if that leaves the canvas clear; else right of the canvas,
+    # past the parent's edge onto the screen; else (no room even for its minimum width) at the
+    # screen's edge, over as little of the canvas as can be.
+    at_edge = min(parent.right() + 1, screen_x) - w
+    x = max(at_edge, min(left_edge, screen_x - w))
+    return _clamped(QRect(x, top, w, h), available)
 
 
 def _clamped(rect: QRect, available: QRect) -> QRect:

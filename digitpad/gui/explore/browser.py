@@ -90,6 +90,11 @@ class BrowserPanel(QWidget):
         )
         self.result_box = _combo("Only the digits the model gets right, or wrong", RESULTS)
         self.sort_box = _combo("Order of the grid", SORTS)
+        # As wide as its shortest choices: the list drops down in full (the bar is crowded).
+        self.sort_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.sort_box.setMinimumContentsLength(12)
         self.open_button = QPushButton("Open Kaggle CSV…")
         self.open_button.setToolTip("Browse a Kaggle Digit Recognizer train.csv or test.csv")
         self.open_button.clicked.connect(self._ask_open)
@@ -174,7 +179,8 @@ class BrowserPanel(QWidget):
         self.sort_box.blockSignals(True)
         self.sort_box.setCurrentIndex(0)
         self.sort_box.blockSignals(False)
-        self.selection_label.setText(f"{title}: {len(self._selection):,} samples")
+        n = len(self._selection)
+        self.selection_label.setText(f"{title}: {n:,} sample{'' if n == 1 else 's'}")
         self.selection_label.show()
         self.clear_button.show()
         self.refresh()

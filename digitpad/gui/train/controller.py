@@ -350,8 +350,6 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
         note = "Validation: the first 2,000 MNIST test images, never trained on."
         if family.defaults.get("members", 1) > 1:
             note += " The two nets are trained one after the other."
-    else:
-        note = "This model is fitted in one go: no curve per epoch, the result at the end."
     if job.get("include_user"):
         parts.append(f"+ your drawings ×{job.get('user_weight') or 1}")
     return " · ".join(parts), kind, note
