@@ -402,3 +402,18 @@ def test_the_training_window_shows_honest_axes_and_says_why_a_model_has_no_curve
     monitor.begin("Training my-logistic-1", "train", curves=False)
     assert monitor.curves.currentWidget() is monitor.no_curves
     assert monitor.no_curves.text() == NO_CURVES and "fitted in one go" in NO_CURVES
+
+
+def test_a_dialog_opens_over_its_parent_right_of_the_canvas_even_with_room_beside():
+    from PySide6.QtCore import QSize
+
+    from digitpad.gui.placement import place_child
+
+    screen, window, canvas = (
+        QRect(0, 0, 2560, 1400),
+        QRect(0, 0, 1042, 766),
+        QRect(12, 105, 624, 624),
+    )
+    got = place_child(QSize(480, 284), window, screen, canvas, beside=False)
+    assert window.contains(got) and not got.intersects(canvas)
+    assert got.top() == canvas.top() and got.right() == window.right()

@@ -16,12 +16,14 @@ def place_child(
     available: QRect,
     keep_clear: QRect | None = None,
     minimum: QSize | None = None,
+    beside: bool = True,
 ) -> QRect:
     """The frame rectangle for a child window of frame ``size``.
 
     ``parent``: the parent's frame; ``available``: the work area of the parent's screen;
     ``keep_clear``: what the child should not cover (the canvas); ``minimum``: the smallest
-    frame the child may be shrunk to. In order of preference: right of the parent, left of
+    frame the child may be shrunk to; not ``beside``: over the parent only (a dialog).
+    In order of preference: right of the parent, left of
     it, over the parent's right-hand side right of ``keep_clear`` (reaching past the parent
     onto the screen and shrunk to the room there, down to ``minimum``), and last at the
     screen's right edge. Always inside ``available``.
@@ -29,7 +31,7 @@ def place_child(
     minimum = minimum or size
     w = min(size.width(), available.width())
     h = min(size.height(), available.height())
-    for x in (parent.right() + 1 + GAP, parent.left() - GAP - w):
+    for x in (parent.right() + 1 + GAP, parent.left() - GAP - w) if beside else ():
         if available.left() <= x and x + w <= available.right() + 1:
             return _clamped(QRect(x, parent.top(), w, h), available)
     clear = keep_clear if keep_clear is not None else QRect(parent.topLeft(), QSize(0, 0))
@@ -65,10 +67,12 @@ def frame_margins(widget: QWidget) -> QMargins:
     )
 
 
-def open_beside(child: QWidget, parent: QWidget, keep_clear: QWidget | None = None) -> None:
+def open_beside(
+    child: QWidget, parent: QWidget, keep_clear: QWidget | None = None, beside: bool = True
+) -> None:
     """Move (and if need be shrink) the top-level ``child`` to where :func:`place_child` says,
     for ``parent``'s window on its screen; ``keep_clear`` is a widget of the parent not to
-    cover. Call before showing ``child``."""
+    cover; not ``beside``: over the parent only. Call before showing ``child``."""
     window = parent.window()
     screen = window.screen() or child.screen()
     if screen is None:
@@ -80,7 +84,12 @@ def open_beside(child: QWidget, parent: QWidget, keep_clear: QWidget | None = No
         clear = QRect(keep_clear.mapToGlobal(keep_clear.rect().topLeft()), keep_clear.size())
     minimum = child.minimumSizeHint().expandedTo(child.minimumSize()) + extra
     frame = place_child(
-        child.size() + extra, window.frameGeometry(), screen.availableGeometry(), clear, minimum
+        QWidget.size(child) + extra,  # unbound: a dialog may have a field called "size"
+        window.frameGeometry(),
+        screen.availableGeometry(),
+        clear,
+        minimum,
+        beside,
     )
     child.resize(frame.size() - extra)
     child.move(frame.topLeft())

@@ -144,7 +144,7 @@ class TrainingController(QObject):
         has room for it, else over the main window's right-hand side, never over the canvas."""
         monitor = self.monitor
         if not monitor.isVisible():
-            open_beside(monitor, self._owner, self._owner.findChild(DrawingCanvas))
+            open_beside(monitor, self._owner, self._canvas())
         monitor.show()
         monitor.raise_()
         return monitor
@@ -264,26 +264,32 @@ class TrainingController(QObject):
         self.cancel_action.setEnabled(busy)
 
     def ask_train(self, family: str) -> None:
-        dialog = TrainDialog(family, self._owner)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.start(dialog.job())
+        self._ask(TrainDialog(family, self._owner))
 
     def ask_is_four(self) -> None:
-        dialog = IsFourDialog(self._owner)
+        self._ask(IsFourDialog(self._owner))
+
+    def ask_curve(self) -> None:
+        self._ask(CurveDialog(parent=self._owner))
+
+    def _ask(self, dialog: QDialog) -> None:
+        """Show ``dialog`` over the window's right-hand side (the drawing stays in view) and
+        start its job if it is accepted."""
+        dialog.adjustSize()
+        open_beside(dialog, self._owner, self._canvas(), beside=False)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.start(dialog.job())
 
-    def ask_curve(self) -> None:
-        dialog = CurveDialog(parent=self._owner)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.start(dialog.job())
+    def _canvas(self) -> QWidget | None:
+        """The canvas a child window should leave clear, if the owner has one."""
+        return self._owner.findChild(DrawingCanvas)
 
     def show_my_models(self) -> MyModelsDialog:
         if self._models_dialog is None:
             self._models_dialog = MyModelsDialog(self._models_changed, self._owner)
         self._models_dialog.fill()
         if not self._models_dialog.isVisible():
-            open_beside(self._models_dialog, self._owner, self._owner.findChild(DrawingCanvas))
+            open_beside(self._models_dialog, self._owner, self._canvas(), beside=False)
         self._models_dialog.show()
         self._models_dialog.raise_()
         return self._models_dialog
