@@ -409,11 +409,10 @@ def test_a_dialog_opens_over_its_parent_right_of_the_canvas_even_with_room_besid
 
     from digitpad.gui.placement import place_child
 
-    screen, window, canvas = (
-        QRect(0, 0, 2560, 1400),
-        QRect(0, 0, 1042, 766),
-        QRect(12, 105, 624, 624),
-    )
+    screen, window = QRect(0, 0, 2560, 1400), QRect(0, 0, 1042, 766)
+    canvas = QRect(12, 105, 624, 624)  # as seen at 1366×768: 397 px right of it
     got = place_child(QSize(480, 284), window, screen, canvas, beside=False)
-    assert window.contains(got) and not got.intersects(canvas)
-    assert got.top() == canvas.top() and got.right() == window.right()
+    assert not got.intersects(canvas) and got.top() == canvas.top()
+    assert got.left() == canvas.right() + 9  # over the right-hand side, reaching past it
+    small = place_child(QSize(300, 284), window, screen, canvas, beside=False)
+    assert window.contains(small) and small.right() == window.right()  # fits: inside it
