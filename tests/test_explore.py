@@ -486,3 +486,15 @@ def test_the_probability_chart_shows_its_100_percent_label_whole(qtbot):
     assert "100%" in texts  # drawn, not dropped as overlapping
     where = bars.mapFromScene(axis.mapRectToScene(texts["100%"])).boundingRect()
     assert bars.rect().contains(where)  # and not cut at the top
+
+
+def test_hovering_a_digit_never_widens_the_browser(qtbot, data):
+    b = _panel(qtbot, BrowserPanel, data, (900, 600))
+    b.set_box.setCurrentText("test")
+    qtbot.wait(50)
+    before = (b.minimumSizeHint().width(), b.sizeHint().width())
+    point = b.mosaic.tile_centre(0)
+    send_mouse(b.mosaic.viewport(), QEvent.Type.MouseMove, point.x(), point.y(), NO)
+    assert all(f"{name}: " in b.info.text() for name in models.available())  # all of it kept
+    assert (b.minimumSizeHint().width(), b.sizeHint().width()) == before
+    assert b.info.width() <= b.width()

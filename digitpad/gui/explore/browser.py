@@ -22,7 +22,16 @@ from PySide6.QtWidgets import (
 from ... import analysis
 from ...data import kaggle
 from ...data.samples import TEST, TRAIN, Samples
-from .common import DigitDetail, ModelBox, Workers, export_button, percent, save_png, wrong
+from .common import (
+    DigitDetail,
+    ElidedLabel,
+    ModelBox,
+    Workers,
+    export_button,
+    percent,
+    save_png,
+    wrong,
+)
 from .data import ExploreData
 from .mosaic import MosaicView
 
@@ -100,10 +109,10 @@ class BrowserPanel(QWidget):
         self.open_button.clicked.connect(self._ask_open)
         self.mosaic = MosaicView()
         self.detail = DigitDetail()
-        self.info = QLabel("Loading MNIST…")
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Hovering writes every model's answer here: elided, never widening the window.
+        self.info = ElidedLabel("Loading MNIST…")
         self.count_label = QLabel("")
-        self.selection_label = QLabel("")
+        self.selection_label = ElidedLabel("")
         self.clear_button = QPushButton("Show all")
         self.clear_button.setToolTip("Leave the chosen samples and use the filters again")
         self.clear_button.clicked.connect(self.clear_selection)

@@ -20,6 +20,7 @@ from ... import analysis
 from .common import (
     AnnotatedHeatmap,
     DigitDetail,
+    ElidedLabel,
     ModelBox,
     export_button,
     percent,
@@ -53,7 +54,7 @@ class MisclassifiedPanel(QWidget):
         self.detail = DigitDetail()
         self.by_digit = AnnotatedHeatmap("true digit", "", colormap="inferno", square=False)
         self.by_digit.setMinimumSize(300, 200)
-        self.info = QLabel("Loading MNIST…")
+        self.info = ElidedLabel("Loading MNIST…")
         self.count_label = QLabel("")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Model"))
