@@ -5,6 +5,7 @@
     python train_models.py --only rbf_svm   # one (repeatable)
     python train_models.py --table          # just print the table of what is bundled
     python train_models.py --explain        # rebuild only the cnn's neighbours and map data
+    python train_models.py --calibrate      # only fit the temperatures (after every build too)
 
 Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from digitpad import models
 from digitpad.data import mnist
 from digitpad.models import families
-from digitpad.training import fitting
+from digitpad.training import calibrate, fitting
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = ROOT / "checkpoints"
@@ -41,7 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--checkpoints", type=Path, default=CHECKPOINTS, help="where networks checkpoint"
     )
+    ap.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="only fit each model's calibration temperature on the validation split "
+        "(digitpad.training.calibrate); done anyway after a model is rebuilt",
+    )
     args = ap.parse_args(argv)
+    if args.calibrate:
+        for family in args.only or families.NAMES:
+            calibrate.calibrate_folder(args.out / family, log=print)
+        return 0
     if args.explain:
         build_explain(args.out / "cnn")
         return 0
@@ -65,6 +76,7 @@ def build(family, x, y, xt, yt, args) -> None:
         family, x, y, epochs=args.epochs, progress=_printer(), checkpoint=checkpoint
     )
     meta = fitting.save(trained, args.out / family, xt, yt, family)
+    calibrate.calibrate_folder(args.out / family, log=print)
     if keras_family:  # finished: the next run starts from scratch, not from here
         for pattern in (f"{family}.*", f"{family}-*"):
             for leftover in args.checkpoints.glob(pattern):

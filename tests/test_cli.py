@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
+import digitpad
+from digitpad import models
 from digitpad.cli import main
 from digitpad.data import kaggle, mnist
+from digitpad.synthetic import scribbles
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +105,83 @@ def test_bad_input_is_one_clear_line(tmp_path, args, words):
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and words in err[0] and "Traceback" not in proc.stderr
     assert (tmp_path / "s.csv").read_text() == "keep me"  # nothing already saved is lost
+
+
+# --------------------------------------------------------------------------- not sure
+
+
+def _not_digits(tmp_path):
+    """A dot (dark on white paper) and a letter A (bright on black): no digit in either."""
+    dot = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(dot).ellipse((130, 130, 150, 150), fill=0)
+    dot.save(tmp_path / "dot.png")
+    letter = Image.new("L", (280, 280), 0)
+    draw = ImageDraw.Draw(letter)
+    for points, _ in scribbles.parse_strokes(scribbles.LETTERS["A"]):
+        xy = np.asarray(points) * 1.8 + 50
+        draw.line([tuple(p) for p in xy.tolist()], fill=255, width=18, joint="curve")
+    letter.save(tmp_path / "A.png")
+    return tmp_path / "dot.png", tmp_path / "A.png"
+
+
+def _fields(line):
+    path, model, answer, confidence, probs = line.split("\t")
+    return path, model, answer, confidence, [float(v) for v in probs.strip("[]").split()]
+
+
+def test_predict_says_not_sure_and_why_in_place_of_the_digit(tmp_path, test_digits, capsys):
+    x, y = test_digits
+    dot, letter = _not_digits(tmp_path)
+    seven = _png(tmp_path / "seven.png", x[0])
+    assert main(["predict", str(dot), str(letter), str(seven)]) == 0  # not sure is an answer
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    for line, path in zip(lines[:2], (dot, letter), strict=True):
+        file, model, answer, confidence, probs = _fields(line)
+        assert file == str(path) and model == "cnn"
+        assert answer.startswith("not sure: ") and len(answer) > len("not sure: ") + 5
+        assert confidence.endswith("%") and len(probs) == 10  # the probabilities still follow
+        assert abs(sum(probs) - 1) < 0.01
+        assert answer[len("not sure: ") :] == digitpad.read(path).reason
+    assert _fields(lines[2])[2] == str(y[0])
+
+
+def test_predict_json_one_object_per_file(tmp_path, test_digits, capsys):
+    x, y = test_digits
+    dot, letter = _not_digits(tmp_path)
+    seven = _png(tmp_path / "seven.png", x[0])
+    missing = tmp_path / "missing.png"
+    files = [seven, dot, missing, letter]
+    assert main(["predict", "--json", *map(str, files)]) == 2  # the missing file
+    out = capsys.readouterr()
+    objects = [json.loads(line) for line in out.out.strip().splitlines()]
+    assert [o["file"] for o in objects] == list(map(str, files))
+    sure, *not_sure = objects[0], objects[1], objects[3]
+    assert sure["digit"] == int(y[0]) and sure["reason"] == "" and sure["model"] == "cnn"
+    for o in not_sure:
+        assert o["digit"] is None and o["reason"]
+        assert len(o["probabilities"]) == 10 and 0 < o["confidence"] <= 1
+    for o in (sure, *not_sure):
+        assert set(o["answers"]) == set(models.available())
+        assert o["answers"]["cnn"]["probabilities"] == o["probabilities"]
+        assert o["confidence"] == max(o["probabilities"])
+    assert "missing.png" in objects[2]["error"] and "missing.png" in out.err
+    assert digitpad.read(letter).as_dict() == {**not_sure[1], "file": str(letter)}
+
+
+def test_predict_json_exit_status_is_zero_when_not_sure(tmp_path, capsys):
+    dot, _ = _not_digits(tmp_path)
+    assert main(["predict", "--json", str(dot), "--model", "lenet5"]) == 0
+    o = json.loads(capsys.readouterr().out)
+    assert o["digit"] is None and o["model"] == "lenet5"
+
+
+def test_predict_all_is_each_model_in_charge(tmp_path, test_digits, capsys):
+    _, letter = _not_digits(tmp_path)
+    assert main(["predict", "--all", str(letter)]) == 0
+    every = capsys.readouterr().out.strip().splitlines()
+    assert [_fields(line)[1] for line in every] == models.available()
+    for line in every:
+        name = _fields(line)[1]
+        assert main(["predict", "--model", name, str(letter)]) == 0
+        assert capsys.readouterr().out.strip() == line

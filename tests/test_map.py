@@ -92,6 +92,8 @@ def test_the_drawing_is_a_marker_that_moves_and_hides(qtbot, data):
     p.set_drawing(np.array([-0.5, 0.4], np.float32))
     np.testing.assert_allclose(p.marker_position(), [-0.5, 0.4], rtol=1e-6)
     assert p.marker_caption() == "your drawing"
+    p.set_drawing(np.array([-0.5, 0.4]), None, not_sure=True)  # the Draw tab says "Not sure"
+    assert p.marker_caption() == "your drawing: not sure"
     # Zoomed in, the caption keeps its size on screen (TextItem re-fits to the view).
     p.view.scaleBy((0.5, 0.5))
     qtbot.wait(30)

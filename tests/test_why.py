@@ -9,11 +9,12 @@ import pytest
 from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QImage
 
+import digitpad
 from digitpad.data import mnist
 from digitpad.gui.replay import replay, replay_stroke, send_mouse
 from digitpad.gui.why import WhyRequest, WhyWorker, saliency_image
 from digitpad.reading import neighbours
-from digitpad.synthetic import drawn
+from digitpad.synthetic import drawn, scribbles
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -184,6 +185,34 @@ def test_the_map_marker_moves_when_the_drawing_changes(qtbot, shown_window):
     w.canvas.clear()
     w.current_probabilities()
     assert panel.marker_position() is None
+
+
+def test_the_map_star_says_what_the_draw_tab_and_digitpad_read_say(qtbot, shown_window):
+    """One reading everywhere: a blob is "not sure" on the Draw tab, on the Map star (never
+    "your 0" from the cnn's raw top answer) and for ``digitpad.read`` of the same ink; a
+    drawn 7 is a 7 in all three."""
+    w = shown_window
+    panel = w.explore.show_tab("Map")
+    blob = scribbles.make_scribble("blob", np.random.default_rng(0))
+    seven = drawn.make_drawing(7, np.random.default_rng(3))
+    seen = []
+    for drawing in (blob, seven):
+        w.canvas.clear()
+        w.current_probabilities()
+        replay(w.canvas, drawing)
+        _settle(qtbot, w)
+        qtbot.waitUntil(lambda: panel.marker_position() is not None, timeout=20_000)
+        shown = w.current_reading().verdict
+        api = digitpad.read(w.canvas.ink())
+        assert (api.digit, api.reason, api.model) == (shown.digit, shown.reason, w.driver())
+        if shown.digit is None:
+            assert panel.marker_caption() == "your drawing: not sure"
+            assert w.answer.digit.text() == "?"
+        else:
+            assert panel.marker_caption() == f"your {shown.digit}"
+            assert w.answer.digit.text() == str(shown.digit)
+        seen.append(shown.digit)
+    assert seen == [None, 7]
 
 
 def test_the_worker_answers_only_the_latest_request(qtbot):

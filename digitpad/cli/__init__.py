@@ -7,6 +7,7 @@ overwrites its own input or a folder, device or FIFO (see :mod:`digitpad.cli.saf
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -41,7 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="read the digit in image files")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     p.add_argument("--model", default=None, help="model name (default: the best, cnn)")
-    p.add_argument("--all", action="store_true", help="answer with every model")
+    p.add_argument(
+        "--all", action="store_true", help="a line for every model, each as if it were in charge"
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per file: digit (null when not sure), reason, confidence, "
+        "probabilities, model, and every model's answer",
+    )
     e = sub.add_parser(
         "evaluate", help="accuracy and confusion matrix on the MNIST test set or a labelled CSV"
     )
@@ -114,25 +123,39 @@ def _model(name: str | None):
 
 
 def _predict(args) -> int:
-    from .. import models
+    """Each file's answer: the digit, or "not sure" and why, with the probabilities; the same
+    reading as the window's and ``digitpad.read``'s. Not sure is an answer: exit status 0."""
     from ..preprocess import load_image
+    from ..reading import api, live
 
-    names = models.available() if args.all else [(_model(args.model)).name]
-    clfs = [models.load(n) for n in names]
+    if args.model is not None and not args.model.strip():
+        raise ValueError("--model is empty: give a model name (digitpad models lists them)")
+    classifiers = api.usable_models(args.model)
+    driver = live.pick_driver(args.model, list(classifiers))
+    drivers = list(classifiers) if args.all and not args.json else [driver]
     failures = 0
     for path in args.images:
         try:
-            digit = load_image(path)
+            picture = load_image(path)
         except ValueError as e:
             print(f"digitpad: error: {e}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"file": str(path), "error": str(e)}))
             failures += 1
             continue
-        for clf in clfs:
-            p = clf.predict_proba(digit)[0]
-            best = int(p.argmax())
-            probs = " ".join(f"{v:.3f}" for v in p)
-            print(f"{path}\t{clf.name}\t{best}\t{p[best]:.1%}\t[{probs}]")
+        known: dict[str, np.ndarray] = {}
+        for name in drivers:
+            r = api.read_with(picture, classifiers, name, str(path), known)
+            known = {n: a.probabilities for n, a in r.answers.items()}
+            print(json.dumps(r.as_dict()) if args.json else _predict_line(r))
     return EXIT_BAD_INPUT if failures else 0
+
+
+def _predict_line(r) -> str:
+    """file, model, the digit or "not sure: why", its confidence, the ten probabilities."""
+    answer = str(r.digit) if r.sure else f"not sure: {r.reason}"
+    probs = " ".join(f"{v:.3f}" for v in r.probabilities)
+    return f"{r.source}\t{r.model}\t{answer}\t{r.confidence:.1%}\t[{probs}]"
 
 
 def _evaluate(args) -> int:

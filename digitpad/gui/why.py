@@ -38,6 +38,7 @@ from .style import FOR_ANSWER, FOR_RUNNER_UP, NOT_SURE, SHADE, text_in
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
     from ..reading import neighbours, saliency
+    from ..reading.verdict import Verdict
     from .explore.map import MapPanel
 
 K = 8  # neighbours shown (neighbours.K)
@@ -475,6 +476,7 @@ class WhyController(QObject):
         self._asked: WhyRequest | None = None  # the latest request
         self._result: WhyResult | None = None  # the latest result shown
         self._map_xy: np.ndarray | None = None
+        self._verdict: Verdict | None = None  # what the Draw tab says of the latest picture
         # key, digit, model, answer, field of the latest picture
         self._last: tuple[object, np.ndarray, str, int, QRectF | None] | None = None
         self._stopped = False
@@ -535,8 +537,16 @@ class WhyController(QObject):
         self._last = (key, digit, model, answer, on_canvas)
         self._ask(*self._last)
 
+    def show_verdict(self, answer: Verdict) -> None:
+        """The window shows ``answer`` for the latest picture (its ``digit`` None: not sure):
+        the star on the map says the same."""
+        self._verdict = answer
+        if self._map_xy is not None:
+            self._show_on_map(self._map_xy)
+
     def clear(self) -> None:
         """The canvas is empty: take every why-view down."""
+        self._verdict = None
         self._asked = None
         self._last = None
         self._result = None
@@ -641,10 +651,12 @@ class WhyController(QObject):
         self._answer.set_legend(legend)
 
     def _show_on_map(self, xy: np.ndarray | None) -> None:
+        """The star at ``xy``, captioned with the verdict the Draw tab shows (never the raw
+        top answer: a drawing that is "not sure" there is not "your 6" here)."""
         panel = self._map_panel()
         if panel is not None:
-            answer = None if self._result is None else self._result.answer
-            panel.set_drawing(xy, answer)
+            v = self._verdict
+            panel.set_drawing(xy, None if v is None else v.digit, v is not None and v.digit is None)
 
     def _open_in_browser(self, index: int) -> None:
         shown = self.strip.shown()

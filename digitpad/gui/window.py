@@ -373,6 +373,7 @@ class MainWindow(QMainWindow):
         if reading is None:
             self.why.clear()
         else:
+            self.why.show_verdict(reading.verdict)  # the Map star says what the Draw tab says
             self._ask_why(step.key, reading.digit, after)
 
     def _ask_why(self, key: ReadKey, digit: np.ndarray, p: np.ndarray) -> None:

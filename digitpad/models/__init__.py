@@ -123,9 +123,10 @@ def default() -> Classifier:
     return load(DEFAULT)
 
 
-def test_probabilities(name: str) -> np.ndarray:
-    """(10000, 10) float32: model ``name``'s cached probabilities for the MNIST test images."""
-    return load_test_proba(folder(name))
+def test_probabilities(name: str, calibrated: bool = True) -> np.ndarray:
+    """(10000, 10) float32: model ``name``'s cached probabilities for the MNIST test images,
+    calibrated as its ``predict_proba`` is (``calibrated=False``: as the model gives them)."""
+    return load_test_proba(folder(name), calibrated)
 
 
 # --------------------------------------------------------------------------- the user's models

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from . import calibration
+
 
 class ModelError(ValueError):
     """A model file is missing, damaged, unsafe, or made for another input."""
@@ -26,8 +28,9 @@ class Classifier:
     meta: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities for a batch.
+    def predict_proba(self, x: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """Probabilities for a batch, calibrated (at the model's ``temperature``) unless
+        ``calibrated`` is False.
 
         x: (N, 28, 28) float32 in [0, 1] (a single (28, 28) image is taken as N = 1).
         Returns (N, 10) float32, each row summing to 1.
@@ -38,6 +41,8 @@ class Classifier:
         p = np.asarray(self._proba(x), dtype=np.float64)
         p = np.clip(p, 0.0, None)
         p /= p.sum(axis=1, keepdims=True)
+        if calibrated:
+            p = calibration.scale(p, self.temperature)
         return p.astype(np.float32)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -46,6 +51,12 @@ class Classifier:
 
     def _proba(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def temperature(self) -> float:
+        """The calibration temperature from ``meta.json`` (1.0 when none was fitted); see
+        ``digitpad.models.calibration``."""
+        return calibration.temperature(self.meta)
 
     @property
     def test_accuracy(self) -> float | None:

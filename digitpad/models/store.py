@@ -2,7 +2,9 @@
 
 A folder holds ``meta.json`` (metrics, hyper-parameters, the SHA-256 of every file), the weights
 (``model.npz`` read with ``allow_pickle=False``, or ``model.tflite`` run by LiteRT) and
-``test_proba.npy``: the model's probabilities for the 10,000 MNIST test images.
+``test_proba.npy``: the model's probabilities for the 10,000 MNIST test images, as the model
+gives them before calibration; the temperature in ``meta.json`` (``calibration``) is applied when
+they are read, as it is to every ``predict_proba``, so the cache and the model always agree.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import calibration
 from .base import Classifier, ModelError
 
 META = "meta.json"
@@ -109,6 +112,10 @@ def read_meta(folder: Path) -> dict[str, Any]:
         raise ModelError(f"{folder / META}: damaged ({e}); remove the model folder") from None
     if not isinstance(meta, dict) or "format" not in meta:
         raise ModelError(f"{folder / META}: not DigitPad model metadata")
+    try:
+        calibration.temperature(meta)
+    except ValueError as e:
+        raise ModelError(f"{folder / META}: damaged ({e}); remove the model folder") from None
     return meta
 
 
@@ -184,8 +191,9 @@ def classifier(
     return kind(name, meta if meta is not None else {"format": fmt}, folder, **weights)
 
 
-def load_test_proba(folder: Path) -> np.ndarray:
-    """(10000, 10) float32 cached test-set probabilities of the model in ``folder``."""
+def load_test_proba(folder: Path, calibrated: bool = True) -> np.ndarray:
+    """(10000, 10) float32 cached test-set probabilities of the model in ``folder``, at its
+    calibration temperature unless ``calibrated`` is False (the file holds them before)."""
     meta = read_meta(folder)
     content = read_file(folder, TEST_PROBA, meta)
     try:
@@ -194,6 +202,8 @@ def load_test_proba(folder: Path) -> np.ndarray:
         raise ModelError(f"{folder / TEST_PROBA}: damaged ({e})") from None
     if a.shape != (10000, 10):
         raise ModelError(f"{folder / TEST_PROBA}: shape {a.shape}, expected (10000, 10)")
+    if calibrated:
+        a = calibration.scale(a, calibration.temperature(meta))
     return a.astype(np.float32, copy=False)
 
 

@@ -34,6 +34,7 @@ STAR_PX = 30
 #: 0.9 below it when there is no room above.
 CAPTION_ABOVE = 1.9
 CAPTION_BELOW = -0.9
+NOT_SURE_CAPTION = "your drawing: not sure"
 HOVER_PX = 6.0  # a dot counts as hovered within this many pixels of the mouse
 THUMB_PX = 84  # the 28×28 digit, 3× without smoothing
 ABOUT = (
@@ -103,7 +104,7 @@ class MapPanel(QWidget):
         self.map: neighbours.DigitMap | None = None
         self.problem = ""
         self._workers = Workers()
-        self._drawing: tuple[np.ndarray, int | None] | None = None
+        self._drawing: tuple[np.ndarray, str] | None = None  # where, and the caption
         self._hovered: int | None = None
         self._hover_text = ""
         self._wrong = np.empty(0, np.int64)  # test indices the chosen model gets wrong
@@ -220,13 +221,24 @@ class MapPanel(QWidget):
         """Ring model ``name``'s mistakes (once it is listed, if it is not yet)."""
         self.model_box.set_model(name)
 
-    def set_drawing(self, xy: np.ndarray | None, answer: int | None = None) -> None:
-        """Put the drawing at ``xy`` (2,) map coordinates with the caption "your ``answer``";
-        None hides it. Before the map has loaded it is kept and shown once it has."""
+    def set_drawing(
+        self, xy: np.ndarray | None, answer: int | None = None, not_sure: bool = False
+    ) -> None:
+        """Put the drawing at ``xy`` (2,) map coordinates with the caption "your ``answer``",
+        "your drawing: not sure" when the answer is not sure (the Draw tab's verdict), or "your
+        drawing" while there is no answer yet; None hides it. Before the map has loaded it is
+        kept and shown once it has."""
         if xy is None:
             self._drawing = None
         else:
-            self._drawing = (np.asarray(xy, np.float64).reshape(2).copy(), answer)
+            caption = (
+                NOT_SURE_CAPTION
+                if not_sure
+                else "your drawing"
+                if answer is None
+                else f"your {answer}"
+            )
+            self._drawing = (np.asarray(xy, np.float64).reshape(2).copy(), caption)
         self._show_drawing()
 
     def marker_position(self) -> np.ndarray | None:
@@ -390,10 +402,9 @@ class MapPanel(QWidget):
             self.marker.hide()
             self.marker_text.hide()
             return
-        (x, y), answer = self._drawing
+        (x, y), caption = self._drawing
         self.marker.setPos(x, y)
         self.marker_text.setPos(x, y)
-        caption = "your drawing" if answer is None else f"your {answer}"
         if self.marker_text.toPlainText() != caption:
             self.marker_text.setText(caption)
         self.marker.show()
