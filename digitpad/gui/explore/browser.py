@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ... import analysis
 from ...data import kaggle
 from ...data.samples import Samples
+from ..panels import FittedLabel
 from ..style import WRONG
 from .common import DigitDetail, Workers, export_button, percent, save_png
 from .data import ExploreData
@@ -79,7 +80,7 @@ class BrowserPanel(QWidget):
         self.open_button.clicked.connect(self._ask_open)
         self.mosaic = MosaicView()
         self.detail = DigitDetail()
-        self.info = QLabel("Loading MNIST…")
+        self.info = FittedLabel("Loading MNIST…")  # a long hover line never widens the window
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.count_label = QLabel("")
         self.selection_label = QLabel("")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ... import analysis
 from ...data.samples import TEST, TRAIN
+from ..panels import FittedLabel
 from ..style import DIGIT_COLOURS
 from .common import (
     AnnotatedHeatmap,
@@ -170,7 +171,7 @@ class CorrelationPanel(QWidget):
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.progress.hide()
-        self.note = QLabel("Loading MNIST…")
+        self.note = FittedLabel("Loading MNIST…")  # never widens the window
 
         self._build_plots()
         self._build_layout()

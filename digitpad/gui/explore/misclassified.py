@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import analysis
+from ..panels import FittedLabel
 from ..style import WRONG
 from .common import AnnotatedHeatmap, DigitDetail, export_button, percent, save_png
 from .data import ExploreData
@@ -47,7 +48,7 @@ class MisclassifiedPanel(QWidget):
         self.detail = DigitDetail()
         self.by_digit = AnnotatedHeatmap("true digit", "", colormap="inferno", square=False)
         self.by_digit.setMinimumSize(300, 200)
-        self.info = QLabel("Loading MNIST…")
+        self.info = FittedLabel("Loading MNIST…")  # never widens the window
         self.count_label = QLabel("")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Model"))
