@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = 40  # px kept free at the bottom of the screen, as a desktop panel does
-TOOLS = ("Xvfb", "openbox", "xprop")
+TOOLS = ("Xvfb", "openbox", "xprop", "xdotool")
 OPENBOX_RC = """<?xml version="1.0"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
 <margins><top>0</top><bottom>{panel}</bottom><left>0</left><right>0</right></margins>
@@ -38,8 +38,13 @@ OPENBOX_RC = """<?xml version="1.0"?>
 
 
 def missing_tools() -> list[str]:
-    """The programs a real screen needs that are not on PATH."""
-    return [t for t in TOOLS if shutil.which(t) is None]
+    """The programs (and the library Qt's xcb platform needs) that are missing here."""
+    import ctypes.util
+
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if ctypes.util.find_library("xcb-cursor") is None:
+        missing.append("libxcb-cursor0")
+    return missing
 
 
 def _wait_for(check, timeout: float, what: str) -> None:
@@ -177,6 +182,7 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
     from digitpad.gui.explore.tabs import PANELS
     from digitpad.gui.window import MainWindow
 
+    began = time.monotonic()
     app = application(["digitpad"])
     w = MainWindow()
     w.show()
@@ -211,6 +217,7 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
             "status_corner": [corner.x(), corner.y()] if status.isVisible() else None,
             "scale": w.devicePixelRatioF(),
             "maximized": w.isMaximized(),
+            "seconds": round(time.monotonic() - began, 2),
         }
         print(json.dumps(data), flush=True)
 
@@ -227,6 +234,8 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
     with contextlib.suppress(RuntimeError):
         until(lambda: w.frameGeometry() != w.geometry(), timeout=3)
     record("start")
+    if full and shutil.which("xdotool"):
+        keys(w, pump)
     if not full:  # the next start: only look
         w.close()
         return 0
@@ -274,6 +283,23 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
             top.close()
     w.close()
     return 0
+
+
+def keys(w, pump) -> None:
+    """Real key presses (xdotool, through the X server): Ctrl+PgDown with the focus on the pen
+    slider switches the tab and leaves the pen alone; Ctrl+PgUp goes back."""
+    w.activateWindow()
+    w.pen_slider.setFocus()
+    pump(0.3)
+    before = (w.tabs.currentIndex(), w.pen_slider.value(), w.pen_slider.hasFocus())
+    subprocess.run(["xdotool", "key", "ctrl+Next"], check=True, timeout=10)
+    pump(0.3)
+    after = (w.tabs.currentIndex(), w.pen_slider.value())
+    subprocess.run(["xdotool", "key", "ctrl+Prior"], check=True, timeout=10)
+    pump(0.3)
+    back = w.tabs.currentIndex()
+    data = {"step": "keys", "before": before, "after": after, "back": back}
+    print(json.dumps(data), flush=True)
 
 
 def main(argv: list[str]) -> int:

@@ -77,12 +77,13 @@ HINT = "Draw a digit with the mouse · Esc clears · Ctrl+Z undoes"
 DRAW_ONE = " · draw a digit"  # what the status bar adds while the canvas is empty
 
 
-def fit_into(frame: QRect, area: QRect) -> QRect:
-    """``frame`` moved, and made smaller if it must, to lie inside ``area``."""
-    width = min(frame.width(), area.width())
-    height = min(frame.height(), area.height())
-    left = min(max(frame.left(), area.left()), area.left() + area.width() - width)
-    top = min(max(frame.top(), area.top()), area.top() + area.height() - height)
+def fit_into(frame: QRect, area: QRect, minimum: QSize) -> QRect:
+    """``frame`` moved, and made smaller if it must (never below ``minimum``), to lie inside
+    ``area``; one larger than the area still starts at its top left."""
+    width = max(min(frame.width(), area.width()), minimum.width())
+    height = max(min(frame.height(), area.height()), minimum.height())
+    left = max(min(frame.left(), area.left() + area.width() - width), area.left())
+    top = max(min(frame.top(), area.top() + area.height() - height), area.top())
     return QRect(left, top, width, height)
 
 
@@ -768,7 +769,8 @@ class MainWindow(QMainWindow):
         if margins.isNull():  # not framed yet: what a window manager's title bar takes
             margins = FRAME_GUESS
         area = screen.availableGeometry()
-        fitted = fit_into(inner.marginsAdded(margins), area).marginsRemoved(margins)
+        smallest = self.minimumSizeHint().expandedTo(self.minimumSize()).grownBy(margins)
+        fitted = fit_into(inner.marginsAdded(margins), area, smallest).marginsRemoved(margins)
         if fitted != inner:
             self.setGeometry(fitted)
 
