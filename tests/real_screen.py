@@ -239,7 +239,13 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
     if not full:  # the next start: only look
         w.close()
         return 0
-    shot(shot_name)
+    if shots is not None:  # a digit on the canvas for the picture
+        from digitpad.gui.replay import replay
+        from digitpad.synthetic import drawn
+
+        replay(w.canvas, drawn.make_drawings(8, seed=5)[7], between=app.processEvents)
+        pump(1.5)
+        shot(shot_name)
     for title in PANELS:
         w.explore.show_tab(title)
         until(lambda: w.explore.data.is_loaded(), 60)

@@ -76,6 +76,16 @@ def test_the_window_fits_the_work_area_at_every_step(runs):
     assert maximized["maximized"]
 
 
+def test_the_window_never_widens_itself(runs):
+    # Opened at its default size, as wide as the widest tab needs: no tab, hover or training
+    # changes its size (a long hover line in Browse once took it past a 1920 px screen).
+    size, scale, result, _ = runs
+    records = [r for r in result["first"] if r["step"] not in ("keys", "maximized")]
+    start = records[0]["frame"][2:]
+    for r in records:
+        assert r["frame"][2:] == start, f"{size} at {scale:g}×, {r['step']}: {r['frame']}"
+
+
 def test_the_next_start_opens_where_the_last_one_closed(runs):
     result = runs[2]
     closed = next(r for r in result["first"] if r["step"] == "normal again")

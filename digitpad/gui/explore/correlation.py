@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -169,6 +170,9 @@ class CorrelationPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
+        # What room the bar has left, at least 60 px: shown, it never widens the window.
+        self.progress.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.progress.setMinimumWidth(60)
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.note = FittedLabel("Loading MNIST…")  # never widens the window
