@@ -17,6 +17,7 @@ from digitpad import models
 from digitpad.data import mnist
 from digitpad.gui import MainWindow
 from digitpad.gui.replay import replay, replay_stroke, send_mouse
+from digitpad.gui.window import DEFAULT_PEN
 from digitpad.preprocess import load_image
 from digitpad.synthetic import drawn
 
@@ -432,7 +433,9 @@ def test_the_default_pen_fits_the_canvas_until_someone_sets_it(qtbot):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.canvas.pen_width() == round(18 * w.canvas.width() / 280))
+    qtbot.waitUntil(lambda: w.canvas.pen_width() == round(DEFAULT_PEN * w.canvas.width() / 280))
+    w.resize(w.width() + 150, w.height() + 150)  # a larger canvas: a thicker default pen
+    qtbot.waitUntil(lambda: w.canvas.pen_width() == round(DEFAULT_PEN * w.canvas.width() / 280))
     assert w.pen_label.text() == f"{w.canvas.pen_width():.0f} px"
     # A script that sets the pen right after showing keeps its width.
     other = MainWindow()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -18,6 +27,75 @@ from PySide6.QtWidgets import (
 
 from ..reading.live import Reading
 from .style import MUTED, NOT_SURE, text_in
+
+WRAP = int(Qt.TextFlag.TextWordWrap)
+DETAIL_LINES = 2  # the answer's detail: "97% sure · cnn", or why it is not sure
+
+
+def fit_text(text: str, metrics: QFontMetrics, width: int, height: int, wrap: bool) -> str:
+    """``text`` as it fits a ``width`` × ``height`` box: on one line, or wrapped (``wrap``) into
+    the lines the height holds, cut short with "…" where it would not fit."""
+    if width <= 0:
+        return text
+    if not wrap:
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+    def fits(candidate: str) -> bool:
+        box = metrics.boundingRect(QRect(0, 0, width, 1 << 20), WRAP, candidate)
+        return box.height() <= height and box.width() <= width
+
+    if fits(text):
+        return text
+    low, high = 0, len(text)  # the longest start of the text that fits with "…" after it
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:middle].rstrip() + "…"):
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
+
+
+class FittedLabel(QLabel):
+    """Plain text that never widens the window: the layout gives it the width there is, and
+    the text is wrapped (``wrap``) into the lines its height holds or kept on one line, and
+    ends in "…" where it does not fit; then the whole text is its tooltip. ``text()`` is the
+    whole text."""
+
+    def __init__(self, text: str = "", wrap: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(wrap)
+        vertical = QSizePolicy.Policy.Fixed if wrap else QSizePolicy.Policy.Preferred
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, vertical)
+        self._whole = ""
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._whole
+
+    def shown_text(self) -> str:
+        """What the label shows now (the whole text, or its start and "…")."""
+        return super().text()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        self._whole = text
+        self._fit()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        box = self.contentsRect()
+        shown = fit_text(
+            self._whole, self.fontMetrics(), box.width(), box.height(), self.wordWrap()
+        )
+        super().setText(shown)
+        self.setToolTip(self._whole if shown != self._whole else "")
 
 
 def caption(text: str) -> QLabel:
@@ -42,14 +120,16 @@ class AnswerPanel(QWidget):
         self.digit.setFont(font)
         self.digit.setMinimumWidth(110)
         self.digit.setToolTip("The answer of the model chosen in the Model menu")
-        self.detail = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.detail.setWordWrap(True)
+        # Under both the digit and the preview, the panel's whole width: a reason of the
+        # verdict takes at most two lines there. However long, it wraps, and what would
+        # not fit in two lines ends in "…" (the whole text is its tooltip): the label never
+        # asks for more width or height.
+        self.detail = FittedLabel("", wrap=True)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         detail_font = QFont(self.font())
         detail_font.setPointSizeF(detail_font.pointSizeF() * 1.25)
         self.detail.setFont(detail_font)
-        # However long the reason, it wraps: the label never asks for more width.
-        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.detail.setFixedHeight(2 * self.detail.fontMetrics().lineSpacing() + 4)
+        self.detail.setFixedHeight(DETAIL_LINES * self.detail.fontMetrics().lineSpacing() + 4)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(12)
@@ -64,8 +144,8 @@ class AnswerPanel(QWidget):
         self.legend.setFixedHeight(self.legend.fontMetrics().lineSpacing() + 2)
         grid.addWidget(self.digit, 1, 0)
         grid.addWidget(input_view, 1, 1)
-        grid.addWidget(self.detail, 2, 0)
         grid.addWidget(self.legend, 2, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.detail, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         self.show_reading(None)
 
@@ -174,7 +254,8 @@ class ModelsTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Tab reaches it (the arrow keys then choose the model); a click leaves the focus be.
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         header = self.horizontalHeader()
@@ -253,11 +334,11 @@ class ModelsTable(QTableWidget):
             item.setFont(font)
 
     def _fit_height(self) -> None:
-        """Tall enough for every row (up to ten; more scroll) where there is room, and never
-        less than four rows."""
+        """Tall enough for every row where there is room (more scroll), and never less than
+        four rows."""
         row = self.verticalHeader().defaultSectionSize()
         chrome = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
-        self.setMaximumHeight(min(self.rowCount(), 10) * row + chrome)
+        self.setMaximumHeight(max(self.rowCount(), 1) * row + chrome)
         self.setMinimumHeight(min(self.rowCount(), 4) * row + chrome)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)

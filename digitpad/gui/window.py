@@ -5,7 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMargins,
+    QObject,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -26,6 +37,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -54,9 +66,29 @@ from .why import WhyController
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 PEN_RANGE = (2, 60)
-DEFAULT_PEN = 18  # px on a 280 px canvas
+# px on a 280 px canvas, and as much more on a larger one: the thickest pen that loses nothing
+# on small digits (benchmarks/bench_pen.py, chosen on seeds 0-1). On the held-out seed, digits
+# drawn 15 % of the canvas high: at 18 px 11.7 % were judged "a filled blob" and the cnn read
+# 92.0 %; at 12 px none and 99.3 %, as at every pen for larger digits.
+DEFAULT_PEN = 12
 PANEL_WIDTH = 380
+TABLE_WIDTH = 250
 START_ANYWAY_MS = 500  # start loading models even if the window is never painted
+DEFAULT_SIZE = QSize(1180, 680)  # the first start, as wide as the widest tab; cut down to fit
+FRAME_GUESS = QMargins(1, 30, 1, 4)  # a title bar and borders, until the window is framed
+FRAMED_AFTER_MS = 300
+HINT = "Draw a digit with the mouse · Esc clears · Ctrl+Z undoes"
+DRAW_ONE = " · draw a digit"  # what the status bar adds while the canvas is empty
+
+
+def fit_into(frame: QRect, area: QRect, minimum: QSize) -> QRect:
+    """``frame`` moved, and made smaller if it must (never below ``minimum``), to lie inside
+    ``area``; one larger than the area still starts at its top left."""
+    width = max(min(frame.width(), area.width()), minimum.width())
+    height = max(min(frame.height(), area.height()), minimum.height())
+    left = max(min(frame.left(), area.left() + area.width() - width), area.left())
+    top = max(min(frame.top(), area.top() + area.height() - height), area.top())
+    return QRect(left, top, width, height)
 
 
 class SquareBox(QWidget):
@@ -155,6 +187,7 @@ class MainWindow(QMainWindow):
         self._rest_timer.setInterval(0)
         self._rest_timer.timeout.connect(self._read_rest)
         self.canvas.changed.connect(self._schedule)
+        self.canvas.changed.connect(self._update_hint)
         self.canvas.history_changed.connect(self._update_history_actions)
         self.shelf.model_loaded.connect(self._on_model_loaded)
         self.shelf.model_failed.connect(self._on_model_failed)
@@ -167,7 +200,7 @@ class MainWindow(QMainWindow):
         if self.shelf.problem:
             self.statusBar().showMessage(f"No models: {self.shelf.problem}")
         else:
-            self.statusBar().showMessage("Draw a digit with the mouse · Esc clears · Ctrl+Z undoes")
+            self.statusBar().showMessage(HINT)
         # Paint the window first; then import pyqtgraph for the bars and load the models, off
         # the GUI thread (a window that is never painted starts them after a moment anyway).
         self._started = False
@@ -458,7 +491,21 @@ class MainWindow(QMainWindow):
         if self.reader.reading is None and self.canvas.is_empty():
             self.answer.show_reading(None)
         if loaded and not self.shelf.failed():
-            self.statusBar().showMessage(f"{len(loaded)} models ready · draw a digit", 5000)
+            ready = f"{len(loaded)} models ready"
+            empty = self.canvas.is_empty()
+            self.statusBar().showMessage(ready + (DRAW_ONE if empty else ""), 5000)
+
+    def _update_hint(self) -> None:
+        """The status bar asks for a digit only while the canvas is empty."""
+        bar = self.statusBar()
+        message = bar.currentMessage()
+        if self.canvas.is_empty():
+            if not message:
+                bar.showMessage(HINT)
+        elif message == HINT:
+            bar.clearMessage()
+        elif message.endswith(DRAW_ONE):
+            bar.showMessage(message.removesuffix(DRAW_ONE), 5000)
 
     def _schedule_full_read(self) -> None:
         if self.reader.reading is None and self.shelf.loaded() and self.canvas.is_empty():
@@ -549,6 +596,19 @@ class MainWindow(QMainWindow):
             checkable=True,
         )
         self.quit_action = self.make_action("Quit", "Close DigitPad", "Ctrl+Q", self.close)
+        # Window-wide, so that they switch tabs wherever the focus is (a tab widget's own keys
+        # work only inside it, and a focused slider took Ctrl+PgDown for itself).
+        self.next_tab_action = self.make_action(
+            "Next tab", "Show the next tab", ["Ctrl+Tab", "Ctrl+PgDown"], lambda: self._step_tab(1)
+        )
+        self.previous_tab_action = self.make_action(
+            "Previous tab",
+            "Show the previous tab",
+            ["Ctrl+Shift+Tab", "Ctrl+PgUp"],
+            lambda: self._step_tab(-1),
+        )
+        for action in (self.next_tab_action, self.previous_tab_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self._model_actions = QActionGroup(self)
         self._add_model_actions(self.shelf.names)
 
@@ -593,6 +653,13 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addWidget(QLabel(" Model "))
         bar.addWidget(self.model_box)
+        # A toolbar's buttons take no focus by default: let Tab reach them (a click still
+        # leaves the focus where it was).
+        for action in bar.actions():
+            button = bar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.pen_slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.addToolBar(bar)
 
     def _build_menus(self) -> None:
@@ -623,6 +690,8 @@ class MainWindow(QMainWindow):
     def _build_view_menu(self) -> QMenu:
         view = QMenu("&View", self)
         view.addActions([self.why.saliency_action, self.why.neighbours_action])
+        view.addSeparator()
+        view.addActions([self.next_tab_action, self.previous_tab_action])
         view.setToolTipsVisible(True)
         return view
 
@@ -643,33 +712,41 @@ class MainWindow(QMainWindow):
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(6)
         right.addWidget(self.answer)
-        right.addSpacing(6)
         right.addWidget(caption("Probabilities"))
         right.addWidget(self.bars, 1)
-        right.addSpacing(6)
         right.addWidget(self.why.strip)
-        right.addWidget(caption("Every model"))
-        right.addWidget(self.table)
         self.right_column = right
         panel = QWidget()
         panel.setLayout(right)
         # A fixed width: answers of any length never move the canvas under the pen.
         panel.setFixedWidth(PANEL_WIDTH)
+        # Every model in a column of its own, as tall as the canvas: on a laptop screen (720 or
+        # 768 px high, a panel taken off) stacked under the answer it left the window too tall.
+        every = QVBoxLayout()
+        every.setContentsMargins(0, 0, 0, 0)
+        every.setSpacing(6)
+        every.addWidget(caption("Every model"))
+        every.addWidget(self.table)
+        every.addStretch(1)
+        models_column = QWidget()
+        models_column.setLayout(every)
+        models_column.setFixedWidth(TABLE_WIDTH)
         row = QHBoxLayout(self.draw_page)
         row.setContentsMargins(10, 10, 10, 10)
         row.setSpacing(14)
         row.addWidget(SquareBox(self.canvas), 1)
         row.addWidget(panel)
+        row.addWidget(models_column)
         self.setCentralWidget(self.tabs)
 
     def _restore_settings(self) -> None:
         geometry = self._settings.value(keys.GEOMETRY)
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1040, 640)
-        # Until the user picks a width, the pen is as thick for the canvas shown as an MNIST
-        # stroke is for its digit (18 px on a 280 px canvas).
+        restored = isinstance(geometry, QByteArray) and not geometry.isEmpty()
+        if not (restored and self.restoreGeometry(geometry)):
+            self.resize(DEFAULT_SIZE)
+        self._fit_to_screen()
+        # Until the user picks a width, the pen follows the canvas's size (DEFAULT_PEN px on a
+        # 280 px canvas).
         self._fitting_pen = True
         width = keys.read_float(self._settings, keys.PEN_WIDTH, DEFAULT_PEN)
         self.canvas.set_pen_width(min(max(width, 1.0), 100.0))
@@ -679,6 +756,30 @@ class MainWindow(QMainWindow):
         inverted = keys.read_bool(self._settings, keys.INVERTED, False)
         self.invert_action.setChecked(inverted)
         self.canvas.set_inverted(inverted)
+
+    def _fit_to_screen(self) -> None:
+        """Keep the window, frame and all, inside the work area of its screen (a saved size from
+        a larger screen, or one saved while a tab made it wider, is cut down to fit)."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        screen = self.screen()
+        if screen is None:
+            return
+        frame = self.frameGeometry()
+        inner = self.geometry()
+        margins = QMargins(
+            inner.left() - frame.left(),
+            inner.top() - frame.top(),
+            frame.right() - inner.right(),
+            frame.bottom() - inner.bottom(),
+        )
+        if margins.isNull():  # not framed yet: what a window manager's title bar takes
+            margins = FRAME_GUESS
+        area = screen.availableGeometry()
+        smallest = self.minimumSizeHint().expandedTo(self.minimumSize()).grownBy(margins)
+        fitted = fit_into(inner.marginsAdded(margins), area, smallest).marginsRemoved(margins)
+        if fitted != inner:
+            self.setGeometry(fitted)
 
     def _on_pen_width(self, px: float) -> None:
         """The canvas pen changed (slider, shortcut or a script): show and remember it."""
@@ -698,6 +799,10 @@ class MainWindow(QMainWindow):
             self.canvas.set_pen_width(round(DEFAULT_PEN * self.canvas.width() / 280))
         finally:
             self._fitting_pen = False
+
+    def _step_tab(self, step: int) -> None:
+        count = self.tabs.count()
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
 
     def _nudge_pen(self, step: int) -> None:
         self.pen_slider.setValue(self.pen_slider.value() + step)
@@ -748,9 +853,16 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_image(files[0])
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if not self._pen_chosen:
+            QTimer.singleShot(0, self._fit_default_pen)  # once the canvas has its new size
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         QTimer.singleShot(0, self._fit_default_pen)  # once the layout has sized the canvas
+        # Once the window manager has framed the window: its frame now known, fit that too.
+        QTimer.singleShot(FRAMED_AFTER_MS, self._fit_to_screen)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._settings.setValue(keys.GEOMETRY, self.saveGeometry())

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from ... import analysis
 from ...data import kaggle
 from ...data.samples import TEST, TRAIN, Samples
+from ..panels import FittedLabel
 from .common import (
     DigitDetail,
-    ElidedLabel,
     ModelBox,
     Workers,
     export_button,
@@ -110,9 +110,10 @@ class BrowserPanel(QWidget):
         self.mosaic = MosaicView()
         self.detail = DigitDetail()
         # Hovering writes every model's answer here: elided, never widening the window.
-        self.info = ElidedLabel("Loading MNIST…")
+        self.info = FittedLabel("Loading MNIST…")
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.count_label = QLabel("")
-        self.selection_label = ElidedLabel("")
+        self.selection_label = FittedLabel("")
         self.clear_button = QPushButton("Show all")
         self.clear_button.setToolTip("Leave the chosen samples and use the filters again")
         self.clear_button.clicked.connect(self.clear_selection)

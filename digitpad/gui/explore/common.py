@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -42,35 +41,6 @@ def percent(p: float) -> str:
 
 
 # --- a line that never widens the window ------------------------------------------------
-
-
-class ElidedLabel(QLabel):
-    """One line of text that never widens its window: too long for its width it ends in "…"
-    (all of it in the tooltip). ``text()`` is the whole text."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setText(text)
-
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
-        self._full = text
-        self._elide()
-
-    def text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(
-            self._full, Qt.TextElideMode.ElideRight, max(self.width(), 1)
-        )
-        super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
 
 
 # --- which model --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ... import analysis
+from ..panels import FittedLabel
 from .common import AnnotatedHeatmap, ModelBox, export_button, save_png
 from .data import ExploreData
 
@@ -29,7 +30,7 @@ class ConfusionPanel(QWidget):
         self.normalised = QCheckBox("Row-normalised")
         self.normalised.setToolTip("Each row as shares of that digit's test images")
         self.heatmap = AnnotatedHeatmap("predicted digit", "true digit", colormap="viridis")
-        self.note = QLabel("Loading MNIST…")
+        self.note = FittedLabel("Loading MNIST…")  # never widens the window
         self.matrix = np.zeros((10, 10), np.int64)
         self._true = np.empty(0, np.int64)
         self._predicted = np.empty(0, np.int64)

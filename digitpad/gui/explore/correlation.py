@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ... import analysis
 from ...data.samples import TEST, TRAIN
+from ..panels import FittedLabel
 from ..plots import background, foreground, style_plot
 from ..style import DIGIT_COLOURS
 from .common import AnnotatedHeatmap, Workers, export_button, save_png
@@ -161,9 +163,12 @@ class CorrelationPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
+        # What room the bar has left, at least 60 px: shown, it never widens the window.
+        self.progress.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.progress.setMinimumWidth(60)
         self.progress.setTextVisible(True)
         self.progress.hide()
-        self.note = QLabel("Loading MNIST…")
+        self.note = FittedLabel("Loading MNIST…")  # never widens the window
 
         self._build_plots()
         self._build_layout()

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from ..panels import FittedLabel
 from ..plots import background, legend, plot_text, style_plot
 from ..style import SOURCE_COLOURS
 from .common import digit_ticks, export_button, save_png
@@ -34,7 +35,7 @@ class DistributionPanel(QWidget):
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setTitle("Samples per digit")
         self.legend = legend(self.plot, (-10, 10))
-        self.note = QLabel("Loading MNIST…")
+        self.note = FittedLabel("Loading MNIST…")  # never widens the window
         self.shares = QCheckBox("Shares of each set")
         self.shares.setToolTip("Each set's bars as shares of that set, to compare their balance")
         self.shares.toggled.connect(lambda _: self.refresh())

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from ... import analysis
+from ..panels import FittedLabel
 from .common import (
     AnnotatedHeatmap,
     DigitDetail,
-    ElidedLabel,
     ModelBox,
     export_button,
     percent,
@@ -54,7 +54,7 @@ class MisclassifiedPanel(QWidget):
         self.detail = DigitDetail()
         self.by_digit = AnnotatedHeatmap("true digit", "", colormap="inferno", square=False)
         self.by_digit.setMinimumSize(300, 200)
-        self.info = ElidedLabel("Loading MNIST…")
+        self.info = FittedLabel("Loading MNIST…")  # never widens the window
         self.count_label = QLabel("")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Model"))
