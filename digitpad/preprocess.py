@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .fileio import check_regular, read_error
+from .reading import page
 
 BOX = 20  # the longer side of the digit, in pixels, as in MNIST
 SIDE = 28
@@ -31,6 +32,7 @@ SIDE = 28
 # 96.2 % vs 96.3 %) and better than 13.5 (94.5 %).
 CENTRE = 13.75
 INK_FRACTION = 0.1  # a pixel is ink when brighter than this share of the brightest pixel
+DARK_GROUND = 0.3  # a picture whose median grey is darker than this has light ink on a dark ground
 
 
 def to_mnist(image: np.ndarray) -> np.ndarray | None:
@@ -184,8 +186,6 @@ def read_ink(path: str | Path) -> np.ndarray:
     """Ink map of an image file: (H, W) float32 in [0, 1], bright ink on a dark background,
     only the digit's ink kept. A large picture comes back with its longer side at most
     ``reading.page.WORK_SIDE`` px."""
-    from .reading import page
-
     path = Path(path)
     try:
         return _read_ink(path)
@@ -204,7 +204,7 @@ def _read_ink(path: Path) -> np.ndarray:
             img.load()
             _check_finite(img, path)
             return ink_from_pil(img)
-    except _Refused:
+    except (_Refused, page.NoDigit, page.SeveralDigits):
         raise
     except UnidentifiedImageError:
         raise ValueError(
@@ -264,12 +264,10 @@ def _check_size(img: Image.Image, path: Path) -> None:
 def _decode_reduced(img: Image.Image) -> None:
     """Ask a large JPEG to decode at 1/2, 1/4 or 1/8 of its size (never below WORK_SIDE), and
     only its grey levels when it is in colour: the digit needs no more."""
-    from .reading.page import WORK_SIDE
-
     w, h = img.size
     if img.format != "JPEG":
         return
-    f = WORK_SIDE / max(w, h)
+    f = page.WORK_SIDE / max(w, h)
     mode = "L" if img.mode in ("RGB", "L") else None
     img.draft(mode, (max(1, int(w * f)), max(1, int(h * f))) if f < 0.5 else None)
 
@@ -288,14 +286,14 @@ def ink_from_pil(img: Image.Image) -> np.ndarray:
 
     Raises ``reading.page.NoDigit`` or ``SeveralDigits`` (``ValueError``) when the picture
     shows no digit or several; a picture of one flat colour gives all zeros."""
-    from .reading import page
-
     alpha = _alpha(img)
     if alpha is not None and alpha.min() < 0.99 and (alpha > 0.5).mean() < 0.5:
         # Ink drawn on a transparent sheet: how opaque a pixel is, is how much ink it holds.
         return alpha.astype(np.float32)
     grey = page.shrink(_luminance(img, alpha))
-    if np.median(grey) < 0.5:  # most of the picture is dark: light ink on a dark ground
+    # Light ink on a dark ground (a drawing saved white on black, an MNIST digit) has a black
+    # ground; paper is lighter even in a shadow, or under a dim lamp.
+    if np.median(grey) < DARK_GROUND:
         grey = 1.0 - grey
     if float(grey.max()) - float(grey.min()) <= 0.05:
         return np.zeros_like(grey)

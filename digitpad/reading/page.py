@@ -4,8 +4,9 @@ A phone photo of a digit on paper is lit unevenly, has grain, specks, ruled or s
 shadows and perhaps the page's edge in it. The page is read in four steps:
 
 1. **The paper's light.** The paper's brightness is estimated at a large scale (a morphological
-   closing of a small copy: it fills in everything darker than the paper that is narrower than
-   a tenth of the picture, such as strokes) and divided out, so every pixel gets its
+   closing of a half-size copy: it fills in everything darker than the paper that is narrower
+   than an eighth of the picture, such as strokes, and keeps the edges of what is larger, such
+   as a shadow or the table around the page) and divided out, so every pixel gets its
    *contrast*: how much darker than the paper around it it is (0 = paper, 1 = black).
    A picture whose paper is evenly lit (a scan, a drawing saved as PNG) keeps one level.
 2. **Marks.** Pixels with at least half the contrast of the strongest ink (and clearly above
@@ -28,12 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 
 WORK_SIDE = 1000  # pages are analysed with their longer side at most this long (px)
-_THUMB = 128  # the paper's light is estimated on a copy this long
-_CLOSING = 0.12  # closing window, as a share of the thumbnail's longer side
+_LIGHT_SIDE = 500  # the paper's light is estimated on a copy this long (px)
+_CLOSING = 0.12  # the closing's window, as a share of the picture's longer side
 _FLAT = 0.03  # paper whose light varies less than this (5th–95th percentile) is evenly lit
-MIN_CONTRAST = 0.15  # weaker marks are paper (grain, JPEG noise, lines, soft shadows)
+MIN_CONTRAST = 0.3  # weaker marks are paper (grain, JPEG noise, ruled lines, soft shadows)
 _MARK_SHARE = 0.5  # a mark has at least this share of the strongest ink's contrast
 _SPECK = 0.04  # components smaller than this share of the largest one's area are specks
+_MIN_DIGIT = 0.04  # the least height of a digit, as a share of the picture's shorter side
 _JOIN = 0.3  # a piece this close to a digit (a share of its height) belongs to it
 _DIGIT_SIZED = 0.45  # another digit is at least this share of the biggest one's height
 
@@ -89,75 +91,95 @@ class Page:
     threshold: float
 
 
-def paper_contrast(grey: np.ndarray) -> np.ndarray:
-    """(H, W) float32 in [0, 1] → contrast against the paper's light, dark ink on light paper.
+def paper_contrast(grey: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(H, W) float32 in [0, 1] → contrast against the paper's light, dark ink on light paper,
+    and whether the paper is evenly lit (one level for all of it, as in a scan).
 
     grey: (H, W) float32 in [0, 1], dark marks on light paper.
     """
     import cv2
 
     h, w = grey.shape
-    scale = min(1.0, _THUMB / max(h, w))
-    small = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), cv2.INTER_AREA)
+    scale = min(1.0, _LIGHT_SIDE / max(h, w))
+    small = grey
+    if scale < 1:
+        small = cv2.resize(
+            grey, (max(1, round(w * scale)), max(1, round(h * scale))), cv2.INTER_AREA
+        )
     side = max(3, round(_CLOSING * max(small.shape)) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-    light = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    lo, hi = np.percentile(light, [5, 95])
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    levels = np.rint(small * 255).astype(np.uint8)
+    light = cv2.morphologyEx(levels, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    lo, hi = np.percentile(light, [5, 95]) / 255.0
     if hi - lo < _FLAT:  # evenly lit: one level for the whole paper, as a scan has
-        return np.clip(1.0 - grey / max(float(np.median(light)), 1e-3), 0.0, 1.0)
-    light = cv2.GaussianBlur(light, (0, 0), side / 4)
-    light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(1.0 - grey / np.maximum(light, 1e-3), 0.0, 1.0)
+        return np.clip(1.0 - grey / max(float(np.median(light)) / 255.0, 1e-3), 0.0, 1.0), True
+    light = light.astype(np.float32) / np.float32(255)
+    if scale < 1:
+        light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(1.0 - grey / np.maximum(light, 1e-3), 0.0, 1.0), False
 
 
 def analyse(grey: np.ndarray) -> Page:
     """The marks on a picture: grey (H, W) float32 in [0, 1], dark marks on light paper."""
     import cv2
 
-    contrast = paper_contrast(grey)
+    contrast, flat = paper_contrast(grey)
     smooth = cv2.GaussianBlur(contrast, (0, 0), max(0.7, max(grey.shape) / 1500))
     strongest = float(np.percentile(smooth, 99.95)) if smooth.size > 2000 else float(smooth.max())
     threshold = max(MIN_CONTRAST, _MARK_SHARE * strongest)
     mask = (smooth >= threshold).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes = {k: Box(*(int(v) for v in stats[k])) for k in range(1, n)}
-    kept, dropped = _keep_marks(boxes, grey.shape)
+    kept, dropped = _keep_marks(boxes, grey.shape, photo=not flat)
     return Page(contrast, labels, kept, dropped, threshold)
 
 
-def _keep_marks(boxes: dict[int, Box], shape: tuple[int, int]):
+def _keep_marks(boxes: dict[int, Box], shape: tuple[int, int], photo: bool):
+    """The marks that may be digits, and what the others were. In a photo (paper not evenly
+    lit), a mark that touches the frame is the table or a shadow around the page."""
     h, w = shape
     dropped: list[str] = []
     kept = {}
     for k, b in boxes.items():
-        why = _not_a_digit(b, h, w)
+        why = _not_a_digit(b, h, w, photo)
         if why:
             dropped.append(why)
         else:
             kept[k] = b
     largest = max((b.area for b in kept.values()), default=0)
-    specks = {k for k, b in kept.items() if b.area < max(_SPECK * largest, 4)}
+    smallest = max(6, round(_MIN_DIGIT * min(h, w)))  # no digit is shorter than this
+    specks = {
+        k
+        for k, b in kept.items()
+        if b.area < max(_SPECK * largest, 4) or max(b.height, b.width) < smallest
+    }
     if specks:
         dropped.append("specks")
     return {k: b for k, b in kept.items() if k not in specks}, tuple(sorted(set(dropped)))
 
 
-def _not_a_digit(b: Box, h: int, w: int) -> str:
+def _not_a_digit(b: Box, h: int, w: int, photo: bool) -> str:
     """Why a mark is no digit (a line, the page's edge, a large dark area), or ""."""
-    long_side, short_side = max(b.width, b.height), max(1, min(b.width, b.height))
-    fill = b.area / max(1, b.width * b.height)
-    if (b.width >= 0.5 * w and b.height < 0.1 * h) or (b.height >= 0.6 * h and b.width < 0.05 * w):
-        return "lines"
-    if long_side / short_side > 12 and b.width > b.height:
+    if _is_line(b, h, w):
         return "lines"
     touches = b.left == 0 or b.top == 0 or b.right == w or b.bottom == h
-    if touches and (b.width >= 0.5 * w or b.height >= 0.5 * h):
+    if touches and (photo or b.width >= 0.5 * w or b.height >= 0.5 * h):
         return "the page's edge or a shadow"
-    if fill < 0.04 and long_side >= 0.5 * max(h, w):
-        return "lines"
     if b.area > 0.3 * h * w:
         return "a large dark area"
     return ""
+
+
+def _is_line(b: Box, h: int, w: int) -> bool:
+    """Ruled or squared lines, a margin, an edge: long and thin, or a sparse net."""
+    long_side, short_side = max(b.width, b.height), max(1, min(b.width, b.height))
+    if b.width >= 0.5 * w and b.height < 0.1 * h:
+        return True
+    if long_side >= 0.3 * max(h, w) and long_side > 25 * short_side:
+        return True  # a "1" is rarely thinner than a tenth of its height
+    if long_side / short_side > 12 and b.width > b.height:
+        return True
+    return b.area < 0.04 * b.width * b.height and long_side >= 0.5 * max(h, w)
 
 
 def digit_boxes(page: Page) -> list[tuple[Box, tuple[int, ...]]]:
@@ -201,7 +223,7 @@ def one_digit(grey: np.ndarray) -> np.ndarray:
     tall = [(b, m) for b, m in digits if b.height >= _DIGIT_SIZED * big]
     if len(tall) > 1:
         raise SeveralDigits(
-            f"several digits ({len(tall)} side by side) — use Number mode or `--number`"
+            f"several digits — use Number mode or `--number` ({len(tall)} side by side)"
         )
     box, members = max(digits, key=lambda bm: bm[0].area)
     return _ink_of(page, box, members)
