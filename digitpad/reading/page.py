@@ -8,12 +8,14 @@ shadows and perhaps the page's edge in it. The page is read in four steps:
    than an eighth of the picture, such as strokes, and keeps the edges of what is larger, such
    as a shadow or the table around the page) and divided out, so every pixel gets its
    *contrast*: how much darker than the paper around it it is (0 = paper, 1 = black).
-   A picture whose paper is evenly lit (a scan, a drawing saved as PNG) keeps one level.
+   A picture whose paper is evenly lit (a scan, a drawing saved as PNG: most pixels at one
+   level, or a closing that hardly varies) keeps one level, and its digit may touch its edges.
 2. **Marks.** Pixels with at least half the contrast of the strongest ink (and clearly above
    the grain) are marks; ruled and squared lines, shadows and grain stay below that.
 3. **Components.** Connected marks (``connectedComponentsWithStats``) that are lines (long
-   and thin), specks (tiny beside the largest mark) or the page's edge (a large mark touching
-   the frame) are dropped; the rest are the marks that may be digits (``Page.components``).
+   and thin), specks (tiny beside the largest mark) or, in a photo, the table or a shadow around
+   the page (a mark touching the frame) are dropped; the rest are the marks that may be digits
+   (``Page.components``).
 4. **Digits.** Marks are gathered into digits: a piece that shares columns with a bigger one
    or sits close to it (the flag of a 5, the bar of a 7, a broken stroke) joins it
    (``digit_boxes``). One digit → its ink, with the grey levels the contrast gave it.
@@ -31,6 +33,7 @@ import numpy as np
 WORK_SIDE = 1000  # pages are analysed with their longer side at most this long (px)
 _LIGHT_SIDE = 500  # the paper's light is estimated on a copy this long (px)
 _CLOSING = 0.12  # the closing's window, as a share of the picture's longer side
+_SAME_LEVEL = 0.01  # a picture whose pixels are mostly at one level (± this) is digital paper
 _FLAT = 0.03  # paper whose light varies less than this (5th–95th percentile) is evenly lit
 MIN_CONTRAST = 0.3  # weaker marks are paper (grain, JPEG noise, ruled lines, soft shadows)
 _MARK_SHARE = 0.5  # a mark has at least this share of the strongest ink's contrast
@@ -100,6 +103,10 @@ def paper_contrast(grey: np.ndarray) -> tuple[np.ndarray, bool]:
     import cv2
 
     h, w = grey.shape
+    sample = grey[::2, ::2]
+    level = float(np.median(sample))
+    if np.mean(np.abs(sample - level) <= _SAME_LEVEL) >= 0.5:  # a drawing, a rendered font
+        return np.clip(1.0 - grey / max(level, 1e-3), 0.0, 1.0), True
     scale = min(1.0, _LIGHT_SIDE / max(h, w))
     small = grey
     if scale < 1:
@@ -167,7 +174,7 @@ def _not_a_digit(b: Box, h: int, w: int, photo: bool) -> str:
     if _is_line(b, h, w):
         return "lines"
     touches = b.left == 0 or b.top == 0 or b.right == w or b.bottom == h
-    if touches and (photo or b.width >= 0.5 * w or b.height >= 0.5 * h):
+    if touches and photo:  # a drawing may touch its edges; a photo's digit lies on the page
         return "the page's edge or a shadow"
     if b.area > 0.3 * h * w:
         return "a large dark area"
