@@ -34,13 +34,14 @@ WORK_SIDE = 1000  # pages are analysed with their longer side at most this long 
 _LIGHT_SIDE = 500  # the paper's light is estimated on a copy this long (px)
 _CLOSING = 0.12  # the closing's window, as a share of the picture's longer side
 _SAME_LEVEL = 0.01  # a picture whose pixels are mostly at one level (± this) is digital paper
+_SMALL = 200  # pictures no longer than this (px) are read with one level for their paper
 _FLAT = 0.03  # paper whose light varies less than this (5th–95th percentile) is evenly lit
 MIN_CONTRAST = 0.3  # weaker marks are paper (grain, JPEG noise, ruled lines, soft shadows)
 _MARK_SHARE = 0.5  # a mark has at least this share of the strongest ink's contrast
 _SPECK = 0.04  # components smaller than this share of the largest one's area are specks
 _MIN_DIGIT = 0.04  # the least height of a digit, as a share of the picture's shorter side
 _JOIN = 0.3  # a piece this close to a digit (a share of its height) belongs to it
-_DIGIT_SIZED = 0.45  # another digit is at least this share of the biggest one's height
+_DIGIT_SIZED = 0.6  # another digit is at least this share of the biggest one's height
 
 
 class NoDigit(ValueError):
@@ -105,7 +106,8 @@ def paper_contrast(grey: np.ndarray) -> tuple[np.ndarray, bool]:
     h, w = grey.shape
     sample = grey[::2, ::2]
     level = float(np.median(sample))
-    if np.mean(np.abs(sample - level) <= _SAME_LEVEL) >= 0.5:  # a drawing, a rendered font
+    digital = np.mean(np.abs(sample - level) <= _SAME_LEVEL) >= 0.5  # a drawing, a font
+    if digital or max(h, w) <= _SMALL:  # a small picture is a scan of the digit alone
         return np.clip(1.0 - grey / max(level, 1e-3), 0.0, 1.0), True
     scale = min(1.0, _LIGHT_SIDE / max(h, w))
     small = grey
@@ -212,11 +214,17 @@ def _belongs(piece: Box, digit: Box) -> bool:
     shared = min(piece.right, digit.right) - max(piece.left, digit.left)
     if shared >= 0.5 * min(piece.width, digit.width):
         return True
-    if piece.height >= _DIGIT_SIZED * digit.height and piece.area >= 0.2 * digit.area:
+    if _digit_sized(piece, digit) and piece.area >= 0.2 * digit.area:
         return False  # big enough to be a digit of its own, and beside it
     gap_x = max(piece.left - digit.right, digit.left - piece.right, 0)
     gap_y = max(piece.top - digit.bottom, digit.top - piece.bottom, 0)
     return max(gap_x, gap_y) <= _JOIN * digit.height
+
+
+def _digit_sized(piece: Box, digit: Box) -> bool:
+    """Whether ``piece`` could be a digit beside ``digit``: nearly as tall, and not flat (the
+    flag of a 5, the bar of a 7 are wider than tall)."""
+    return piece.height >= _DIGIT_SIZED * digit.height and piece.height >= 0.7 * piece.width
 
 
 def one_digit(grey: np.ndarray) -> np.ndarray:
@@ -230,13 +238,12 @@ def one_digit(grey: np.ndarray) -> np.ndarray:
     digits = digit_boxes(page)
     if not digits:
         raise NoDigit(_nothing_found(page))
-    big = max(b.height for b, _ in digits)
-    tall = [(b, m) for b, m in digits if b.height >= _DIGIT_SIZED * big]
+    box, members = max(digits, key=lambda bm: bm[0].area)
+    tall = [b for b, _ in digits if b is box or _digit_sized(b, box)]
     if len(tall) > 1:
         raise SeveralDigits(
             f"several digits — use Number mode or `--number` ({len(tall)} side by side)"
         )
-    box, members = max(digits, key=lambda bm: bm[0].area)
     return _ink_of(page, box, members)
 
 
@@ -263,7 +270,7 @@ def _ink_of(page: Page, box: Box, members: tuple[int, ...]) -> np.ndarray:
     window = (slice(top, box.bottom + pad), slice(left, box.right + pad))
     contrast = page.contrast[window]
     mine = np.isin(page.labels[window], members).astype(np.uint8)
-    edge = max(1, round(0.02 * box.height))
+    edge = max(2, round(0.03 * box.height))
     near = cv2.dilate(mine, np.ones((2 * edge + 1, 2 * edge + 1), np.uint8)).astype(bool)
     around = contrast[~near]
     floor = float(np.percentile(around, 99)) if around.size else 0.0
