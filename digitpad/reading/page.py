@@ -33,7 +33,7 @@ import numpy as np
 WORK_SIDE = 1000  # pages are analysed with their longer side at most this long (px)
 _LIGHT_SIDE = 500  # the paper's light is estimated on a copy this long (px)
 _CLOSING = 0.12  # the closing's window, as a share of the picture's longer side
-_SAME_LEVEL = 0.01  # a picture whose pixels are mostly at one level (± this) is digital paper
+_SAME_LEVEL = 0.5 / 255  # a picture with most pixels at one level (± this) is digital paper
 _SMALL = 200  # pictures no longer than this (px) are read with one level for their paper
 _FLAT = 0.03  # paper whose light varies less than this (5th–95th percentile) is evenly lit
 MIN_CONTRAST = 0.3  # weaker marks are paper (grain, JPEG noise, ruled lines, soft shadows)
@@ -177,6 +177,9 @@ def _not_a_digit(b: Box, h: int, w: int, photo: bool) -> str:
         return "lines"
     touches = b.left == 0 or b.top == 0 or b.right == w or b.bottom == h
     if touches and photo:  # a drawing may touch its edges; a photo's digit lies on the page
+        return "the page's edge or a shadow"
+    frame = b.width >= 0.95 * w and b.height >= 0.95 * h and b.area < 0.5 * b.width * b.height
+    if frame:
         return "the page's edge or a shadow"
     if b.area > 0.3 * h * w:
         return "a large dark area"
