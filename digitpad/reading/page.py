@@ -85,7 +85,8 @@ class Page:
     labels: (H, W) int32, the component each mark pixel belongs to (0: none).
     components: the marks that may be digits (lines, specks and the page's edge dropped), by
         label: label → Box. dropped: what was dropped, in words ("lines", "specks", …).
-    threshold: the contrast from which a pixel is a mark.
+    threshold: the contrast from which a pixel is a mark. paper: "digital", "scan" or "photo"
+        (see :func:`paper_contrast`).
     """
 
     contrast: np.ndarray
@@ -93,11 +94,13 @@ class Page:
     components: dict[int, Box]
     dropped: tuple[str, ...]
     threshold: float
+    paper: str = "photo"
 
 
-def paper_contrast(grey: np.ndarray) -> tuple[np.ndarray, bool]:
+def paper_contrast(grey: np.ndarray) -> tuple[np.ndarray, str]:
     """(H, W) float32 in [0, 1] → contrast against the paper's light, dark ink on light paper,
-    and whether the paper is evenly lit (one level for all of it, as in a scan).
+    and what the paper is: "digital" (one exact level: a drawing, a font), "scan" (evenly lit:
+    one level for all of it) or "photo" (its light estimated pixel by pixel).
 
     grey: (H, W) float32 in [0, 1], dark marks on light paper.
     """
@@ -108,7 +111,8 @@ def paper_contrast(grey: np.ndarray) -> tuple[np.ndarray, bool]:
     level = float(np.median(sample))
     digital = np.mean(np.abs(sample - level) <= _SAME_LEVEL) >= 0.5  # a drawing, a font
     if digital or max(h, w) <= _SMALL:  # a small picture is a scan of the digit alone
-        return np.clip(1.0 - grey / max(level, 1e-3), 0.0, 1.0), True
+        paper = "digital" if digital else "scan"
+        return np.clip(1.0 - grey / max(level, 1e-3), 0.0, 1.0), paper
     scale = min(1.0, _LIGHT_SIDE / max(h, w))
     small = grey
     if scale < 1:
@@ -121,18 +125,19 @@ def paper_contrast(grey: np.ndarray) -> tuple[np.ndarray, bool]:
     light = cv2.morphologyEx(levels, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     lo, hi = np.percentile(light[::2, ::2], [5, 95]) / 255.0
     if hi - lo < _FLAT:  # evenly lit: one level for the whole paper, as a scan has
-        return np.clip(1.0 - grey / max(float(np.median(light)) / 255.0, 1e-3), 0.0, 1.0), True
+        level = max(float(np.median(light)) / 255.0, 1e-3)
+        return np.clip(1.0 - grey / level, 0.0, 1.0), "scan"
     light = light.astype(np.float32) / np.float32(255)
     if scale < 1:
         light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(1.0 - grey / np.maximum(light, 1e-3), 0.0, 1.0), False
+    return np.clip(1.0 - grey / np.maximum(light, 1e-3), 0.0, 1.0), "photo"
 
 
 def analyse(grey: np.ndarray) -> Page:
     """The marks on a picture: grey (H, W) float32 in [0, 1], dark marks on light paper."""
     import cv2
 
-    contrast, flat = paper_contrast(grey)
+    contrast, paper = paper_contrast(grey)
     smooth = cv2.GaussianBlur(contrast, (0, 0), max(0.7, max(grey.shape) / 1500))
     # The strongest ink: a high percentile (a few hot pixels do not count), every other pixel
     # of a large picture is enough for it.
@@ -143,8 +148,8 @@ def analyse(grey: np.ndarray) -> Page:
     mask = (smooth >= threshold).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes = {k: Box(*(int(v) for v in stats[k])) for k in range(1, n)}
-    kept, dropped = _keep_marks(boxes, grey.shape, photo=not flat)
-    return Page(contrast, labels, kept, dropped, threshold)
+    kept, dropped = _keep_marks(boxes, grey.shape, photo=paper == "photo")
+    return Page(contrast, labels, kept, dropped, threshold, paper)
 
 
 def _keep_marks(boxes: dict[int, Box], shape: tuple[int, int], photo: bool):
@@ -181,7 +186,7 @@ def _not_a_digit(b: Box, h: int, w: int, photo: bool) -> str:
     frame = b.width >= 0.95 * w and b.height >= 0.95 * h and b.area < 0.5 * b.width * b.height
     if frame:
         return "the page's edge or a shadow"
-    if b.area > 0.3 * h * w:
+    if photo and b.area > 0.3 * h * w:  # a scanned digit may fill its picture
         return "a large dark area"
     return ""
 
@@ -275,12 +280,19 @@ def _ink_of(page: Page, box: Box, members: tuple[int, ...]) -> np.ndarray:
     mine = np.isin(page.labels[window], members).astype(np.uint8)
     edge = max(2, round(0.03 * box.height))
     near = cv2.dilate(mine, np.ones((2 * edge + 1, 2 * edge + 1), np.uint8)).astype(bool)
-    around = contrast[~near]
-    floor = float(np.percentile(around, 99)) if around.size else 0.0
-    floor = min(floor, 0.6 * page.threshold)
     peak = float(contrast[mine.astype(bool)].max())
+    if page.paper == "digital":  # exactly the drawing's grey levels
+        level = np.clip(contrast / max(peak, 1e-3), 0, 1)
+    elif page.paper == "scan":  # as scans were read before: under a fifth of the peak is paper
+        level = np.clip(contrast / max(peak, 1e-3), 0, 1)
+        level[level < 0.2] = 0
+    else:
+        around = contrast[~near]
+        floor = float(np.percentile(around, 99)) if around.size else 0.0
+        floor = min(floor, 0.6 * page.threshold)
+        level = np.clip((contrast - floor) / max(peak - floor, 1e-3), 0, 1)
     ink = np.zeros(page.contrast.shape, np.float32)
-    ink[window] = np.where(near, np.clip((contrast - floor) / max(peak - floor, 1e-3), 0, 1), 0)
+    ink[window] = np.where(near, level, 0)
     return ink
 
 
