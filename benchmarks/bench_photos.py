@@ -20,7 +20,8 @@ font digits, small scanned MNIST digits), held out the same way.
 ``load``: median of 5 loads of a 12 MP, 48 MP and 200 MP JPEG, with CPU time and the load
 average, and the first load in a fresh process (OpenCV's import included).
 
-``libraries``: the same page analysis with OpenCV and with scikit-image, on the same pictures.
+``libraries``: the same page analysis with OpenCV and with scikit-image, on the same pictures
+(scikit-image is no dependency of DigitPad: ``.venv/bin/pip install scikit-image`` first).
 """
 
 from __future__ import annotations
