@@ -9,8 +9,10 @@ real drawings wrong.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .fileio import check_regular, read_error
+from .reading import page
 
 BOX = 20  # the longer side of the digit, in pixels, as in MNIST
 SIDE = 28
@@ -29,7 +32,7 @@ SIDE = 28
 # 96.2 % vs 96.3 %) and better than 13.5 (94.5 %).
 CENTRE = 13.75
 INK_FRACTION = 0.1  # a pixel is ink when brighter than this share of the brightest pixel
-MAX_PIXELS = 40_000_000  # larger images are refused (decompression bombs)
+DARK_GROUND = 0.3  # a picture whose median grey is darker than this has light ink on a dark ground
 
 
 def to_mnist(image: np.ndarray) -> np.ndarray | None:
@@ -151,14 +154,17 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
 
 def load_image(path: str | Path) -> np.ndarray:
-    """Read a PNG, JPEG, BMP, GIF or TIFF digit and return it in MNIST format.
+    """Read a PNG, JPEG, BMP, GIF or TIFF digit (a drawing, a scan, a phone photo) and return
+    it in MNIST format.
 
     Grey, RGB, CMYK, 16-bit and alpha images are accepted (transparent = background); dark ink
     on light paper (a scan, a photo) is detected and inverted; EXIF rotation is honoured.
     High-bit-depth grey is scaled by the range its values use (12-bit data in a 16-bit PNG,
-    float TIFFs in [0, 1] or [0, 255]); NaN or infinite pixels are refused.
-    Returns (28, 28) float32 in [0, 1]. Raises ``ValueError`` with a clear message for an
-    unreadable file, a non-image, an empty image, an image over 40 megapixels, or no ink.
+    float TIFFs in [0, 1] or [0, 255]); NaN or infinite pixels are refused. The paper's uneven
+    light, its lines, specks, shadows and edge are removed (``digitpad.reading.page``).
+    Returns (28, 28) float32 in [0, 1]. Raises ``ValueError`` with a clear message naming the
+    file for an unreadable file, a non-image, an empty image, an image too large, no digit, or
+    several digits.
     """
     ink = read_ink(path)
     digit = to_mnist(ink)
@@ -169,27 +175,36 @@ def load_image(path: str | Path) -> np.ndarray:
     return digit
 
 
+# JPEGs are decoded at reduced size (an eighth at most), so a phone's 200 MP photo costs what a
+# 3 MP one does; other formats are decoded whole, so they get a lower limit. Larger images
+# are refused from their header, before anything is decoded (decompression bombs).
+MAX_PIXELS = 250_000_000  # JPEG
+MAX_DECODED_PIXELS = 100_000_000  # every other format
+
+
 def read_ink(path: str | Path) -> np.ndarray:
-    """Ink map of an image file: (H, W) float32 in [0, 1], bright ink on a dark background."""
+    """Ink map of an image file: (H, W) float32 in [0, 1], bright ink on a dark background,
+    only the digit's ink kept. A large picture comes back with its longer side at most
+    ``reading.page.WORK_SIDE`` px."""
     path = Path(path)
     try:
+        return _read_ink(path)
+    except (page.NoDigit, page.SeveralDigits) as e:
+        raise _Refused(f"{path}: {e}") from None
+
+
+def _read_ink(path: Path) -> np.ndarray:
+    try:
         check_regular(path, "picture")  # a FIFO would make Image.open wait forever
-        with Image.open(path) as img:
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                raise _Refused(
-                    f"{path}: image is {w}×{h} ({w * h / 1e6:.0f} megapixels); "
-                    f"images over {MAX_PIXELS / 1e6:.0f} megapixels are refused; "
-                    "scale it down first"
-                )
-            if w == 0 or h == 0:
-                raise _Refused(f"{path}: image is empty (0 pixels); open another file")
+        with _pil_pixel_limit(), Image.open(path) as img:
+            _check_size(img, path)
             img.seek(0)  # the first frame of an animated GIF or multi-page TIFF
+            _decode_reduced(img)
             img = ImageOps.exif_transpose(img)
             img.load()
             _check_finite(img, path)
             return ink_from_pil(img)
-    except _Refused:
+    except (_Refused, page.NoDigit, page.SeveralDigits):
         raise
     except UnidentifiedImageError:
         raise ValueError(
@@ -219,6 +234,44 @@ class _Refused(ValueError):
     """An image refused with a message worded here, naming the file."""
 
 
+@contextlib.contextmanager
+def _pil_pixel_limit():
+    """PIL's own bomb guard set to ours while a file is opened (its default, 179 MP, would
+    refuse a phone's 200 MP photo); ``_check_size`` refuses what is over ours."""
+    before = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
+
+
+def _check_size(img: Image.Image, path: Path) -> None:
+    w, h = img.size
+    limit = MAX_PIXELS if img.format == "JPEG" else MAX_DECODED_PIXELS
+    if w * h > limit:
+        raise _Refused(
+            f"{path}: image is {w}×{h} ({w * h / 1e6:.0f} megapixels); "
+            f"{'JPEGs' if img.format == 'JPEG' else 'images'} over {limit / 1e6:.0f} "
+            "megapixels are refused; scale it down first"
+        )
+    if w == 0 or h == 0:
+        raise _Refused(f"{path}: image is empty (0 pixels); open another file")
+
+
+def _decode_reduced(img: Image.Image) -> None:
+    """Ask a large JPEG to decode at 1/2, 1/4 or 1/8 of its size (never below WORK_SIDE), and
+    only its grey levels when it is in colour: the digit needs no more."""
+    w, h = img.size
+    if img.format != "JPEG":
+        return
+    f = page.WORK_SIDE / max(w, h)
+    mode = "L" if img.mode in ("RGB", "L") else None
+    img.draft(mode, (max(1, int(w * f)), max(1, int(h * f))) if f < 0.5 else None)
+
+
 def _check_finite(img: Image.Image, path: Path) -> None:
     if img.mode == "F" and not np.all(np.isfinite(np.asarray(img))):
         raise _Refused(
@@ -228,22 +281,23 @@ def _check_finite(img: Image.Image, path: Path) -> None:
 
 
 def ink_from_pil(img: Image.Image) -> np.ndarray:
-    """(H, W) float32 ink map in [0, 1] from any PIL image: polarity and background handled."""
+    """(H, W) float32 ink map in [0, 1] from any PIL image: polarity, paper, light, lines and
+    specks handled (``reading.page``), only the one digit's ink kept.
+
+    Raises ``reading.page.NoDigit`` or ``SeveralDigits`` (``ValueError``) when the picture
+    shows no digit or several; a picture of one flat colour gives all zeros."""
     alpha = _alpha(img)
     if alpha is not None and alpha.min() < 0.99 and (alpha > 0.5).mean() < 0.5:
         # Ink drawn on a transparent sheet: how opaque a pixel is, is how much ink it holds.
         return alpha.astype(np.float32)
-    grey = _luminance(img, alpha)
-    if np.median(grey) > 0.5:  # most of the picture is light: dark ink on paper
+    grey = page.shrink(_luminance(img, alpha))
+    # Light ink on a dark ground (a drawing saved white on black, an MNIST digit) has a black
+    # ground; paper is lighter even in a shadow, or under a dim lamp.
+    if np.median(grey[::3, ::3]) < DARK_GROUND:
         grey = 1.0 - grey
-    background = float(np.median(grey))
-    span = float(grey.max()) - background
-    if span <= 0.05:
+    if float(grey.max()) - float(grey.min()) <= 0.05:
         return np.zeros_like(grey)
-    ink = np.clip((grey - background) / span, 0.0, 1.0)
-    # Shadows, paper texture and JPEG noise sit well below real strokes.
-    ink[ink < 0.2] = 0.0
-    return ink.astype(np.float32)
+    return page.one_digit(grey)
 
 
 def _alpha(img: Image.Image) -> np.ndarray | None:
@@ -257,7 +311,7 @@ def _luminance(img: Image.Image, alpha: np.ndarray | None) -> np.ndarray:
     if img.mode in _WIDE_MODES:
         grey = _unit_scale(np.asarray(img, dtype=np.float64), float_data=img.mode == "F")
     else:
-        grey = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+        grey = np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255.0)
     if alpha is not None:
         grey = grey * alpha + (1.0 - alpha)
     return np.clip(grey, 0.0, 1.0).astype(np.float32)

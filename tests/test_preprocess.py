@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -174,9 +178,15 @@ def test_load_image_bad_files(tmp_path):
 
 
 def test_load_image_refuses_decompression_bomb(tmp_path):
-    # A 7,000×7,000 PNG (49 megapixels) compresses to a few kB.
-    Image.new("1", (7000, 7000), 0).save(tmp_path / "bomb.png")
-    with pytest.raises(ValueError, match="megapixels"):
+    # A PNG is decoded whole, so its limit is lower than a JPEG's: 12,000×12,000 (144 MP) is
+    # refused from its header (the 8×8 picture it holds is never reached).
+    buf = io.BytesIO()
+    Image.new("1", (8, 8), 0).save(buf, "PNG")
+    data = bytearray(buf.getvalue())
+    data[16:24] = struct.pack(">II", 12_000, 12_000)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    (tmp_path / "bomb.png").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="144 megapixels"):
         load_image(tmp_path / "bomb.png")
 
 
