@@ -37,7 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["DIGITPAD_DATA_DIR"] = tempfile.mkdtemp(prefix="digitpad-bench-train-")
+if "--data-dir" in sys.argv:  # keep the models trained (read before anything imports digitpad)
+    os.environ["DIGITPAD_DATA_DIR"] = sys.argv[sys.argv.index("--data-dir") + 1]
+else:
+    os.environ["DIGITPAD_DATA_DIR"] = tempfile.mkdtemp(prefix="digitpad-bench-train-")
 
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -176,19 +179,27 @@ def recipe_run(family: str, seed: int, name: str) -> dict:
     job = {"kind": "train", "family": family, "name": name, "train_size": None, "seed": seed}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(
+    # Standard input stays open while it trains: its end means "the window is gone, cancel".
+    proc = subprocess.Popen(
         [sys.executable, "-m", "digitpad.training.helper"],
-        input=json.dumps(job) + "\n",
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
-        check=False,
     )
+    proc.stdin.write(json.dumps(job) + "\n")
+    proc.stdin.flush()
+    last = {"event": "none"}
+    for line in proc.stdout:
+        last = json.loads(line)
+        if last["event"] in ("done", "error", "cancelled"):
+            break
+    proc.stdin.close()
+    proc.wait()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    last = events[-1] if events else {"event": "none", "message": proc.stderr[-2000:]}
     if last["event"] != "done":
         raise SystemExit(f"run {name} failed: {last}")
     meta = last["result"]
@@ -205,14 +216,14 @@ def recipe_run(family: str, seed: int, name: str) -> dict:
     }
 
 
-def recipe(family: str, runs: int) -> None:
+def recipe(family: str, runs: int, first_seed: int = 0) -> None:
     import statistics
 
     rows = []
-    for k in range(runs):
-        row = recipe_run(family, k, f"bench-{family}-{k}-{os.getpid()}")
+    for k in range(first_seed, first_seed + runs):
+        row = recipe_run(family, k, f"bench-{family}-seed{k}-{os.getpid()}")
         rows.append(row)
-        print(f"# run {k + 1}: {row}", file=sys.stderr, flush=True)
+        print(f"# run with seed {k}: {row}", file=sys.stderr, flush=True)
     print(f"\n### {family}'s default recipe, {runs} runs (helper process, all training images)\n")
     print("| seed | wall (import included) | CPU user+sys | load avg | fit | validation | test |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -242,9 +253,11 @@ def main() -> None:
     ap.add_argument("--skip-cancel", action="store_true", help="no cancel and close figures")
     ap.add_argument("--recipe", choices=FAMILIES, help="time FAMILY's default recipe instead")
     ap.add_argument("--runs", type=int, default=3, help="runs of --recipe (default 3)")
+    ap.add_argument("--first-seed", type=int, default=0, help="seed of the first run")
+    ap.add_argument("--data-dir", help="user data folder to keep the models in (default: temp)")
     args = ap.parse_args()
     if args.recipe:
-        recipe(args.recipe, args.runs)
+        recipe(args.recipe, args.runs, args.first_seed)
         return
     size, epochs = (None, None) if args.full else (args.size, args.epochs)
     app = QApplication.instance() or QApplication([])
