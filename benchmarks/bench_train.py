@@ -2,7 +2,7 @@
 """Training from the window: event-loop stalls while each family trains, cancel and close times.
 
     .venv/bin/python benchmarks/bench_train.py                 # every family on 2,000 images
-    .venv/bin/python benchmarks/bench_train.py --size 60000    # ... on all 60,000 (hours: CNN)
+    .venv/bin/python benchmarks/bench_train.py --size 60000    # ... on all 60,000
     .venv/bin/python benchmarks/bench_train.py --full          # the bundled recipe on 60,000
     .venv/bin/python benchmarks/bench_train.py --only mlp lenet5 --epochs 2
     .venv/bin/python benchmarks/bench_train.py --recipe cnn --runs 3   # the default recipe

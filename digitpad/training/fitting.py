@@ -61,8 +61,11 @@ def fit_keras(
     """Train a Keras network of ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int.
 
     With ``checkpoint`` (a ``.keras`` path) the model is saved after every epoch and a later call
-    resumes from it. Returns ``(model, history, seconds)``: history maps metric → list per
-    epoch; seconds counts every epoch, the ones before a resume included.
+    resumes from it. With ``validation`` (x, y, never fitted on), every epoch ends by measuring
+    the batch-norm statistics again and scoring the network in inference ("val_loss",
+    "val_accuracy"; ``nets.EpochEnd``); without, the statistics are measured once at the end.
+    Returns ``(model, history, seconds)``: history maps metric → list per epoch; seconds counts
+    every epoch, the ones before a resume included.
     """
     import keras
 
