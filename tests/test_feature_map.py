@@ -40,3 +40,25 @@ def test_build_writes_features_that_match_keras_and_a_map(tmp_path):
     cut = keras.Model(model.inputs, model.get_layer("features").output)
     expected = cut.predict(x[:16, ..., None], verbose=0)
     np.testing.assert_allclose(extractor(x[:16]), expected, atol=1e-4, rtol=1e-3)
+
+
+def test_an_average_of_nets_is_cut_at_its_first_members_features(tmp_path):
+    from digitpad.models.keras_file import load_keras
+    from digitpad.models.store import classifier
+    from digitpad.training import feature_map, fitting, nets
+
+    members = [nets.build_cnn() for _ in range(2)]
+    model = nets.average(members, name="cnn")
+    model.save(tmp_path / "model.keras")
+    x, _ = mnist.load_mnist("test")
+    extractor = neighbours.FeatureExtractor(feature_map.features_tflite(tmp_path / "model.keras"))
+    first = keras.Model(members[0].inputs, members[0].get_layer("features").output)
+    np.testing.assert_allclose(
+        extractor(x[:20]), first.predict(x[:20, ..., None], verbose=0), atol=1e-4
+    )
+    # The average itself exports to LiteRT and reads back as the Keras model answers.
+    again = load_keras(tmp_path / "model.keras")
+    lite = classifier("tflite", "cnn", model_bytes=fitting.tflite_bytes(again))
+    np.testing.assert_allclose(
+        lite.predict_proba(x[:20]), model.predict(x[:20, ..., None], verbose=0), atol=1e-5
+    )

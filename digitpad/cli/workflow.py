@@ -116,15 +116,16 @@ def _train(args: argparse.Namespace, name: str, progress: Callable | None) -> in
     from ..training.helper import curve_validation
 
     x, y, where = _training_images(args)
-    held_out = None
+    held_out = validation = None
     if args.validate:
         x, y, xv, yv = fitting.hold_out(x, y, seed=0, share=args.validate)
-        held_out = (xv, yv)
+        held_out = validation = (xv, yv)
+    elif args.csv is None:  # a network's curve: MNIST's held-out split, not fitted on
+        x, y, validation = curve_validation(args.family, x, y)
     x, y, added = _with_drawings(x, y, args.include_my_drawings)
     if families.family(args.family).network:
         _quiet_tensorflow()
     test_x, test_y = mnist.load_mnist("test")
-    validation = held_out or curve_validation(args.family, test_x, test_y)
     bar = _Bar(enabled=sys.stdout.isatty() and sys.stderr.isatty())
     try:
         trained = _fit_cancellable(args, x, y, validation, _both(bar.update, progress))

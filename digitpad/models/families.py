@@ -51,9 +51,12 @@ def _family(name, short_title, fitter, file_format, rank, network=False, **defau
     return Family(name, short_title, fitter, file_format, MappingProxyType(defaults), rank, network)
 
 
-# Defaults chosen so that the bundled models reach their goals on MNIST. The CNN is one net:
-# with random seed 0 it reached 99.55 % and 99.65 % in two runs (CPU threads make runs
-# differ); "members": 2 would average that many seeds' probabilities, at twice the time.
+# Defaults chosen so that the bundled models reach their goals on MNIST. The cnn's recipe (the
+# menu's default: one compact net, a one-cycle learning rate, a few epochs) was chosen on
+# ``digitpad.data.mnist.validation_split()`` (fitted on 55,000, scored on the 5,000 held out),
+# never on the test set; see the README's training section. The bundled cnn averages
+# ``bundled_members`` nets of that recipe, trained on all 60,000 with seeds 0, 1, ... (on the
+# validation split: one net 99.54-99.60 %, three averaged 99.54-99.60 %, five 99.60 %).
 TABLE: tuple[Family, ...] = (
     _family(
         "logistic", "Logistic regression", "logistic", "linear", 6,
@@ -78,7 +81,9 @@ TABLE: tuple[Family, ...] = (
     ),
     _family(
         "cnn", "CNN (batch norm)", "keras", "tflite", 1, True,
-        epochs=30, batch=128, lr=1e-3, decay=0.88, augment=True, members=1,
+        epochs=6, batch=128, lr=4e-3, schedule="one-cycle", warmup=0.2, smoothing=0.1,
+        augment=True, augment_strength=1.0, clean_epochs=0, members=1, bundled_members=3,
+        chosen_on="mnist.validation_split (55,000 fit / 5,000 validation), not the test set",
     ),
 )  # fmt: skip
 

@@ -26,13 +26,17 @@ from ..reading.neighbours import DATA_FILE, FEATURES_FILE, META_FILE, FeatureExt
 
 
 def features_tflite(model_keras: Path) -> bytes:
-    """The ``.tflite`` of ``model.keras`` cut at its ``features`` layer (loaded safely)."""
+    """The ``.tflite`` of ``model.keras`` cut at its ``features`` layer (loaded safely); for an
+    average of several nets, the ``features`` layer of the first."""
     import keras
 
     from ..models.keras_file import load_keras
     from .fitting import tflite_bytes
 
     model = load_keras(model_keras)
+    names = {la.name for la in model.layers}
+    if "features" not in names:  # an average: its members are its layers
+        model = next(la for la in model.layers if isinstance(la, keras.Model))
     return tflite_bytes(keras.Model(model.inputs, model.get_layer("features").output))
 
 

@@ -32,7 +32,8 @@ from ..progress import CancelToken, ProgressFn, no_progress
 @dataclass
 class FitOptions:
     """What every fitter is told besides the images. ``epochs``, ``augment``, ``checkpoint``
-    and ``validation`` matter to the networks only; None keeps the family's default."""
+    ``validation`` and ``members`` (how many nets to average) matter to the networks only; None
+    keeps the family's default."""
 
     epochs: int | None = None
     augment: bool | None = None
@@ -41,6 +42,7 @@ class FitOptions:
     checkpoint: Path | None = None
     seed: int = 0
     validation: tuple[np.ndarray, np.ndarray] | None = None
+    members: int | None = None
 
 
 def fit_keras(
@@ -59,8 +61,11 @@ def fit_keras(
     """Train a Keras network of ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int.
 
     With ``checkpoint`` (a ``.keras`` path) the model is saved after every epoch and a later call
-    resumes from it. Returns ``(model, history, seconds)``: history maps metric → list per
-    epoch; seconds counts every epoch, the ones before a resume included.
+    resumes from it. With ``validation`` (x, y, never fitted on), every epoch ends by measuring
+    the batch-norm statistics again and scoring the network in inference ("val_loss",
+    "val_accuracy"; ``nets.EpochEnd``); without, the statistics are measured once at the end.
+    Returns ``(model, history, seconds)``: history maps metric → list per epoch; seconds counts
+    every epoch, the ones before a resume included.
     """
     import keras
 
@@ -80,28 +85,28 @@ def fit_keras(
         start_epoch = int(past["epoch"])
     steps = int(np.ceil(len(x) / cfg["batch"]))
     if model is None:
-        model = nets.build(family)
-    train_ds = nets.dataset(x, y, cfg["batch"], cfg["augment"], seed=seed)
-    val_ds = None
-    if validation is not None:
-        val_ds = nets.dataset(validation[0], validation[1], 512, False)
+        model = nets.build(family, steps * cfg["epochs"], cfg)
+    strength = nets.strength_variable(cfg.get("augment_strength", 1.0))
+    train_ds = nets.dataset(x, y, cfg["batch"], cfg["augment"], seed=seed, strength=strength)
     reporter = _make_reporter_class()(cfg["epochs"], steps, progress, cancel, checkpoint, state)
     reporter.past = past
     callbacks = [
-        keras.callbacks.LearningRateScheduler(lambda e: cfg["lr"] * cfg["decay"] ** e),
+        nets.EpochEnd(x, validation, strength, cfg["epochs"], cfg.get("clean_epochs", 0)),
         reporter,
     ]
+    if cfg.get("schedule") != "one-cycle":
+        decay = cfg.get("decay", 1.0)
+        callbacks.append(keras.callbacks.LearningRateScheduler(lambda e: cfg["lr"] * decay**e))
     model.fit(
         train_ds,
         epochs=cfg["epochs"],
         initial_epoch=start_epoch,
-        validation_data=val_ds,
         callbacks=callbacks,
         verbose=0,
     )
     if cancel is not None:
         cancel.check()
-    if steps * cfg["epochs"] < nets.SHORT_TRAINING:
+    if validation is None:  # else measured already, after the last epoch
         nets.recalibrate_batch_norm(model, x)
     return model, reporter.history, reporter.seconds
 
@@ -192,15 +197,17 @@ def fit(
     checkpoint: Path | None = None,
     seed: int = 0,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
+    members: int | None = None,
 ) -> Trained:
     """Train model ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int in 0–9.
 
     ``validation`` (x, y), for the networks only: scored after every epoch ("val_loss",
-    "val_accuracy" in the progress info and the history), never fitted on.
+    "val_accuracy" in the progress info and the history), never fitted on. ``members``, for
+    the networks only: how many nets (seeds ``seed``, ``seed + 1``, ...) to train and average.
     """
     row = families.family(family)
     options = FitOptions(
-        epochs, augment, progress, cancel or CancelToken(), checkpoint, seed, validation
+        epochs, augment, progress, cancel or CancelToken(), checkpoint, seed, validation, members
     )
     return FITTERS[row.fitter](row, x, y, options)
 
@@ -379,7 +386,7 @@ def _ovr_scores(fmt: str, arrays: dict[str, np.ndarray], x: np.ndarray) -> np.nd
 
 def _fit_network(row: Family, x: np.ndarray, y: np.ndarray, options: FitOptions) -> Trained:
     """Train the Keras network(s) of ``row`` (``members`` of them, averaged) and export them."""
-    members = int(row.defaults.get("members", 1))
+    members = int(options.members or row.defaults.get("members", 1))
     nets_, history, seconds = [], {}, 0.0
     for k in range(members):
         model, member_history, member_seconds = _fit_member(row.name, k, members, x, y, options)
@@ -392,6 +399,7 @@ def _fit_network(row: Family, x: np.ndarray, y: np.ndarray, options: FitOptions)
 
         model = nets.average(nets_, name=row.name)
     hyper = dict(row.defaults, epochs=len(member_history.get("loss", [])) or options.epochs)
+    hyper["members"] = members
     hyper["seeds"] = [options.seed + k for k in range(members)]
     if options.augment is not None:
         hyper["augment"] = options.augment

@@ -20,8 +20,10 @@ stops at the next check and exits without saving. Anything else that writes to s
 
 Jobs (``kind``):
 
-- ``train``: ``family``, ``name``, ``train_size`` (None: all 60,000), ``epochs``, ``augment``,
-  ``include_user`` and ``user_weight``; saves model ``name`` in the user's models folder.
+- ``train``: ``family``, ``name``, ``train_size`` (None: all; a network holds out
+  ``mnist.validation_split()`` for its curve and is fitted on the 55,000 others), ``epochs``,
+  ``augment``, ``include_user``, ``user_weight`` and ``seed`` (0 unless given); saves model
+  ``name`` in the user's models folder.
 - ``is_four``: the NumPy "is it a 4?" regression, ``train_size``, ``iterations``; reports the
   loss at every iteration.
 - ``curve``: accuracy against training-set size for ``family`` at ``sizes`` (0: all),
@@ -41,8 +43,6 @@ from typing import Any
 
 import numpy as np
 
-#: Validation images for the networks' per-epoch curves: the first of the MNIST test set.
-VALIDATION_SIZE = 2000
 #: Seconds a cancelled job may take to stop by itself before the helper exits anyway.
 CANCEL_GRACE_S = 0.3
 
@@ -87,31 +87,62 @@ def _listen(token, channel: Channel) -> None:
     os._exit(0)
 
 
-def _train_data(job: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, int]:
-    from ..data import drawings, mnist
+def _train_data(job: dict[str, Any]):
+    """(x, y, images of the user's added, validation or None) for a ``train`` job."""
+    from ..data import drawings
 
-    x, y = mnist.load_mnist("train")
-    n = job.get("train_size") or len(x)
-    x, y = x[: int(n)], y[: int(n)]
+    x, y, validation = training_split(job["family"], job.get("train_size"))
     added = 0
     if job.get("include_user"):
         images, labels = drawings.load()
         weight = max(1, int(job.get("user_weight") or 1))
         x, y = drawings.with_drawings(x, y, images, labels, weight)
         added = len(images) * weight
-    return x, y, added
+    return x, y, added, validation
+
+
+def training_split(
+    family: str, train_size: int | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """The MNIST training images a model of ``family`` is fitted on, and what its curve is
+    measured on: ``(x, y, validation)``.
+
+    A network's per-epoch validation curve is measured on the fixed held-out split of the
+    training set (``mnist.validation_split()``, 5,000 images) and it is fitted on the first
+    ``train_size`` of the 55,000 others (all of them for None), so the curve is honest. A
+    family fitted in one go has no curve: the first ``train_size`` of all 60,000, and None.
+    """
+    from ..data import mnist
+    from ..models import families
+
+    x, y = mnist.load_mnist("train")
+    validation = None
+    if families.family(family).network:
+        fit_idx, val_idx = mnist.validation_split()
+        validation = (x[val_idx], y[val_idx])
+        x, y = x[fit_idx], y[fit_idx]
+    n = int(train_size or len(x))
+    return x[:n], y[:n], validation
 
 
 def curve_validation(
-    family: str, test_x: np.ndarray, test_y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """What a network's per-epoch validation curve is measured on when no hold-out is given:
-    the first ``VALIDATION_SIZE`` test images; None for a family fitted in one go."""
+    family: str, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """For (x, y) the first images of the MNIST training set: ``(x_fit, y_fit, validation)``.
+
+    For a network, the images of (x, y) outside ``mnist.validation_split()`` and the 5,000
+    images of the split, which its per-epoch curve is measured on; for a family fitted in one
+    go, ``(x, y, None)``.
+    """
+    from ..data import mnist
     from ..models import families
 
     if not families.family(family).network:
-        return None
-    return test_x[:VALIDATION_SIZE], test_y[:VALIDATION_SIZE]
+        return x, y, None
+    train_x, train_y = mnist.load_mnist("train")
+    fit_idx, val_idx = mnist.validation_split()
+    keep = fit_idx[fit_idx < len(x)]
+    return x[keep], y[keep], (train_x[val_idx], train_y[val_idx])
 
 
 def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
@@ -124,7 +155,7 @@ def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
     row = families.family(family)
     name = models.check_new_name(job["name"])  # never over an existing or bundled model
     send("progress", fraction=0.0, info={"stage": "loading MNIST"})
-    x, y, added = _train_data(job)
+    x, y, added, validation = _train_data(job)
     test_x, test_y = mnist.load_mnist("test")
     networks = row.network
     epochs = members = 1
@@ -148,7 +179,8 @@ def run_train(job: dict[str, Any], send, token) -> dict[str, Any]:
         augment=job.get("augment"),
         progress=progress,
         cancel=token,
-        validation=curve_validation(family, test_x, test_y),
+        validation=validation,
+        seed=int(job.get("seed") or 0),
     )
     trained.hyperparameters.update(user_drawings=added, user_weight=job.get("user_weight") or 0)
     token.check()

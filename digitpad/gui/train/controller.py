@@ -353,7 +353,7 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
     if family.network:
         epochs = job.get("epochs") or family.defaults["epochs"]
         parts.append(f"{epochs} epochs")
-        note = "Validation: the first 2,000 MNIST test images, never trained on."
+        note = "Validation: 5,000 MNIST training images held out, never trained on."
         if family.defaults.get("members", 1) > 1:
             note += " The two nets are trained one after the other."
     if job.get("include_user"):
