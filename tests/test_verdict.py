@@ -278,3 +278,37 @@ def test_missing_damaged_or_stale_statistics_fall_back_to_the_shape_rules(
         assert verdict.judge({"a": sure}, "a", blob).digit is None
     finally:
         detector.forget_shared()
+
+
+def test_negative_sets_have_every_kind_and_parts_that_share_no_source():
+    from digitpad.synthetic import negatives
+
+    for kind in negatives.KINDS:
+        tune = negatives.make(kind, "tune", 8, seed=5)
+        held = negatives.make(kind, "held-out", 8, seed=5)
+        assert len(tune) == len(held) == 8
+        for p in tune + held:
+            assert p.image.shape == (28, 28) and p.image.dtype == np.float32 and p.kind == kind
+        again = negatives.make(kind, "held-out", 8, seed=5)
+        assert all(np.array_equal(a.image, b.image) for a, b in zip(held, again, strict=True))
+    assert not set(negatives.TUNE_FONTS) & set(negatives.HELD_OUT_FONTS)
+    tune_objects = {p.source for p in negatives.make("objects", "tune", 16)}
+    held_objects = {p.source for p in negatives.make("objects", "held-out", 16)}
+    assert tune_objects and held_objects and not tune_objects & held_objects
+    with pytest.raises(ValueError):
+        negatives.make("doodle", "tune", 1)
+
+
+def test_gaussians_are_fitted_with_a_whitener_of_the_shared_covariance():
+    from digitpad.training.verdict_fit import fit_gaussians
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 300)
+    centres = rng.normal(0, 5, (10, 4))
+    mix = rng.normal(0, 1, (4, 4))
+    features = centres[labels] + rng.normal(0, 1, (len(labels), 4)) @ mix
+    means, whitener = fit_gaussians(features, labels)
+    assert np.allclose(means, [features[labels == c].mean(0) for c in range(10)])
+    r = features - means[labels]
+    white = r @ whitener  # whitened residuals: identity covariance (up to the shrinkage)
+    assert np.allclose(white.T @ white / len(r), np.eye(4), atol=0.02)
