@@ -6,6 +6,7 @@
     python train_models.py --table          # just print the table of what is bundled
     python train_models.py --explain        # rebuild only the cnn's neighbours and map data
     python train_models.py --calibrate      # only fit the temperatures (after every build too)
+    python train_models.py --verdict        # refit only the cnn's "not sure" statistics
 
 Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
 The networks are fitted on all 60,000 training images with their family's recipe (chosen on
@@ -46,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         "done anyway after the cnn is rebuilt",
     )
     ap.add_argument(
+        "--verdict",
+        action="store_true",
+        help="only refit the cnn's 'not sure' statistics (after --explain); "
+        "done anyway after the cnn is rebuilt",
+    )
+    ap.add_argument(
         "--checkpoints", type=Path, default=CHECKPOINTS, help="where networks checkpoint"
     )
     ap.add_argument(
@@ -61,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.explain:
         build_explain(args.out / "cnn")
+    if args.verdict:
+        build_verdict(args.out / "cnn")
+    if args.explain or args.verdict:
         return 0
     if not args.table:
         x, y = mnist.load_mnist("train")
@@ -105,6 +115,15 @@ def build(family, x, y, xt, yt, args) -> None:
     )
     if family == "cnn":  # its neighbours and map come from its own features
         build_explain(args.out / family)
+        build_verdict(args.out / family)
+
+
+def build_verdict(folder: Path) -> None:
+    """The cnn's "not sure" statistics (digitpad.reading.detector), from its features."""
+    from digitpad.training import verdict_fit
+
+    print(f"== verdict: 'not sure' statistics beside {folder}", flush=True)
+    verdict_fit.build(folder, log=lambda m: print(f"   {m}", flush=True))
 
 
 def build_explain(folder: Path) -> None:

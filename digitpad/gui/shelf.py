@@ -8,17 +8,20 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from .. import models
 from ..models import Classifier, ModelError
+from ..reading import detector
 
 
 def _load_each(names: list[str]) -> Iterator[tuple[str, Classifier | None, str]]:
     """Runs in a worker thread: (name, classifier or None, error message) per model."""
-    for name in names:
+    for i, name in enumerate(names):
         try:
             yield name, models.load(name), ""
         except ModelError as e:
             yield name, None, str(e)
         except Exception as e:  # a damaged file can upset LiteRT or NumPy in other ways
             yield name, None, f"{name}: cannot be loaded ({type(e).__name__}: {e})"
+        if i == 0:  # the verdict's statistics, off the GUI thread too (they never raise)
+            detector.shared()
 
 
 class ModelShelf(QObject):

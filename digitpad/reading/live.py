@@ -39,17 +39,22 @@ def read(
     classifiers: dict[str, Classifier],
     driver: str,
     known: dict[str, np.ndarray] | None = None,
+    detector=verdict.BUNDLED,
 ) -> Reading:
     """Ask every classifier about ``digit`` (28, 28) float32; ``driver`` must be among them.
 
     known: answers already computed for this very picture (model name → (10,)), not asked again.
+    detector: what tells a digit from no digit (``reading.detector``); by default the bundled
+    cnn's; ``None`` for the shape rules alone.
     """
     known = known or {}
     probabilities = {
         name: known[name] if name in known else clf.predict_proba(digit)[0]
         for name, clf in classifiers.items()
     }
-    return Reading(digit, probabilities, driver, verdict.judge(probabilities, driver, digit))
+    temperature = getattr(classifiers[driver], "temperature", 1.0)
+    judged = verdict.judge(probabilities, driver, digit, detector, temperature)
+    return Reading(digit, probabilities, driver, judged)
 
 
 def pick_driver(wanted: str | None, usable: list[str]) -> str | None:

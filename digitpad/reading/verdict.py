@@ -1,35 +1,49 @@
 """When to say "not sure" instead of a digit.
 
 Models trained on MNIST only know ten answers, so they give one for anything: a letter, a
-scribble, a blob. The reader here says "not sure" when the picture does not look like one digit
-or when the models do not back the answer. Every test is cheap (well under a millisecond for a
-28×28 picture) and reads only the MNIST-format picture and the models' probabilities:
+scribble, a blob. And the cnn, trained with label smoothing, gives its top answer near 97 % for
+almost anything, so confidence alone cannot tell a digit from a letter. The verdict says
+"not sure", and why, when:
 
-- **shape**: one digit is one connected piece of ink with at most two holes (8 has two),
-  no more than a little wider than tall, with strokes, not a filled area;
-- **models**: the model in charge gives its answer at least ``MIN_CONFIDENCE``, and the mean
-  probability that all the loaded models give that answer (their disagreement lowers it) is
-  at least ``MIN_SUPPORT``.
+- **shape**: the picture is plainly not one digit: more separate pieces of ink, more holes or
+  a thicker filled area than any real digit of the tuning sets has, or two big pieces side by
+  side (two digits in a row);
+- **novelty**: the cnn's feature-space detector (``reading.detector``: Mahalanobis distances
+  to the ten digits' Gaussians and an outlier-exposure network, fitted beside the cnn by
+  ``python train_models.py --verdict``) finds the picture unlike the digits it was fitted on;
+- **confidence**: the model in charge gives its answer less than ``min_confidence``.
 
-The thresholds were chosen on synthetic drawings (``synthetic.drawn`` real digits, normal and
-hard, and ``synthetic.scribbles`` non-digits) and measured on other drawings replayed on the real
-canvas: see ``benchmarks/bench_gui.py``, which prints the false-reject and catch rates.
+The thresholds are read from the cnn's folder (``verdict.json``), with the date and the data
+they were chosen on. The other models' answers are shown but never veto the model in charge:
+a weak model out-voted is no reason to refuse a clear digit. Without the fitted statistics
+(missing, damaged, or fitted for another cnn) the verdict falls back to the shape rules and
+the confidence, and says so in ``Verdict.note``. Figures: ``benchmarks/bench_verdict.py``.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..models import calibration
+
 INK = 0.35  # a 28×28 pixel is ink from this brightness on (the brightest pixel is 1)
 MIN_AREA = 2  # pieces of ink and holes smaller than this many pixels are noise
-MAX_PIECES = 2  # separate pieces of ink (a 5 or a 7 may have a stroke of its own)
+# Limits used when no fitted statistics say otherwise (verdict.json's "thresholds" do).
+MAX_PIECES = 3  # separate pieces of ink (a 5 or a 7 may have a stroke of its own)
 MAX_HOLES = 2
-MAX_ASPECT = 1.3  # width / height of the ink
 MAX_THICKNESS = 4  # erosions (3×3) the ink survives: a filled area survives many
-MIN_SUPPORT = 0.55  # mean probability of the answer over the loaded models
+MAX_ASPECT = 2.5  # width / height; only in the fallback: MNIST has wide 2s and 7s
 MIN_CONFIDENCE = 0.5  # probability of its answer for the model in charge
+# Without the detector, the old, stricter rule: the mean probability of the answer over the
+# loaded models (when more than one is loaded).
+FALLBACK_MIN_SUPPORT = 0.55
+MIN_SUPPORT = FALLBACK_MIN_SUPPORT  # its old name (benchmarks/bench_gui.py --only tune)
+BUNDLED = object()  # judge()'s default detector: the bundled cnn's, loaded once
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,50 +63,109 @@ class Verdict:
     """The honest answer.
 
     digit: the answer, or ``None`` when not sure. confidence: the driving model's probability
-    for its top digit. support: the mean probability of that digit over the loaded models.
-    reason: why not sure, in the user's words ("" when sure).
+    for its top digit. support: the mean probability of that digit over the loaded models
+    (shown, not a veto). reason: why not sure, in the user's words ("" when sure).
+    novelty: the detector's probability that the picture is no digit (None without one).
+    note: "" normally; why only the shape rules were used when the detector is unavailable.
     """
 
     digit: int | None
     confidence: float
     support: float
     reason: str = ""
+    novelty: float | None = None
+    note: str = ""
 
 
-def judge(probabilities: dict[str, np.ndarray], driver: str, digit: np.ndarray) -> Verdict:
+def judge(
+    probabilities: dict[str, np.ndarray],
+    driver: str,
+    digit: np.ndarray,
+    detector=BUNDLED,
+    temperature: float = 1.0,
+) -> Verdict:
     """The answer of model ``driver`` for ``digit``, or not sure.
 
     probabilities: model name → (10,) probabilities, every loaded model (``driver`` among them).
     digit: (28, 28) float32 in [0, 1], the picture the models read.
+    detector: a ``reading.detector.Detector``; by default the bundled cnn's (loaded once);
+    ``None`` for the shape rules alone.
+    temperature: the driver's calibration temperature. The confidence floor was chosen on the
+    network's own probabilities, so it is compared with those (the calibrated ones taken back
+    to temperature 1); ``confidence`` is the calibrated probability, as shown.
     """
+    detector, note = _resolve(detector)
     p = np.asarray(probabilities[driver])
     best = int(np.argmax(p))
     confidence = float(p[best])
     support = float(np.mean([float(q[best]) for q in probabilities.values()]))
-    reason = shape_problem(shape_of(digit)) or _support_problem(probabilities, confidence, support)
-    return Verdict(None if reason else best, confidence, support, reason)
+    limits = detector.thresholds if detector is not None else {}
+    shape = shape_of(digit)
+    reason = shape_problem(shape, limits)
+    novelty = None
+    if detector is not None:
+        novelty = detector.examine(digit).novelty
+        if not reason and novelty > limits["max_novelty"]:
+            reason = "it does not look like any digit the models know"
+    elif not reason:
+        reason = _fallback_problem(shape, probabilities, support)
+    own = (
+        float(calibration.scale(p[None], 1.0 / temperature)[0, best])
+        if temperature != 1.0
+        else confidence
+    )
+    if not reason and own < limits.get("min_confidence", MIN_CONFIDENCE):
+        reason = _low_confidence(probabilities)
+    return Verdict(None if reason else best, confidence, support, reason, novelty, note)
 
 
-def shape_problem(shape: Shape) -> str:
-    """Why this shape is no single digit, or "" when it could be one."""
-    if shape.pieces > MAX_PIECES:
+def _resolve(detector) -> tuple[object | None, str]:
+    """The detector to use and, when there is none, why only the shape rules apply."""
+    if detector is BUNDLED:
+        from . import detector as detectors
+
+        detector, why = detectors.shared()
+        if why:
+            _warn_once(why)
+    else:
+        why = "no feature-space statistics given"
+    return detector, "" if detector is not None else f"only the shape rules apply: {why}"
+
+
+def _fallback_problem(shape: Shape, probabilities: dict[str, np.ndarray], support: float) -> str:
+    """The stricter rules used without the detector: width, and the models' mean support."""
+    if shape.aspect > MAX_ASPECT:
+        return "much wider than tall — several digits, or no digit?"
+    if len(probabilities) > 1 and support < FALLBACK_MIN_SUPPORT:
+        return _low_confidence(probabilities)
+    return ""
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(note: str) -> None:
+    if note not in _warned:
+        _warned.add(note)
+        log.warning("'not sure' uses the shape rules only: %s", note)
+
+
+def shape_problem(shape: Shape, limits: dict | None = None) -> str:
+    """Why this shape is no single digit, or "" when it could be one. ``limits``: the fitted
+    ``max_pieces``, ``max_holes``, ``max_thickness`` (defaults: this module's)."""
+    limits = limits or {}
+    if shape.pieces > limits.get("max_pieces", MAX_PIECES):
         return f"{shape.pieces} separate pieces — one digit at a time, please"
     if shape.side_by_side:
         return "two things side by side — one digit at a time, please"
-    if shape.holes > MAX_HOLES:
+    if shape.holes > limits.get("max_holes", MAX_HOLES):
         return f"{shape.holes} loops — that looks like a scribble"
-    if shape.aspect > MAX_ASPECT:
-        return "much wider than tall — several digits, or no digit?"
-    if shape.thickness > MAX_THICKNESS:
+    if shape.thickness > limits.get("max_thickness", MAX_THICKNESS):
         return "a filled blob, not strokes"
     return ""
 
 
-def _support_problem(
-    probabilities: dict[str, np.ndarray], confidence: float, support: float
-) -> str:
-    if support >= MIN_SUPPORT and confidence >= MIN_CONFIDENCE:
-        return ""
+def _low_confidence(probabilities: dict[str, np.ndarray]) -> str:
     answers = {int(np.argmax(q)) for q in probabilities.values()}
     if len(answers) > 1:
         return "the models disagree"

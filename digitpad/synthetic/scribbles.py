@@ -85,7 +85,7 @@ LETTERS = {
     "?": "6,20 20,2 42,0 58,14 56,34 36,48 32,70 / 32,94 33,96",
     "%": "60,0 0,100 / 8,4 2,16 8,28 20,22 18,8 8,4 / 52,72 46,84 52,96 64,90 62,76 52,72",
 }
-_SHAPES = {
+SHAPES = {
     "triangle": "0,100 40,0* 80,100* 0,100",
     "star": "10,100 40,0* 70,100* 0,36* 80,36* 10,100",
     "plus": "40,0 40,80 / 0,40 80,40",
@@ -105,7 +105,7 @@ _SHAPES = {
 KINDS = ("letter", "scribble", "zigzag", "blob", "dots", "shape", "several")
 
 _PARSED_LETTERS = {k: parse_strokes(v) for k, v in LETTERS.items()}
-_PARSED_SHAPES = {k: parse_strokes(v) for k, v in _SHAPES.items()}
+_PARSED_SHAPES = {k: parse_strokes(v) for k, v in SHAPES.items()}
 
 
 def make_scribbles(n: int, seed: int = 0, size: int = CANVAS_SIZE) -> list[Drawing]:
@@ -133,13 +133,13 @@ def make_scribble(kind: str, rng: np.random.Generator, size: int = CANVAS_SIZE) 
     if kind not in makers:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     name, unit, look = makers[kind](rng)
-    return _finish(unit, look, size, f"{kind}:{name}", rng)
+    return finish(unit, look, size, f"{kind}:{name}", rng)
 
 
 # ------------------------------------------------------------------------------- the kinds
 
 
-def _look(rng: np.random.Generator, **changes) -> dict:
+def pen_look(rng: np.random.Generator, **changes) -> dict:
     look = {
         "height": rng.uniform(0.40, 0.80),
         "offset": rng.uniform(-0.15, 0.15, 2),
@@ -155,12 +155,12 @@ def _look(rng: np.random.Generator, **changes) -> dict:
 
 def _letter(rng):
     name = list(_PARSED_LETTERS)[rng.integers(len(_PARSED_LETTERS))]
-    return name, unit_strokes(_PARSED_LETTERS[name], rng), _look(rng)
+    return name, unit_strokes(_PARSED_LETTERS[name], rng), pen_look(rng)
 
 
 def _shape_drawing(rng):
     name = list(_PARSED_SHAPES)[rng.integers(len(_PARSED_SHAPES))]
-    look = _look(rng)
+    look = pen_look(rng)
     if name in ("dash", "wave", "equals", "arrow"):
         look["height"] = rng.uniform(0.6, 0.8)  # the height is then the width
     return name, unit_strokes(_PARSED_SHAPES[name], rng), look
@@ -173,7 +173,7 @@ def _scribble(rng):
     strokes = [line]
     if rng.random() < 0.3:
         strokes.append(smooth_stroke(rng.uniform(0.0, 1.0, (int(rng.integers(4, 8)), 2)), ()))
-    return "tangle", strokes, _look(rng, height=rng.uniform(0.45, 0.85))
+    return "tangle", strokes, pen_look(rng, height=rng.uniform(0.45, 0.85))
 
 
 def _zigzag(rng):
@@ -186,7 +186,7 @@ def _zigzag(rng):
     if vertical:
         points = points[:, ::-1]
     line = smooth_stroke(points, tuple(range(1, len(points) - 1)))
-    return ("vertical" if vertical else "horizontal"), [line], _look(rng)
+    return ("vertical" if vertical else "horizontal"), [line], pen_look(rng)
 
 
 def _blob(rng):
@@ -205,7 +205,7 @@ def _blob(rng):
     if rng.random() < 0.5:  # an outline around it, as people do
         t = np.linspace(0, 2 * np.pi, 24)
         strokes.append(np.column_stack([rx * np.cos(t), ry * np.sin(t)]))
-    look = _look(rng, height=rng.uniform(0.35, 0.7), pen=rng.uniform(20.0, 30.0))
+    look = pen_look(rng, height=rng.uniform(0.35, 0.7), pen=rng.uniform(20.0, 30.0))
     return "filled", strokes, look
 
 
@@ -213,7 +213,7 @@ def _dots(rng):
     k = int(rng.integers(3, 10))
     dots = rng.uniform(0.0, 1.0, (k, 2))
     strokes = [d[None, :] + rng.normal(0, 0.01, (2, 2)) for d in dots]
-    return f"{k}", strokes, _look(rng, height=rng.uniform(0.4, 0.8))
+    return f"{k}", strokes, pen_look(rng, height=rng.uniform(0.4, 0.8))
 
 
 def _several(rng):
@@ -231,14 +231,14 @@ def _several(rng):
         unit = [s - lo + np.array([x, rng.normal(0, 0.05)]) for s in unit]
         x += (hi[0] - lo[0]) + rng.uniform(0.15, 0.4)
         strokes += unit
-    look = _look(rng, height=rng.uniform(0.3, 0.5), pen=rng.uniform(10.0, 18.0))
+    look = pen_look(rng, height=rng.uniform(0.3, 0.5), pen=rng.uniform(10.0, 18.0))
     return "".join(map(str, labels)), strokes, look
 
 
 # ------------------------------------------------------------------------------- shaping
 
 
-def _finish(
+def finish(
     unit: list[np.ndarray], look: dict, size: int, style: str, rng: np.random.Generator
 ) -> Drawing:
     px = size / CANVAS_SIZE

@@ -1,0 +1,174 @@
+#!/usr/bin/env python
+"""The "not sure" verdict: real digits wrongly refused, non-digits caught per kind, its cost.
+
+    nice -n 19 .venv/bin/python benchmarks/bench_verdict.py            # everything (a few min)
+    .venv/bin/python benchmarks/bench_verdict.py --n 100 --model mlp   # quicker; another driver
+
+Each picture goes through the path a user's does (``preprocess.to_mnist`` of the canvas, or
+``ink_from_pil`` of an opened photo first) and then ``reading.live.read`` with every bundled
+model loaded, as in the window. Sets (see ``digitpad/synthetic/negatives.py`` for how the
+non-digits are made):
+
+- real digits: the MNIST test set (never tuned on), the MNIST validation split (thresholds
+  were chosen on it), synthetic drawings normal (seed 1000) and hard (seed 2000) as in
+  ``bench_core.py`` (never tuned on), and the tuning drawings (seeds 11, 22);
+- non-digits: ``negatives.make(kind, part, n, seed=0)`` for each kind, the held-out part
+  (sources no threshold or network saw) and the tuning part (seed 0; the outlier-exposure
+  network was trained on seed 1 of the same sources).
+
+"Wrongly refused" counts the digits the model in charge reads right that the verdict refuses;
+"read right" is the share given the right digit (refused ones count as not read right).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+
+import numpy as np
+
+from digitpad import models, preprocess
+from digitpad.data import mnist
+from digitpad.reading import detector, live, verdict
+from digitpad.synthetic import drawn, negatives
+
+
+def _drawings(n: int, seed: int, variant: str) -> tuple[np.ndarray, np.ndarray]:
+    ds = drawn.make_drawings(n, seed=seed, variant=variant)
+    return np.stack([preprocess.to_mnist(drawn.render(d)) for d in ds]), np.array(
+        [d.label for d in ds]
+    )
+
+
+def real_sets(n: int) -> dict[str, tuple[np.ndarray, np.ndarray, bool]]:
+    """name → (pictures, labels, held out?)."""
+    xt, yt = mnist.load_mnist("test")
+    x, y = mnist.load_mnist("train")
+    _, val = mnist.validation_split()
+    k = min(len(xt), 5 * n)
+    return {
+        "MNIST test": (xt[:k], yt[:k], True),
+        "drawn normal (seed 1000)": (*_drawings(n, 1000, "normal"), True),
+        "drawn hard (seed 2000)": (*_drawings(n, 2000, "hard"), True),
+        "MNIST validation split": (x[val][: min(len(val), 2 * n)], y[val][: 2 * n], False),
+        "drawn normal (seed 11)": (*_drawings(n // 2, 11, "normal"), False),
+        "drawn hard (seed 22)": (*_drawings(n // 2, 22, "hard"), False),
+    }
+
+
+def _readings(x: np.ndarray, loaded: dict, driver: str, det) -> list[live.Reading]:
+    probs = {name: clf.predict_proba(x) for name, clf in loaded.items()}
+    return [
+        live.read(x[i], loaded, driver, {k: p[i] for k, p in probs.items()}, det)
+        for i in range(len(x))
+    ]
+
+
+def measure_real(sets, loaded, driver, det) -> list[tuple]:
+    rows = []
+    for name, (x, y, held) in sets.items():
+        rs = _readings(x, loaded, driver, det)
+        right = np.array(
+            [int(np.argmax(r.driver_probabilities())) == t for r, t in zip(rs, y, strict=True)]
+        )
+        refused = np.array([r.verdict.digit is None for r in rs])
+        read_right = np.mean([r.verdict.digit == t for r, t in zip(rs, y, strict=True)])
+        why = Counter(r.verdict.reason.split(" —")[0] for r in rs if r.verdict.digit is None)
+        rows.append(
+            (
+                name,
+                held,
+                len(x),
+                refused[right].mean(),
+                refused.mean(),
+                read_right,
+                right.mean(),
+                why,
+            )
+        )
+    return rows
+
+
+def measure_negatives(n: int, loaded, driver, det) -> list[tuple]:
+    rows = []
+    for kind in negatives.KINDS:
+        caught = {}
+        missed = Counter()
+        for part in ("held-out", "tune"):
+            pics = negatives.make(kind, part, n if part == "held-out" else n // 2, seed=0)
+            rs = _readings(np.stack([p.image for p in pics]), loaded, driver, det)
+            got = [r.verdict.digit is None for r in rs]
+            caught[part] = (float(np.mean(got)), len(got))
+            if part == "held-out":
+                missed.update(
+                    p.source.split(":")[0] for p, g in zip(pics, got, strict=True) if not g
+                )
+        rows.append((kind, caught["held-out"], caught["tune"], missed))
+    return rows
+
+
+def measure_speed(loaded, driver, det, n: int = 400) -> dict[str, float]:
+    """Milliseconds per reading for the verdict alone (with and without the detector)."""
+    x, _ = mnist.load_mnist("test")
+    x = x[:n]
+    probs = {name: clf.predict_proba(x) for name, clf in loaded.items()}
+    out = {}
+    for label, d in (("verdict", det), ("shape rules only", None)):
+        times = []
+        for i in range(n):
+            p = {k: v[i] for k, v in probs.items()}
+            t = time.perf_counter()
+            verdict.judge(p, driver, x[i], d)
+            times.append(time.perf_counter() - t)
+        ms = np.array(times[20:]) * 1e3
+        out[label] = (float(np.median(ms)), float(np.percentile(ms, 99)))
+    return out
+
+
+def _pct(v: float) -> str:
+    return f"{v:.2%}" if v < 0.1 else f"{v:.1%}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000, help="drawings per set (non-digits: n/5)")
+    ap.add_argument("--model", default="cnn", help="the model in charge")
+    args = ap.parse_args(argv)
+    det, why = detector.shared()
+    if det is None:
+        print(f"no fitted statistics ({why}): measuring the shape rules alone")
+    loaded = {name: models.load(name) for name in models.available() if not name.startswith("my-")}
+    t0 = time.perf_counter()
+    print(f"model in charge: {args.model}; loaded: {', '.join(loaded)}")
+    if det is not None:
+        print(f"statistics of {det.meta['date']}; thresholds {det.thresholds}\n")
+    print("| real digits | held out | n | wrongly refused | refused | read right | model right |")
+    print("|---|---|---|---|---|---|---|")
+    for name, held, k, wrong, refused, rr, right, why_ in measure_real(
+        real_sets(args.n), loaded, args.model, det
+    ):
+        print(
+            f"| {name} | {'yes' if held else 'no (tuning)'} | {k:,} | {_pct(wrong)} | "
+            f"{_pct(refused)} | {_pct(rr)} | {_pct(right)} |"
+        )
+        if why_:
+            print(f"|  ↳ reasons | | | {dict(why_.most_common(4))} | | | |")
+    nn = max(50, args.n // 5)
+    print(
+        "\n| non-digits | caught, held-out | n | caught, tuning part | n "
+        "| held-out missed, by source |"
+    )
+    print("|---|---|---|---|---|---|")
+    for kind, (h, hn), (t, tn), missed in measure_negatives(nn, loaded, args.model, det):
+        print(f"| {kind} | {_pct(h)} | {hn} | {_pct(t)} | {tn} | {dict(missed.most_common(5))} |")
+    speed = measure_speed(loaded, args.model, det)
+    print("\n| per reading | median | p99 |\n|---|---|---|")
+    for k, (m, p) in speed.items():
+        print(f"| {k} | {m:.2f} ms | {p:.2f} ms |")
+    print(f"\n({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

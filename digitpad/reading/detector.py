@@ -1,0 +1,210 @@
+"""Is this picture one digit at all? Statistics fitted in the cnn's feature space.
+
+The cnn is trained with label smoothing, so its top probability sits near 97 % for almost
+anything: confidence alone cannot tell a digit from a letter. What can is where the picture
+falls among the 128 values of its ``features`` layer (``features.tflite``, beside the cnn):
+
+- **Mahalanobis distance** to each digit's class-conditional Gaussian, with one covariance
+  shared by the ten digits (Lee et al. 2018), fitted on the MNIST training images outside the
+  validation split;
+- the **logits** of the cnn's last layer (``features @ W + b``, read from ``model.keras`` at fit
+  time), from which the **energy** score (Liu et al. 2020) comes;
+- a small network trained with **outlier exposure** (Hendrycks et al. 2019): digits (MNIST and
+  synthetic drawings) against the tuning part of ``synthetic.negatives`` (letters, signs,
+  scribbles, blobs, shapes, two digits, objects, photos, textures), reading the features, the
+  ten distances and the logits. Its output, the probability that the picture is no digit, is
+  compared with a threshold chosen on the MNIST validation split and tuning drawings so that
+  few real digits are refused.
+
+Everything fitted lives in the cnn's folder, written by ``python train_models.py --verdict``
+(``training.verdict_fit``):
+
+    resources/models/cnn/verdict.npz    the arrays (read with allow_pickle=False)
+    resources/models/cnn/verdict.json   thresholds, date, data used, measured rates, SHA-256 of
+                                        verdict.npz, and of the cnn files it was fitted for
+
+Loading checks the checksum and that the cnn's ``model.keras`` and ``features.tflite`` are the
+ones the statistics were fitted for; a missing, damaged or stale file raises ``ModelError``
+with a message that says how to refit, and the verdict falls back to its shape rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..models import ModelError
+from ..models.store import load_npz
+from .neighbours import FEATURES_FILE, FeatureExtractor, explain_dir
+
+DATA_FILE = "verdict.npz"
+META_FILE = "verdict.json"
+FORMAT = 1
+ARRAYS = ("means", "whitener", "dense_w", "dense_b", "in_mean", "in_scale")
+REFIT = "refit them with: python train_models.py --verdict"
+
+
+@dataclass(frozen=True)
+class Examination:
+    """What the detector makes of one picture.
+
+    novelty: the outlier-exposure network's probability that the picture is no digit.
+    distances: (10,) squared Mahalanobis distance to each digit. energy: −logsumexp(logits).
+    """
+
+    novelty: float
+    distances: np.ndarray
+    energy: float
+
+    def nearest_digit(self) -> int:
+        return int(np.argmin(self.distances))
+
+
+class Detector:
+    """The fitted statistics and the cnn's feature model; ``examine`` one picture."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict, extractor=None) -> None:
+        self.meta = meta
+        self.thresholds: dict = meta["thresholds"]
+        self.means = arrays["means"].astype(np.float32)  # (10, D)
+        self.whitener = arrays["whitener"].astype(np.float32)  # (D, D): Σ⁻¹ = L Lᵀ, this is L
+        self.white_means = self.means @ self.whitener
+        self.dense_w = arrays["dense_w"].astype(np.float32)
+        self.dense_b = arrays["dense_b"].astype(np.float32)
+        self.in_mean = arrays["in_mean"].astype(np.float32)
+        self.in_scale = arrays["in_scale"].astype(np.float32)
+        n = 0
+        self.layers: list[tuple[np.ndarray, np.ndarray]] = []
+        while f"layer{n}_w" in arrays:
+            self.layers.append((arrays[f"layer{n}_w"].astype(np.float32), arrays[f"layer{n}_b"]))
+            n += 1
+        if not self.layers:
+            raise ModelError("no outlier-exposure layers")
+        self.extractor = extractor
+
+    # -- the statistics ------------------------------------------------------------------
+
+    def inputs(self, features: np.ndarray) -> np.ndarray:
+        """(N, 128) features → (N, 128 + 10 + 10) inputs of the network: features, the log of
+        the ten Mahalanobis distances, the logits. Also returns the distances and energy."""
+        return self._inputs(np.asarray(features, np.float32))[0]
+
+    def _inputs(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        z = f @ self.whitener
+        d2 = (
+            np.einsum("ij,ij->i", z, z)[:, None]
+            - 2.0 * z @ self.white_means.T
+            + np.einsum("ij,ij->i", self.white_means, self.white_means)[None, :]
+        )
+        d2 = np.maximum(d2, 0.0)
+        logits = f @ self.dense_w + self.dense_b
+        top = logits.max(axis=1, keepdims=True)
+        energy = -(top[:, 0] + np.log(np.exp(logits - top).sum(axis=1)))
+        x = np.hstack([f, np.log1p(d2), logits])
+        return x, d2, energy
+
+    def novelty(self, x: np.ndarray) -> np.ndarray:
+        """(N,) probability of "no digit" for network inputs ``x`` (N, 148)."""
+        h = (x - self.in_mean) / self.in_scale
+        for k, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if k < len(self.layers) - 1:
+                h = np.maximum(h, 0.0)
+        return 1.0 / (1.0 + np.exp(-h[:, 0]))
+
+    def examine_features(self, features: np.ndarray) -> list[Examination]:
+        x, d2, energy = self._inputs(
+            np.asarray(features, np.float32).reshape(-1, len(self.means[0]))
+        )
+        nov = self.novelty(x)
+        return [Examination(float(nov[i]), d2[i], float(energy[i])) for i in range(len(x))]
+
+    def examine(self, digit: np.ndarray) -> Examination:
+        """One (28, 28) float32 picture in [0, 1]."""
+        if self.extractor is None:
+            raise ModelError("this detector has no feature model")
+        return self.examine_features(self.extractor(np.asarray(digit)[None]))[0]
+
+    # -- files ---------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> Detector:
+        """The statistics beside the cnn in ``folder``; ``ModelError`` when missing, damaged
+        or fitted for another cnn."""
+        folder = explain_dir() if folder is None else Path(folder)
+        meta = read_meta(folder)
+        content = _read(folder / DATA_FILE)
+        if _sha256(content) != meta.get("files", {}).get(DATA_FILE):
+            raise ModelError(f"{folder / DATA_FILE}: damaged (checksum mismatch); {REFIT}")
+        tfl = _read(folder / FEATURES_FILE)
+        for name, content_of in (("model.keras", None), (FEATURES_FILE, tfl)):
+            fitted_for = meta.get("fitted_for", {}).get(name)
+            now = _sha256(content_of if content_of is not None else _read(folder / name))
+            if fitted_for != now:
+                raise ModelError(
+                    f"{folder / META_FILE}: fitted for another {name} (the cnn was retrained); "
+                    + REFIT
+                )
+        try:
+            arrays = load_npz(content, folder / DATA_FILE)
+        except ModelError as e:
+            raise ModelError(f"{str(e).split('; retrain')[0]}; {REFIT}") from None
+        missing = [k for k in ARRAYS if k not in arrays]
+        if missing:
+            raise ModelError(f"{folder / DATA_FILE}: {', '.join(missing)} missing; {REFIT}")
+        try:
+            return cls(arrays, meta, FeatureExtractor(tfl, folder / FEATURES_FILE))
+        except (KeyError, ValueError, TypeError) as e:
+            raise ModelError(f"{folder / DATA_FILE}: does not fit ({e}); {REFIT}") from None
+
+
+def read_meta(folder: Path) -> dict:
+    try:
+        meta = json.loads((folder / META_FILE).read_text())
+    except FileNotFoundError:
+        raise ModelError(f"{folder}: no {META_FILE}; {REFIT}") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelError(f"{folder / META_FILE}: damaged ({e}); {REFIT}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or "thresholds" not in meta:
+        raise ModelError(f"{folder / META_FILE}: not DigitPad verdict statistics; {REFIT}")
+    return meta
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{path} is missing; {REFIT}") from None
+    except OSError as e:
+        raise ModelError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+_shared: dict[str, object] = {}
+_shared_lock = threading.Lock()
+
+
+def shared() -> tuple[Detector | None, str]:
+    """The bundled cnn's detector, loaded once (thread-safe), and "" — or ``None`` and why it
+    could not be loaded, in the user's words."""
+    with _shared_lock:
+        if "detector" not in _shared:
+            try:
+                _shared["detector"], _shared["why"] = Detector.load(), ""
+            except ModelError as e:
+                _shared["detector"], _shared["why"] = None, str(e)
+        return _shared["detector"], _shared["why"]  # type: ignore[return-value]
+
+
+def forget_shared() -> None:
+    """Load the statistics again on the next ``shared()`` (they were refitted)."""
+    with _shared_lock:
+        _shared.clear()

@@ -1,0 +1,195 @@
+"""Build time only (TensorFlow, scikit-learn): fit what ``reading.detector`` reads beside the cnn.
+
+``python train_models.py --verdict`` (and every rebuild of the cnn, after its feature model)
+calls :func:`build`, which writes, atomically, into the cnn's folder:
+
+- ``verdict.npz``: the ten class means and the whitener (Cholesky factor of the inverse of
+  the shared covariance) of the cnn's features on the MNIST training images outside the
+  validation split; the cnn's last layer (``dense_w``, ``dense_b``, read from ``model.keras``);
+  the outlier-exposure network (input scaling and layers);
+- ``verdict.json``: the thresholds, the date, the data each part was fitted or chosen on, the
+  rates measured there, and SHA-256 of ``verdict.npz`` and of the cnn files it was fitted for.
+
+The data (nothing from the MNIST test set, nothing from the held-out part of
+``synthetic.negatives``):
+
+- Gaussians: the 55,000 training images outside ``mnist.validation_split()``;
+- outlier exposure: 20,000 of those, 3,000 normal and 3,000 hard drawings (seeds 33, 44)
+  against 1,500 pictures of each kind of ``negatives.make(kind, "tune", seed=1)``;
+- thresholds: the validation split (5,000) and 1,000 normal + 1,000 hard drawings (seeds 11,
+  22): the novelty threshold refuses at most ``TARGET_REFUSED`` of the real digits of each;
+  the shape limits are the largest values seen on them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..data import mnist
+from ..fileio import atomic_write
+from ..preprocess import to_mnist
+from ..reading import verdict
+from ..reading.detector import DATA_FILE, FORMAT, META_FILE, Detector
+from ..reading.neighbours import FEATURES_FILE, FeatureExtractor
+from ..synthetic import drawn, negatives
+
+TARGET_REFUSED = 0.005  # share of the real digits of each tuning set the novelty may refuse
+POSITIVES = 20_000
+NEGATIVES_PER_KIND = 1_500
+DRAWINGS = 3_000
+TUNE_DRAWINGS = 1_000
+HIDDEN = 64
+SEED = 0
+
+
+def _drawings(n: int, seed: int, variant: str) -> np.ndarray:
+    return np.stack([to_mnist(drawn.render(d)) for d in drawn.make_drawings(n, seed, variant)])
+
+
+def fit_gaussians(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Class means (10, D) and whitener L (D, D) with L Lᵀ = Σ⁻¹, Σ the covariance shared by
+    the classes (a little shrinkage keeps it invertible)."""
+    f = features.astype(np.float64)
+    means = np.stack([f[labels == c].mean(axis=0) for c in range(10)])
+    r = f - means[labels]
+    cov = r.T @ r / len(f)
+    cov += 1e-3 * np.trace(cov) / len(cov) * np.eye(len(cov))
+    return means, np.linalg.cholesky(np.linalg.inv(cov))
+
+
+def _oe_network(x: np.ndarray, y: np.ndarray, log) -> dict[str, np.ndarray]:
+    from sklearn.neural_network import MLPClassifier
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-6
+    net = MLPClassifier((HIDDEN,), alpha=1e-3, max_iter=200, random_state=SEED)
+    net.fit((x - mean) / scale, y)
+    log(f"outlier exposure: {net.n_iter_} iterations, loss {net.loss_:.4f}")
+    arrays = {"in_mean": mean.astype(np.float32), "in_scale": scale.astype(np.float32)}
+    for k, (w, b) in enumerate(zip(net.coefs_, net.intercepts_, strict=True)):
+        arrays[f"layer{k}_w"] = w.astype(np.float32)
+        arrays[f"layer{k}_b"] = b.astype(np.float32)
+    return arrays
+
+
+def _dense(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    from ..models.keras_file import load_keras
+
+    w, b = load_keras(folder / "model.keras").get_layer("probabilities").get_weights()
+    return w, b
+
+
+def _shape_limits(pictures: list[np.ndarray]) -> dict:
+    shapes = [verdict.shape_of(p) for p in pictures]
+    return {
+        "max_pieces": max(s.pieces for s in shapes),
+        "max_holes": max(s.holes for s in shapes),
+        "max_thickness": max(s.thickness for s in shapes),
+    }
+
+
+def build(folder: Path, log=print) -> dict:
+    """Fit and write the verdict's statistics beside the cnn in ``folder``; returns the meta."""
+    t0 = time.perf_counter()
+    tfl = (folder / FEATURES_FILE).read_bytes()
+    extract = FeatureExtractor(tfl, folder / FEATURES_FILE)
+    x, y = mnist.load_mnist("train")
+    fit, val = mnist.validation_split()
+    train_f = extract(x[fit])
+    means, whitener = fit_gaussians(train_f, y[fit])
+    w, b = _dense(folder)
+    stats = {
+        "means": means.astype(np.float32),
+        "whitener": whitener.astype(np.float32),
+        "dense_w": w.astype(np.float32),
+        "dense_b": b.astype(np.float32),
+    }
+    log(f"Gaussians of {len(fit):,} training images: {time.perf_counter() - t0:.0f} s")
+    probe = Detector({**stats, **_placeholder_net(len(means[0]))}, {"thresholds": {}})
+    rng = np.random.default_rng(SEED)
+    pos = [train_f[rng.choice(len(fit), POSITIVES, replace=False)]]
+    pos += [extract(_drawings(DRAWINGS, s, v)) for s, v in ((33, "normal"), (44, "hard"))]
+    neg = [
+        extract(np.stack([p.image for p in negatives.make(k, "tune", NEGATIVES_PER_KIND, 1)]))
+        for k in negatives.KINDS
+    ]
+    xs = probe.inputs(np.vstack(pos + neg))
+    ys = np.r_[np.zeros(sum(map(len, pos))), np.ones(sum(map(len, neg)))]
+    log(f"outlier exposure data: {len(xs):,} pictures, {time.perf_counter() - t0:.0f} s")
+    detector = Detector({**stats, **_oe_network(xs, ys, log)}, {"thresholds": {}})
+    tune = {
+        "mnist validation split": x[val],
+        "drawn normal (seed 11)": _drawings(TUNE_DRAWINGS, 11, "normal"),
+        "drawn hard (seed 22)": _drawings(TUNE_DRAWINGS, 22, "hard"),
+    }
+    novelty = {k: detector.novelty(detector.inputs(extract(v))) for k, v in tune.items()}
+    threshold = max(float(np.quantile(v, 1 - TARGET_REFUSED)) for v in novelty.values())
+    limits = _shape_limits([p for v in tune.values() for p in v])
+    thresholds = {"max_novelty": threshold, "min_confidence": verdict.MIN_CONFIDENCE, **limits}
+    refused = {k: float(np.mean(v > threshold)) for k, v in novelty.items()}
+    log(f"novelty threshold {threshold:.4f}; refuses {refused}; shape limits {limits}")
+    arrays = {**stats, **{k: v for k, v in detector_arrays(detector).items()}}
+    return _write(folder, arrays, thresholds, refused, tfl, time.perf_counter() - t0, log)
+
+
+def _placeholder_net(d: int) -> dict[str, np.ndarray]:
+    """A do-nothing network, so that ``Detector.inputs`` can make the inputs it is fitted on."""
+    return {
+        "in_mean": np.zeros(d + 20, np.float32),
+        "in_scale": np.ones(d + 20, np.float32),
+        "layer0_w": np.zeros((d + 20, 1), np.float32),
+        "layer0_b": np.zeros(1, np.float32),
+    }
+
+
+def detector_arrays(detector: Detector) -> dict[str, np.ndarray]:
+    out = {"in_mean": detector.in_mean, "in_scale": detector.in_scale}
+    for k, (w, b) in enumerate(detector.layers):
+        out[f"layer{k}_w"], out[f"layer{k}_b"] = w, np.asarray(b, np.float32)
+    return out
+
+
+def _write(folder, arrays, thresholds, refused, tfl, seconds, log) -> dict:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    data = buf.getvalue()
+    meta = {
+        "format": FORMAT,
+        "date": datetime.date.today().isoformat(),
+        "method": "outlier-exposure network (one hidden layer of "
+        f"{HIDDEN} ReLU units) on the cnn's features, log Mahalanobis distances to the "
+        "ten class-conditional Gaussians (shared covariance) and logits",
+        "thresholds": thresholds,
+        "data": {
+            "gaussians": "MNIST training images outside mnist.validation_split() (55,000)",
+            "outlier_exposure": f"{POSITIVES:,} of those, {DRAWINGS:,} normal and {DRAWINGS:,} "
+            "hard synthetic drawings (seeds 33, 44) against "
+            f"{NEGATIVES_PER_KIND:,} of each kind of negatives.make(kind, 'tune', seed=1): "
+            + ", ".join(negatives.KINDS),
+            "thresholds": "mnist.validation_split() (5,000), drawn normal seed 11 and hard "
+            f"seed 22 ({TUNE_DRAWINGS:,} each); novelty: at most {TARGET_REFUSED:.1%} of "
+            "each refused; shape limits: the largest seen",
+        },
+        "refused_when_chosen": refused,
+        "seconds": round(seconds, 1),
+        "files": {DATA_FILE: hashlib.sha256(data).hexdigest()},
+        "fitted_for": {
+            "model.keras": hashlib.sha256((folder / "model.keras").read_bytes()).hexdigest(),
+            FEATURES_FILE: hashlib.sha256(tfl).hexdigest(),
+        },
+    }
+    for name, content in (
+        (DATA_FILE, data),
+        (META_FILE, (json.dumps(meta, indent=2) + "\n").encode()),
+    ):
+        with atomic_write(folder / name) as f:
+            f.write(content)
+    log(f"{DATA_FILE}: {len(data) / 1e3:.0f} kB, {seconds:.0f} s in all")
+    return meta
