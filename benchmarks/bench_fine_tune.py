@@ -55,12 +55,8 @@ def teach(per_digit: int) -> None:
         drawings.add(image, int(label))
 
 
-def run_helper(job: dict) -> dict:
-    """One helper process: its result, wall and CPU seconds, when training began and ended."""
+def start_helper(job: dict) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    load0 = os.getloadavg()[0]
-    t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "digitpad.training.helper"],
         stdin=subprocess.PIPE,
@@ -71,6 +67,33 @@ def run_helper(job: dict) -> dict:
     )
     proc.stdin.write(json.dumps(job) + "\n")
     proc.stdin.flush()
+    return proc
+
+
+def cancel_time(source: str) -> tuple[float, float, bool]:
+    """Cancel a fine-tune at its first training step, as Train ▸ Cancel does: seconds until
+    the helper says "cancelled", until it has exited, and whether nothing was saved."""
+    proc = start_helper({"kind": "fine_tune", "source": source, "name": "my-cancelled"})
+    for line in proc.stdout:
+        if json.loads(line)["info"].get("stage", "").startswith("step"):
+            break
+    t0 = time.perf_counter()
+    proc.stdin.write("cancel\n")
+    proc.stdin.flush()
+    answered = json.loads(proc.stdout.readline())["event"] == "cancelled"
+    said = time.perf_counter() - t0
+    proc.wait()
+    gone = time.perf_counter() - t0
+    saved = models.user_dir().exists() and any(models.user_dir().glob("*my-cancelled*"))
+    return (said if answered else float("nan")), gone, not saved
+
+
+def run_helper(job: dict) -> dict:
+    """One helper process: its result, wall and CPU seconds, when training began and ended."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load0 = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    proc = start_helper(job)
     first_step = last_step = None
     result = None
     for line in proc.stdout:
@@ -111,6 +134,7 @@ def main() -> None:
     ap.add_argument("--per-digit", type=int, default=5, help="drawings taught per digit")
     ap.add_argument("--from", dest="source", default="cnn")
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--no-cancel", action="store_true", help="skip the cancel measurement")
     args = ap.parse_args()
 
     teach(args.per_digit)
@@ -164,6 +188,12 @@ def main() -> None:
         f"{spread['wall'][1]:.1f}), CPU {med['cpu']:.1f} s ({spread['cpu'][0]:.1f}–"
         f"{spread['cpu'][1]:.1f})"
     )
+    if not args.no_cancel:
+        said, gone, clean = cancel_time(args.source)
+        print(
+            f"cancel at the first step: 'cancelled' after {said:.2f} s, helper gone after "
+            f"{gone:.2f} s, {'nothing saved' if clean else 'SOMETHING WAS SAVED'}"
+        )
 
 
 if __name__ == "__main__":

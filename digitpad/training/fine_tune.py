@@ -44,8 +44,8 @@ class Recipe:
     """How a fine-tune trains (chosen on a tuning draw of a personal style and on
     ``mnist.validation_split()``, never on the held-out drawings or the test set)."""
 
-    steps: int = 150
-    learning_rate: float = 3e-4
+    steps: int = 100
+    learning_rate: float = 1e-4
     user_batch: int = 32
     replay_batch: int = 96
     #: Augmentation strength for the user's drawings (1.0: as the network was trained).
@@ -130,7 +130,7 @@ def fine_tune(
     cancel.check()
     replay = replay if replay is not None else replay_images()
     t0 = time.perf_counter()
-    history = _train(model, family, x, y, replay, recipe, progress, cancel, seed)
+    history = _train(model, family, (x, y), replay, recipe, progress, cancel, seed)
     seconds = time.perf_counter() - t0
     progress(1.0, {"stage": "exporting the network"})
     return _trained(model, source, family, (x, y), recipe, history, seconds, seed)
@@ -152,12 +152,15 @@ def _checked(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _freeze(model, frozen: int) -> None:
-    """Batch norm in inference mode everywhere; the first ``frozen`` weighted layers fixed."""
+    """Batch norm in inference mode everywhere; the first ``frozen`` weighted layers of the
+    network (of each member, for an average of several) fixed."""
     import keras
 
     weighted = 0
-    for layer in _layers(model):
-        if isinstance(layer, keras.layers.BatchNormalization):
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            _freeze(layer, frozen)  # a member of an ensemble
+        elif isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False  # Keras 3: also runs it in inference mode
         elif layer.weights:
             layer.trainable = weighted >= frozen
@@ -172,7 +175,7 @@ def _layers(model) -> list:
     return out
 
 
-def _train(model, family, x, y, replay, recipe: Recipe, progress, cancel, seed) -> dict:
+def _train(model, family, taught, replay, recipe: Recipe, progress, cancel, seed) -> dict:
     """The training loop: ``recipe.steps`` steps, a progress report every ``REPORT_EVERY``
     steps, and the mean loss and accuracy of each of ``recipe.rounds`` rounds."""
     import keras
@@ -191,11 +194,13 @@ def _train(model, family, x, y, replay, recipe: Recipe, progress, cancel, seed) 
     )
 
     @tf.function
-    def batch(user: tf.Tensor, mnist: tf.Tensor) -> tf.Tensor:
-        mixed = [nets.augment(user, recipe.user_augment), nets.augment(mnist)]
-        return tf.concat(mixed, axis=0)
+    def batch(user, user_labels, mnist, mnist_labels):
+        images = [nets.augment(user, recipe.user_augment), nets.augment(mnist)]
+        labels = tf.concat([user_labels, mnist_labels], axis=0)
+        return tf.concat(images, axis=0), tf.one_hot(labels, 10)
 
     rng = np.random.default_rng(seed)
+    x, y = taught
     rx, ry = replay
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     per_round = max(1, int(np.ceil(recipe.steps / recipe.rounds)))
@@ -204,8 +209,7 @@ def _train(model, family, x, y, replay, recipe: Recipe, progress, cancel, seed) 
         cancel.check()
         u = rng.integers(len(x), size=recipe.user_batch)
         r = rng.integers(len(rx), size=recipe.replay_batch)
-        images = batch(x[u, ..., None], rx[r, ..., None])
-        labels = tf.one_hot(np.concatenate([y[u], ry[r]]), 10)
+        images, labels = batch(x[u, ..., None], y[u], rx[r, ..., None], ry[r].astype(np.int64))
         loss, accuracy = model.train_on_batch(images, labels, return_dict=False)
         losses.append(loss)
         hits.append(accuracy)
