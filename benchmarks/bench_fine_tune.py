@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -135,6 +136,7 @@ def main() -> None:
     ap.add_argument("--from", dest="source", default="cnn")
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--no-cancel", action="store_true", help="skip the cancel measurement")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary data folder")
     args = ap.parse_args()
 
     teach(args.per_digit)
@@ -197,4 +199,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if "--keep" not in sys.argv:
+            shutil.rmtree(paths.data_dir(), ignore_errors=True)

@@ -128,6 +128,14 @@ def test_a_cancelled_fine_tune_stops_at_the_next_step(taught, small_replay):
         )
 
 
+def test_keeping_all_of_the_starting_weights_gives_the_starting_model_back(taught, small_replay):
+    recipe = fine_tune.Recipe(steps=2, keep=1.0)
+    trained = fine_tune.fine_tune("cnn", *taught, recipe=recipe, replay=small_replay)
+    x = mnist.load_mnist("test")[0][:200]
+    after, before = trained.classifier.predict_proba(x), models.load("cnn").predict_proba(x)
+    assert np.allclose(after, before, atol=1e-5)
+
+
 def test_cancel_in_the_helper_process_answers_within_a_second(user_data, taught):
     _teach(*taught)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
