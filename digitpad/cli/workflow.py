@@ -1,5 +1,9 @@
 """The Kaggle workflow on the command line: ``digitpad train``, ``evaluate --csv``, ``compare``.
 
+``digitpad train FAMILY --fine-tune [--from MODEL]`` fine-tunes a network on your labelled
+drawings (or a labelled ``--csv``) with a replay of MNIST, as Teach ▸ Fine-tune does
+(``digitpad.training.fine_tune``), and saves it as ``my-FAMILY-tuned-N``.
+
 Training goes the window's way (``fitting.fit`` then ``fitting.save`` into ``models.user_dir()``
 under a name ``models.check_new_name`` accepts), so the window and ``digitpad models`` see a
 model trained here at once. Ctrl+C stops the fit through its ``CancelToken``; the fit runs in a
@@ -55,6 +59,20 @@ def add_parsers(sub) -> None:
         action="store_true",
         help=f"add your labelled drawings, each counted {DRAWING_WEIGHT} times",
     )
+    t.add_argument(
+        "--fine-tune",
+        action="store_true",
+        help="start from a trained network and teach it your drawings (or --csv) in seconds, "
+        "with a replay of MNIST; saved as my-FAMILY-tuned-N",
+    )
+    t.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        metavar="MODEL",
+        help="with --fine-tune: the model to start from (default: the bundled FAMILY)",
+    )
+    t.add_argument("--steps", type=_positive, default=None, help="with --fine-tune: training steps")
     sub.add_parser("compare", help="every model's accuracy and times on the MNIST test set")
 
 
@@ -94,8 +112,15 @@ def train(args: argparse.Namespace, progress: Callable | None = None) -> int:
     """
     from .. import models
 
-    name = models.check_new_name(args.name or models.new_name(args.family))
+    if args.fine_tune:
+        _check_fine_tune(args)
+    elif args.source or args.steps:
+        raise ValueError("--from and --steps go with --fine-tune")
+    name = args.name or _default_name(args)
+    name = models.check_new_name(name)
     try:
+        if args.fine_tune:
+            return _fine_tune(args, name, progress)
         return _train(args, name, progress)
     except KeyboardInterrupt as e:
         _forget(name)
@@ -139,6 +164,88 @@ def _train(args: argparse.Namespace, name: str, progress: Callable | None) -> in
         bar.close()
     _report(meta, dest, where, added, held_out, trained)
     return 0
+
+
+def _default_name(args: argparse.Namespace) -> str:
+    from .. import models
+    from ..training import fine_tune
+
+    return fine_tune.new_name(args.source) if args.fine_tune else models.new_name(args.family)
+
+
+def _check_fine_tune(args: argparse.Namespace) -> None:
+    """Refuse what a fine-tune does not take; ``args.source`` becomes the model to start from,
+    which must be of ``args.family``."""
+    from ..training import fine_tune
+
+    for flag, value in (
+        ("--size", args.size),
+        ("--epochs", args.epochs),
+        ("--validate", args.validate),
+    ):
+        if value is not None:
+            raise ValueError(f"{flag} does not go with --fine-tune (use --steps)")
+    args.source = args.source or args.family
+    family = fine_tune.family_of(args.source)
+    if family != args.family:
+        raise ValueError(f"{args.source} is a {family} model, not {args.family}")
+
+
+def _fine_tune(args: argparse.Namespace, name: str, progress: Callable | None) -> int:
+    from .. import models
+    from ..data import mnist
+    from ..training import fine_tune
+
+    x, y, where = _teach_images(args)
+    _quiet_tensorflow()
+    test_x, test_y = mnist.load_mnist("test")
+    recipe = fine_tune.Recipe(steps=args.steps) if args.steps else fine_tune.Recipe()
+    bar = _Bar(enabled=sys.stdout.isatty() and sys.stderr.isatty())
+    report = _both(bar.update, progress)
+
+    def work(token):
+        return fine_tune.fine_tune(args.source, x, y, recipe=recipe, progress=report, cancel=token)
+
+    try:
+        trained = _cancellable(work)
+        bar.update(1.0, {"stage": "scoring on the MNIST test set and saving"})
+        dest = models.user_dir() / name
+        meta = fine_tune.save(trained, dest, test_x, test_y, name)
+    finally:
+        bar.close()
+    hyper = meta["hyperparameters"]
+    print(f"saved {name} in {dest}")
+    print(f"fine-tuned {args.source} on {len(y):,} images of {where} with a replay of MNIST")
+    print(
+        f"test accuracy {meta['test_accuracy']:.2%} on {meta['test_size']:,} MNIST test images "
+        f"({args.source}: {hyper['source_test_accuracy']:.2%})"
+    )
+    print(
+        f"accuracy on the images taught {hyper['user_accuracy_before']:.2%} before, "
+        f"{hyper['user_accuracy_after']:.2%} after"
+    )
+    print(f"fit in {trained.fit_seconds:.1f} s")
+    return 0
+
+
+def _teach_images(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
+    """What a fine-tune learns: ``--csv`` (plus the user's drawings with
+    ``--include-my-drawings``), else the user's drawings."""
+    from ..data import drawings
+
+    if args.csv is None:
+        x, y = drawings.load()
+        if len(x) == 0:
+            raise ValueError(
+                f"you have not labelled any drawing yet (in {drawings.drawings_dir()}): label "
+                "some in the window (Teach menu) or give a labelled --csv"
+            )
+        return x, y, "your drawings"
+    x, y = read_labelled(args.csv)
+    if args.include_my_drawings:
+        x, y = drawings.with_drawings(x, y, *drawings.load())
+        return x, y, f"{args.csv} and your drawings"
+    return x, y, str(args.csv)
 
 
 def _both(first: Callable, second: Callable | None) -> Callable:
@@ -210,17 +317,26 @@ def _fit_cancellable(args, x, y, validation, progress: Callable):
     If the fit has not stopped ``CANCEL_GRACE_S`` after Ctrl+C (an SVC inside libsvm), ``train``
     ends the process: nothing has been saved, saving comes after the fit, in this thread.
     """
-    from ..progress import CancelToken
     from ..training import fitting
+
+    def work(token):
+        return fitting.fit(
+            args.family, x, y, epochs=args.epochs, progress=progress, cancel=token,
+            validation=validation,
+        )  # fmt: skip
+
+    return _cancellable(work)
+
+
+def _cancellable(job: Callable):
+    """``job(token)`` in a worker thread; Ctrl+C cancels it through its ``CancelToken``."""
+    from ..progress import CancelToken
 
     token, outcome, finished = CancelToken(), {}, threading.Event()
 
     def work() -> None:
         try:
-            outcome["trained"] = fitting.fit(
-                args.family, x, y, epochs=args.epochs, progress=progress, cancel=token,
-                validation=validation,
-            )  # fmt: skip
+            outcome["trained"] = job(token)
         except BaseException as e:  # KeyboardInterrupt from a callback, Cancelled, errors
             outcome["error"] = e
         finally:

@@ -534,6 +534,7 @@ class MainWindow(QMainWindow):
             refresh_models=self.refresh_models,
             explore_data=lambda: self.explore.data,  # created when first asked for
             open_samples=self.explore.open_samples,
+            model_in_charge=lambda: self.reader.driver or self.reader.wanted,
         )
 
     def _make_why(self) -> WhyController:

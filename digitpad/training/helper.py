@@ -28,6 +28,10 @@ Jobs (``kind``):
   loss at every iteration.
 - ``curve``: accuracy against training-set size for ``family`` at ``sizes`` (0: all),
   ``epochs`` for the networks.
+- ``fine_tune``: model ``source`` (default the cnn) fine-tuned on the user's labelled drawings
+  with a replay of MNIST (``digitpad.training.fine_tune``), ``steps`` (None: the recipe's),
+  ``seed``;
+  saves model ``name`` (default ``my-<family>-tuned-<n>``) in the user's models folder.
 
 Every job reports and is cancelled the one way of ``digitpad.progress``.
 """
@@ -246,7 +250,34 @@ def run_curve(job: dict[str, Any], send, token) -> dict[str, Any]:
     return {"name": f"curve-{job['family']}", "family": job["family"], "points": points}
 
 
-JOBS = {"train": run_train, "is_four": run_is_four, "curve": run_curve}
+def run_fine_tune(job: dict[str, Any], send, token) -> dict[str, Any]:
+    from .. import models
+    from ..data import drawings, mnist
+    from ..models import families
+    from . import fine_tune
+
+    source = job.get("source") or families.BEST
+    name = models.check_new_name(job.get("name") or fine_tune.new_name(source))
+    send("progress", fraction=0.0, info={"stage": "loading your drawings"})
+    x, y = drawings.load()
+    recipe = fine_tune.Recipe()
+    if job.get("steps"):
+        recipe = fine_tune.Recipe(steps=int(job["steps"]))
+
+    def progress(fraction: float, info: dict[str, Any]) -> None:
+        send("progress", fraction=fraction * 0.9, info=info)
+
+    seed = int(job.get("seed") or 0)
+    trained = fine_tune.fine_tune(
+        source, x, y, recipe=recipe, progress=progress, cancel=token, seed=seed
+    )
+    token.check()
+    send("progress", fraction=0.92, info={"stage": "scoring on the test set and saving"})
+    test_x, test_y = mnist.load_mnist("test")
+    return fine_tune.save(trained, models.user_dir() / name, test_x, test_y, name)
+
+
+JOBS = {"train": run_train, "is_four": run_is_four, "curve": run_curve, "fine_tune": run_fine_tune}
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QWidget
 
 from ... import models
 from ...data import drawings
-from ...models import families
+from ...models import ModelError, families
+from ...training import fine_tune
 from ..actions import ActionFactory
 from ..canvas import DrawingCanvas
 from ..placement import open_beside
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 #: Teach it: Alt+digit (Ctrl+digit already picks the model that gives the answer).
 LABEL_SHORTCUT = "Alt+{}"
 PREPARE_AFTER_MS = 1500
+#: The jobs that save a model (a cancel that came too late deletes it again).
+SAVES_MODEL = ("train", "fine_tune")
 
 
 class TrainingController(QObject):
@@ -38,11 +41,14 @@ class TrainingController(QObject):
     ``make_action``, a ``status(text, ms)`` line, ``model_input()`` (the (28, 28) float32 the
     models read now, or None), ``clear_canvas()``, ``refresh_models()`` (show the models on disk
     everywhere in the window), ``explore_data()`` (the explore panels' shared samples) and
-    ``open_samples(indices, title)`` (Browse on exactly those samples).
+    ``open_samples(indices, title)`` (Browse on exactly those samples); and, optionally,
+    ``model_in_charge()``: the name of the model giving the big answer, which Teach ▸
+    Fine-tune starts from when it is a network that can be fine-tuned (else the cnn).
 
     ``training_finished(name, metrics)``: a family's training ended; metrics is the saved
     model's metadata, or None when it was cancelled or failed. ``job_finished(kind, status,
-    result)`` for every job ("train", "is_four", "curve").
+    result)`` for every job ("train", "is_four", "curve", "fine_tune"); a fine-tune also ends
+    with ``training_finished``, under the new model's name.
     """
 
     training_finished = Signal(str, object)
@@ -59,6 +65,7 @@ class TrainingController(QObject):
         refresh_models: Callable[[], None],
         explore_data: Callable[[], ExploreData],
         open_samples: Callable[[np.ndarray, str], object],
+        model_in_charge: Callable[[], str | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
         self._owner = parent
@@ -68,6 +75,7 @@ class TrainingController(QObject):
         self._refresh_models = refresh_models
         self._explore_data = explore_data
         self._open_samples = open_samples
+        self._model_in_charge = model_in_charge
         self.helper = HelperProcess(self)
         self.helper.progress.connect(self._on_progress)
         self.helper.finished.connect(self._on_finished)
@@ -125,6 +133,22 @@ class TrainingController(QObject):
             "user_weight": user_weight,
         }
         return job["name"] if self.start(job) else None
+
+    def fine_tune(self, source: str | None = None, steps: int | None = None) -> str | None:
+        """Fine-tune ``source`` (default: the model in charge if it can be, else the cnn) on
+        the user's labelled drawings in the background; returns the name it will be saved
+        as, or None when it cannot start (no drawings, another job running)."""
+        if drawings.count() == 0:
+            self._status("Label some drawings first (Teach ▸ Label the drawing as…)", 8000)
+            return None
+        source = source or _tunable(self._model_in_charge()) or families.BEST
+        try:
+            name = fine_tune.new_name(source)
+        except ModelError as e:
+            self._status(str(e), 8000)
+            return None
+        job = {"kind": "fine_tune", "source": source, "name": name, "steps": steps}
+        return name if self.start(job) else None
 
     def start(self, job: dict[str, Any]) -> bool:
         """Run ``job`` (see ``training.helper``) unless one is running; show its progress."""
@@ -255,11 +279,19 @@ class TrainingController(QObject):
         export.triggered.connect(self._ask_export)
         folder = teach.addAction("Open my drawings folder")
         folder.triggered.connect(self._open_folder)
+        teach.addSeparator()
+        self.fine_tune_action = teach.addAction("Fine-tune the model on my drawings")
+        self.fine_tune_action.setStatusTip(
+            "Teach the model in charge (or the cnn) your drawings in well under a minute, "
+            "with a replay of MNIST so that it forgets nothing; saved as a new model"
+        )
+        self.fine_tune_action.triggered.connect(lambda: self.fine_tune())
         return teach
 
     def _update_actions(self) -> None:
         busy = self.helper.is_running()
-        for action in (*self.family_actions.values(), self.is_four_action, self.curve_action):
+        jobs = (self.is_four_action, self.curve_action, self.fine_tune_action)
+        for action in (*self.family_actions.values(), *jobs):
             action.setEnabled(not busy)
         self.cancel_action.setEnabled(busy)
 
@@ -315,7 +347,7 @@ class TrainingController(QObject):
     def _on_finished(self, status: str, result: object) -> None:
         job = self.helper.job()
         kind = job.get("kind", "train")
-        if status == "cancelled" and isinstance(result, dict) and kind == "train":
+        if status == "cancelled" and isinstance(result, dict) and kind in SAVES_MODEL:
             # Saved in the instant before the cancel arrived: cancelling means nothing changes.
             if models.is_user_model(job["name"]):
                 models.delete(job["name"])
@@ -324,10 +356,10 @@ class TrainingController(QObject):
         self._update_actions()
         self.monitor.show_result(status, _result_text(kind, status, result))
         self._status(_result_text(kind, status, result), 10000)
-        if kind == "train" and status == "done":
+        if kind in SAVES_MODEL and status == "done":
             self._models_changed()
         self.job_finished.emit(kind, status, result)
-        if kind == "train":
+        if kind in SAVES_MODEL:
             self.training_finished.emit(job["name"], result if status == "done" else None)
 
     def _models_changed(self) -> None:
@@ -336,6 +368,14 @@ class TrainingController(QObject):
         self._explore_data().refresh_models()  # nothing to do before MNIST is loaded there
         if self._models_dialog is not None:
             self._models_dialog.fill()
+
+
+def _tunable(name: str | None) -> str | None:
+    """``name`` if it is a model that can be fine-tuned, else None."""
+    try:
+        return name if name and fine_tune.family_of(name) else None
+    except ModelError:
+        return None
 
 
 def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
@@ -347,6 +387,13 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
         return f"Is it a 4? · NumPy logistic regression · {images}", kind, ""
     if kind == "curve":
         return f"Accuracy against training-set size · {families.title(job['family'])}", kind, ""
+    if kind == "fine_tune":
+        # Drawn as a training: loss and accuracy on the mixed batches, one point per round.
+        note = (
+            "Each step mixes your drawings with MNIST training images; a point is a round "
+            "of steps (accuracy on those batches)."
+        )
+        return f"Fine-tuning {job['source']} on your drawings → {job['name']}", "train", note
     family = families.family(job["family"])
     parts = [f"Training {job['name']}", family.title, images]
     note = ""
@@ -382,8 +429,21 @@ def _result_text(kind: str, status: str, result: object) -> str:
     if kind == "curve":
         points = ", ".join(f"{p['size']:,}: {p['accuracy']:.2f}" for p in result["points"])
         return f"Test accuracy by training-set size: {points}"
+    if kind == "fine_tune":
+        return _fine_tune_text(result)
     return (
         f"Saved {result['name']}: test accuracy {result['test_accuracy']:.2%} "
         f"({result['train_size']:,} training images, {result['fit_seconds']:.1f} s). "
         "It is now in the model list."
+    )
+
+
+def _fine_tune_text(result: dict[str, Any]) -> str:
+    hyper = result.get("hyperparameters", {})
+    return (
+        f"Saved {result['name']}: {hyper.get('fine_tuned_from')} fine-tuned on your "
+        f"{hyper.get('user_drawings', 0)} drawings in {result['fit_seconds']:.0f} s; test accuracy "
+        f"{result['test_accuracy']:.2%} (before {hyper.get('source_test_accuracy') or 0:.2%}), "
+        f"your drawings {hyper.get('user_accuracy_before', 0):.0%} → "
+        f"{hyper.get('user_accuracy_after', 0):.0%}. It is now in the model list."
     )
