@@ -217,6 +217,10 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
             "status_corner": [corner.x(), corner.y()] if status.isVisible() else None,
             "scale": w.devicePixelRatioF(),
             "maximized": w.isMaximized(),
+            "page_min": {  # each tab page's smallest width (the window's is the widest's)
+                w.tabs.tabText(i): w.tabs.widget(i).minimumSizeHint().width()
+                for i in range(w.tabs.count())
+            },
             "seconds": round(time.monotonic() - began, 2),
         }
         print(json.dumps(data), flush=True)
@@ -250,6 +254,14 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
         w.explore.show_tab(title)
         until(lambda: w.explore.data.is_loaded(), 60)
         record(f"tab {title}")
+    # Correlation while it computes (its progress bar and Cancel shown), then after.
+    correlation = w.explore.show_tab("Correlation")
+    correlation.compute_all()
+    record("Correlation computing")
+    computing = correlation.progress.isVisible()
+    correlation.cancel()
+    w.tabs.setCurrentIndex(0)
+    record("Draw after Correlation" + ("" if computing else " (it was not computing)"))
 
     def hover_browse(step: str) -> None:
         browser = w.explore.show_tab("Browse")

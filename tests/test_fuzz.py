@@ -63,7 +63,7 @@ def test_ten_thousand_random_events(shown_window, qtbot):
             qtbot.keyClick(w, key, mods)
         elif r < 0.99:
             w.model_box.setCurrentIndex(int(rng.integers(w.model_box.count())))
-            w.set_driver(w.model_box.currentText())
+            w.set_driver(w.model_box.currentData())
         else:
             # Panel switches: mostly back to drawing.
             tabs.setCurrentIndex(0 if rng.random() < 0.7 else int(rng.integers(tabs.count())))

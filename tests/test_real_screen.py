@@ -36,6 +36,7 @@ SCREENS = [
     ("2560x1440", 2.0, False),
 ]
 TABS = ("Browse", "Confusion", "Correlation", "Distribution", "Misclassified", "Map")
+COMPUTING = ["Correlation computing", "Draw after Correlation"]
 TRAINING = ["after training", "hover Browse after training"]
 END = ["maximized", "normal again"]
 
@@ -60,7 +61,8 @@ def test_the_window_fits_the_work_area_at_every_step(runs):
     assert tuple(result["work_area"]) == (0, 0, width, height - real_screen.PANEL)
     slack = 0 if scale == 1 else math.ceil(scale)  # rounding of scaled coordinates
     records = [r for r in result["first"] if r["step"] != "keys"]
-    steps = ["start", *(f"tab {t}" for t in TABS), "hover Browse", *(TRAINING if train else [])]
+    steps = ["start", *(f"tab {t}" for t in TABS), *COMPUTING, "hover Browse"]
+    steps += TRAINING if train else []
     assert [r["step"] for r in records] == [*steps, *END]
     for r in [*records, *result["next"]]:
         where = f"{size} at {scale:g}×, {r['step']}: frame {r['frame']}, work area {r['area']}"
@@ -84,6 +86,16 @@ def test_the_window_never_widens_itself(runs):
     start = records[0]["frame"][2:]
     for r in records:
         assert r["frame"][2:] == start, f"{size} at {scale:g}×, {r['step']}: {r['frame']}"
+
+
+def test_no_tab_raises_the_smallest_width_the_window_started_with(runs):
+    # A tab widget is as wide as its widest page: a page wider than the Draw tab (Browse's
+    # filter bar, Correlation's while it computed) raised the window's minimum for good.
+    size, scale, result, _ = runs
+    records = [r for r in result["first"] if r["step"] not in ("keys", "maximized")]
+    start = records[0]["min_frame"][0]
+    for r in records:
+        assert r["min_frame"][0] <= start, f"{size} at {scale:g}×, {r['step']}: {r['min_frame']}"
 
 
 def test_the_next_start_opens_where_the_last_one_closed(runs):

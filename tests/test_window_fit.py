@@ -12,12 +12,31 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QScrollBar,
+    QToolButton,
+    QWidget,
+)
 
 from digitpad.gui.app import display_problem
-from digitpad.gui.panels import FittedLabel, fit_text
+from digitpad.gui.explore.tabs import PANELS
+from digitpad.gui.panels import DEFAULT_MARK, FittedLabel, fit_text
 from digitpad.gui.replay import replay_stroke
 from digitpad.gui.window import HINT, MainWindow, fit_into
+from digitpad.models import DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
 REASONS = [  # every reason digitpad.reading.verdict gives, with the longest numbers it may show
@@ -29,6 +48,7 @@ REASONS = [  # every reason digitpad.reading.verdict gives, with the longest num
     "the models disagree",
     "it does not look much like any digit",
 ]
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
@@ -180,3 +200,149 @@ def test_with_no_display_the_window_says_so_in_one_line():
     assert out.returncode == 1
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("digitpad: error: no display"), out.stderr
+
+
+def _page_widths(window) -> dict[str, int]:
+    tabs = window.tabs
+    return {tabs.tabText(i): tabs.widget(i).minimumSizeHint().width() for i in range(tabs.count())}
+
+
+def test_no_tab_needs_more_width_than_the_draw_tab_even_while_computing(window, qtbot):
+    # The window's smallest width is the widest page's (a tab widget sizes for all its pages):
+    # a filter bar wider than the Draw tab raised it for good once the tab was opened.
+    draw = window.draw_page.minimumSizeHint().width()
+    start = window.minimumSizeHint().width()
+    for title in PANELS:
+        window.explore.show_tab(title)
+    qtbot.waitUntil(window.explore.data.is_loaded, timeout=30_000)
+    QApplication.processEvents()
+    widths = _page_widths(window)
+    assert all(w <= draw for w in widths.values()), f"Draw tab {draw} px: {widths}"
+    correlation = window.explore.show_tab("Correlation")
+    correlation.compute_all()  # the progress bar and Cancel are shown
+    QApplication.processEvents()
+    assert correlation.progress.isVisible()
+    page = window.tabs.currentWidget().minimumSizeHint().width()
+    assert page <= draw, f"Correlation while computing: {page} px, Draw tab {draw} px"
+    correlation.cancel()
+    window.tabs.setCurrentIndex(0)
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() == start  # not raised by any tab
+
+
+def test_the_training_window_needs_no_more_width_than_the_draw_tab(window):
+    monitor = window.trainer.show_monitor()
+    narrowest = monitor.minimumSizeHint().expandedTo(monitor.minimumSize()).width()
+    assert narrowest <= window.draw_page.minimumSizeHint().width()
+    monitor.close()
+
+
+def test_the_toolbar_and_the_model_menu_mark_the_default_and_follow_the_tabs(window, qtbot):
+    box = window.model_box
+    names = [box.itemData(i) for i in range(box.count())]
+    assert names == window.shelf.names
+    default = box.findData(DEFAULT)
+    assert box.itemText(default) == DEFAULT + DEFAULT_MARK
+    assert all(box.itemText(i) == n for i, n in enumerate(names) if n != DEFAULT)
+    (marked,) = [a for a in window.model_menu.actions() if a.data() == DEFAULT]
+    assert marked.text() == DEFAULT + DEFAULT_MARK and marked.isChecked()
+    # Picked in the toolbar (by its item, not its text): every tab follows ...
+    other = next(i for i, n in enumerate(names) if n != DEFAULT)
+    box.setCurrentIndex(other)
+    box.activated.emit(other)
+    assert window.driver() == names[other] or window.reader.wanted == names[other]
+    browser = window.explore.show_tab("Browse")
+    qtbot.waitUntil(window.explore.data.is_loaded, timeout=30_000)
+    qtbot.waitUntil(lambda: browser.model() == names[other], timeout=5_000)
+    # ... and picked in a tab, the toolbar follows.
+    browser.model_box.setCurrentIndex(browser.model_box.findData(DEFAULT))
+    browser.model_box.activated.emit(browser.model_box.currentIndex())
+    assert box.currentData() == DEFAULT and box.currentText() == DEFAULT + DEFAULT_MARK
+
+
+INTERACTIVE = (
+    QAbstractButton,
+    QComboBox,
+    QAbstractSpinBox,
+    QAbstractSlider,
+    QAbstractItemView,
+    QLineEdit,
+)
+
+
+def _controls(page: QWidget) -> list[QWidget]:
+    """The enabled, visible controls in ``page`` (the parts of a combo or spin box, the
+    scroll bars and headers of a view are reached with it)."""
+    found = []
+    for widget in page.findChildren(QWidget):
+        parts = (QAbstractSpinBox, QComboBox, QAbstractScrollArea)
+        if isinstance(widget, (QScrollBar, QHeaderView)) or isinstance(widget.parent(), parts):
+            continue
+        if isinstance(widget, INTERACTIVE) and widget.isVisible() and widget.isEnabled():
+            found.append(widget)
+    return found
+
+
+def _tab_through(window, presses: int = 120) -> set[int]:
+    """Press Tab ``presses`` times where the window's focus is (the window itself when nothing
+    has it, as a real key press goes to the active window); the ids of the widgets that had
+    the focus."""
+    reached = set()
+    for _ in range(presses):
+        widget = window.focusWidget() or window
+        reached.add(id(widget))
+        QTest.keyClick(widget, Qt.Key.Key_Tab)
+    return reached
+
+
+def test_tab_reaches_every_control_on_every_page(window, qtbot):
+    # The canvas is a drawing surface: it is left out (it has no keyboard use), and the
+    # shortcuts (B, E, [, ], Esc, Ctrl+Z) act on it from anywhere.
+    window.activateWindow()
+    window.pen_slider.setFocus()
+    for index in range(window.tabs.count()):
+        if index:
+            qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_PageDown, CTRL)
+        assert window.tabs.currentIndex() == index
+        title = window.tabs.tabText(index)
+        if title != "Draw":
+            qtbot.waitUntil(window.explore.data.is_loaded, timeout=30_000)
+        qtbot.wait(100)
+        # Offscreen only: building a tab's plots leaves no window active (a real window
+        # manager keeps the window active); a person's window would be.
+        window.activateWindow()
+        reached = _tab_through(window)
+        page = window if title == "Draw" else window.tabs.currentWidget()
+        missed = [
+            f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r}"
+            for w in _controls(page)
+            if id(w) not in reached and not window.canvas.isAncestorOf(w)
+        ]
+        assert not missed, f"{title}: Tab never reaches {missed}"
+
+
+def test_the_about_box_and_warnings_open_over_the_window_clear_of_the_canvas(
+    window, qtbot, tmp_path
+):
+    canvas = window.canvas
+    clear = QRect(canvas.mapToGlobal(canvas.rect().topLeft()), canvas.size())
+    screen = window.screen().availableGeometry()
+    bad = tmp_path / "digit.png"
+    bad.write_text("not an image")
+    for title, show in (
+        ("About DigitPad", window.about_action.trigger),
+        ("Cannot read the image", lambda: window.open_image(bad)),
+    ):
+        show()
+        (box,) = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible() and w.windowTitle() == title
+        ]
+        qtbot.waitExposed(box)
+        frame = box.frameGeometry()
+        assert screen.contains(frame), f"{title}: {frame} off {screen}"
+        if screen.right() - clear.right() >= frame.width():  # room right of the canvas
+            assert not frame.intersects(clear), f"{title}: {frame} over the canvas {clear}"
+        assert frame.intersects(window.frameGeometry())  # over its parent, not elsewhere
+        box.close()

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from .. import __version__
+from .placement import open_over
 
 MNIST_CREDIT = (
     "MNIST: Yann LeCun, Corinna Cortes and Christopher J. C. Burges, "
@@ -29,13 +30,14 @@ def about_text() -> str:
     )
 
 
-def show_about(parent: QWidget) -> QMessageBox:
-    """Open the About box without blocking; returns it."""
+def show_about(parent: QWidget, keep_clear: QWidget | None = None) -> QMessageBox:
+    """Open the About box without blocking, over ``parent`` and clear of ``keep_clear`` (the
+    canvas) where it fits; returns it."""
     box = QMessageBox(parent)
     box.setWindowTitle("About DigitPad")
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(about_text())
     box.setIcon(QMessageBox.Icon.Information)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
+    open_over(box, parent, keep_clear)
     return box

@@ -29,6 +29,8 @@ from ..reading.live import Reading
 from .style import MUTED, NOT_SURE, text_in
 
 WRAP = int(Qt.TextFlag.TextWordWrap)
+#: After the default model's name in every list of models.
+DEFAULT_MARK = " (default)"
 DETAIL_LINES = 2  # the answer's detail: "97% sure · cnn", or why it is not sure
 
 
@@ -256,6 +258,9 @@ class ModelsTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # Tab reaches it (the arrow keys then choose the model); a click leaves the focus be.
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        # Tab leaves the table (arrows move between its rows): cell by cell, Tab never got out
+        # of it, and the toolbar's first buttons after it were never reached.
+        self.setTabKeyNavigation(False)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         header = self.horizontalHeader()
@@ -278,7 +283,7 @@ class ModelsTable(QTableWidget):
         self.blockSignals(True)
         self.setRowCount(len(names))
         for row, name in enumerate(names):
-            label = f"{name} (default)" if name == default else name
+            label = name + DEFAULT_MARK if name == default else name
             self._put(row, 0, label, bold=name == default)
             self._show_status(row)
         self.blockSignals(False)

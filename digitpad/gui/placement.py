@@ -93,3 +93,14 @@ def open_beside(
     )
     child.resize(frame.size() - extra)
     child.move(frame.topLeft())
+
+
+def open_over(dialog: QWidget, parent: QWidget, keep_clear: QWidget | None = None) -> None:
+    """Open ``dialog`` (window-modal, without blocking) over ``parent``'s window, on its
+    right-hand side clear of ``keep_clear`` (the canvas) where it fits, as :func:`open_beside`
+    places a dialog; a message box sets its own size as it is shown, so it is placed again then.
+    """
+    dialog.adjustSize()
+    open_beside(dialog, parent, keep_clear, beside=False)
+    dialog.open()
+    open_beside(dialog, parent, keep_clear, beside=False)

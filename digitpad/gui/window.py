@@ -59,7 +59,15 @@ from . import settings as keys
 from .actions import ActionFactory
 from .canvas import DrawingCanvas
 from .explore import ExploreTabs
-from .panels import AnswerPanel, LazyProbabilityBars, ModelInputView, ModelsTable, caption
+from .panels import (
+    DEFAULT_MARK,
+    AnswerPanel,
+    LazyProbabilityBars,
+    ModelInputView,
+    ModelsTable,
+    caption,
+)
+from .placement import open_over
 from .shelf import ModelShelf
 from .train import TrainingController
 from .why import WhyController
@@ -154,7 +162,7 @@ class MainWindow(QMainWindow):
         self.table = ModelsTable()
         self.table.set_models(self.shelf.names, self._default_name())
         self.model_box = QComboBox()
-        self.model_box.addItems(self.shelf.names)
+        self._list_models(self.shelf.names)
         self.model_box.setToolTip("Which model gives the big answer (Ctrl+1 … Ctrl+9)")
 
         self.make_action = ActionFactory(self)
@@ -193,7 +201,7 @@ class MainWindow(QMainWindow):
         self.shelf.model_failed.connect(self._on_model_failed)
         self.shelf.all_done.connect(self._on_models_done)
         self.table.driver_requested.connect(self.set_driver)
-        self.model_box.textActivated.connect(self.set_driver)
+        self.model_box.activated.connect(lambda i: self.set_driver(self.model_box.itemData(i)))
         self.explore.model_chosen.connect(self.set_driver)  # one current model in every tab
         self._update_history_actions()
         self._show_driver()
@@ -288,8 +296,7 @@ class MainWindow(QMainWindow):
             self.table.set_status(name, "unusable", message)
         for name in self.shelf.loaded():
             self.table.set_status(name, "")
-        self.model_box.clear()
-        self.model_box.addItems(names)
+        self._list_models(names)
         for action in self._model_actions.actions():
             self._model_actions.removeAction(action)
             self.model_menu.removeAction(action)
@@ -313,7 +320,7 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        open_over(box, self, self.canvas)
 
     # ------------------------------------------------------------------ reading
 
@@ -424,6 +431,12 @@ class MainWindow(QMainWindow):
     def _default_name(self) -> str | None:
         return DEFAULT if DEFAULT in self.shelf.names else pick_driver(None, self.shelf.names)
 
+    def _list_models(self, names: list[str]) -> None:
+        """The toolbar's Model box lists ``names``, the default marked; the data is the name."""
+        self.model_box.clear()
+        for name in names:
+            self.model_box.addItem(name + (DEFAULT_MARK if name == DEFAULT else ""), name)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if watched is self.canvas and event.type() == QEvent.Type.Paint and not self._started:
             QTimer.singleShot(0, self._after_first_paint)
@@ -474,7 +487,7 @@ class MainWindow(QMainWindow):
             )
         )
         self.damaged_box = box  # the latest one, for tests
-        box.open()
+        open_over(box, self, self.canvas)
 
     def _remove_damaged(self, name: str) -> None:
         try:
@@ -517,7 +530,7 @@ class MainWindow(QMainWindow):
         self.table.set_driver(name)
         self.explore.set_model(name)
         if name is not None:
-            self.model_box.setCurrentText(name)
+            self.model_box.setCurrentIndex(self.model_box.findData(name))
         for action in self._model_actions.actions():
             action.setChecked(action.data() == name)
 
@@ -617,7 +630,7 @@ class MainWindow(QMainWindow):
         """One checkable action per model (Ctrl+1 … Ctrl+9) that lets it give the big answer."""
         for i, name in enumerate(names):
             action = self.make_action(
-                name,
+                name + (DEFAULT_MARK if name == DEFAULT else ""),
                 f"Let {name} give the big answer",
                 f"Ctrl+{i + 1}" if i < 9 else None,
                 lambda _=False, n=name: self.set_driver(n),
@@ -700,7 +713,10 @@ class MainWindow(QMainWindow):
         from .about import show_about
 
         self.about_action = self.make_action(
-            "About DigitPad", "The version and the MNIST credit", None, lambda: show_about(self)
+            "About DigitPad",
+            "The version and the MNIST credit",
+            None,
+            lambda: show_about(self, self.canvas),
         )
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu = QMenu("&Help", self)

@@ -147,8 +147,6 @@ class BrowserPanel(QWidget):
             bar.addWidget(QLabel(text))
             bar.addWidget(box)
         bar.addStretch(1)
-        bar.addWidget(self.open_button)
-        bar.addWidget(export_button(self, lambda: self.mosaic, "digits"))
         selection = QHBoxLayout()
         selection.addWidget(self.selection_label, 1)
         selection.addWidget(self.clear_button)
@@ -158,6 +156,10 @@ class BrowserPanel(QWidget):
         status = QHBoxLayout()
         status.addWidget(self.info, 1)
         status.addWidget(self.count_label)
+        # Under the grid, not in the filter bar: one row of both was wider than the Draw tab
+        # and widened the window on a laptop screen.
+        status.addWidget(self.open_button)
+        status.addWidget(export_button(self, lambda: self.mosaic, "digits"))
         left.addLayout(status)
         row = QHBoxLayout()
         row.addLayout(left, 1)

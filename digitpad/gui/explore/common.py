@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ... import models
 from ..bars import ProbabilityBars
-from ..panels import ModelInputView, caption
+from ..panels import DEFAULT_MARK, ModelInputView, caption
 from ..plots import background, style_plot
 from ..style import ON_DARK, ON_LIGHT, WRONG, is_dark, text_in
 
@@ -44,9 +44,6 @@ def percent(p: float) -> str:
 
 
 # --- which model --------------------------------------------------------------------------
-
-#: After the default model's name in every list of models.
-DEFAULT_MARK = " (default)"
 
 
 class ModelBox(QComboBox):

@@ -239,8 +239,6 @@ class CorrelationPanel(QWidget):
         bar.addWidget(self.progress)
         bar.addWidget(self.cancel_button)
         bar.addStretch(1)
-        bar.addWidget(export_button(self, lambda: self.plot_widget, "correlation", "matrix"))
-        bar.addWidget(export_button(self, lambda: self.blocks, "class_blocks", "class blocks"))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot_widget)
         split.addWidget(self.blocks)
@@ -249,7 +247,13 @@ class CorrelationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
-        layout.addWidget(self.note)
+        # The exports beside the note, under the plots they save: in the bar above, its
+        # controls were wider than the Draw tab and widened the window on a laptop screen.
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.note, 1)
+        bottom.addWidget(export_button(self, lambda: self.plot_widget, "correlation", "matrix"))
+        bottom.addWidget(export_button(self, lambda: self.blocks, "class_blocks", "class blocks"))
+        layout.addLayout(bottom)
 
     # ---------------------------------------------------------------- public API
 

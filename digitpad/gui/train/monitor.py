@@ -256,7 +256,9 @@ class TrainingMonitor(QWidget):
     def warm_up(self) -> None:
         """Draw the plots once off screen: their first paint is the slow one."""
         if not self.isVisible():
-            self.winId()  # the native window, made now rather than when first shown
+            # The native window, made now rather than when first shown; create(), not winId():
+            # winId() marks it native, which makes every sibling in the main window native too.
+            self.create()
             for child in self.findChildren(QWidget):
                 child.ensurePolished()
             self.layout().activate()
