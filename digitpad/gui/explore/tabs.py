@@ -30,7 +30,10 @@ class ExploreTabs(QObject):
     ``misclassified``, ``map``) is first read. ``built()`` lists those that exist.
 
     One current model drives every tab that shows one model: :meth:`set_model` (the window
-    calls it when the big answer's model changes) sets it in every panel, built or not yet;
+    calls it when the big answer's model changes) sets it in the panel on show now, and in
+    every other one when it is next shown or asked for (:meth:`panel`): a model change then
+    rebuilds no hidden mosaic (Browse's and Misclassified's are tens of MB each; rebuilt on
+    every change, they grew the window's memory by 70 MB in 10,000 random events).
     ``model_chosen(name)`` when the person picks a model in any tab, which every other tab
     then follows too."""
 
@@ -42,6 +45,7 @@ class ExploreTabs(QObject):
         self._data = None
         self._model: str | None = None
         self._panels: dict[str, QWidget] = {}
+        self._shown_model: dict[str, str] = {}  # the model each built panel was last given
         self._holders: dict[str, QWidget] = {}
         for title in PANELS:
             holder = QWidget()
@@ -69,6 +73,7 @@ class ExploreTabs(QObject):
             self._holders[title].layout().addWidget(panel)
             self._panels[title] = panel
             self._connect(title, panel)
+        self._give_model(title)
         return self._panels[title]
 
     def built(self) -> list[str]:
@@ -83,9 +88,18 @@ class ExploreTabs(QObject):
         if name is None:
             return
         self._model = name
-        for panel in self._panels.values():
-            if hasattr(panel, "set_model"):
-                panel.set_model(name)
+        current = self.tabs.currentWidget()
+        for title, holder in self._holders.items():
+            if holder is current and title in self._panels:
+                self._give_model(title)
+
+    def _give_model(self, title: str) -> None:
+        panel = self._panels[title]
+        if self._model is None or not hasattr(panel, "set_model"):
+            return
+        if self._shown_model.get(title) != self._model:
+            self._shown_model[title] = self._model
+            panel.set_model(self._model)
 
     def show_tab(self, title: str) -> QWidget:
         panel = self.panel(title)
@@ -147,8 +161,6 @@ class ExploreTabs(QObject):
 
     def _connect(self, title: str, panel: QWidget) -> None:
         if hasattr(panel, "model_box"):
-            if self._model is not None:
-                panel.set_model(self._model)
             panel.model_box.chosen.connect(self._on_chosen)
         if title == "Confusion":
             panel.samples_chosen.connect(self._open_in_browser)
