@@ -1,0 +1,342 @@
+"""``digitpad.read_number``: a whole number, each digit read as ``digitpad.read`` reads one.
+
+The ink is split into marks (OpenCV's connected components). Marks that share most of their
+columns are one digit (a 5's detached flag, a 4 or 7 drawn in two strokes); what is left
+apart is a digit of its own. A mark wider than a digit is (two or more digits that touch or
+overlap slightly) is cut at the columns where it holds least ink: every way of cutting it into
+pieces of a digit's width is tried, and the one whose pieces the model in charge reads most
+confidently is kept. Each digit is then cropped, brought into MNIST format and read by every
+model with the same verdict as ``digitpad.read`` (``api.read_with``).
+
+>>> import numpy as np
+>>> import digitpad
+>>> from digitpad.synthetic import numbers
+>>> sample = numbers.make_numbers(1, seed=5, length=3, gap="wide")[0]
+>>> n = digitpad.read_number(sample.image)
+>>> n.text == sample.text, len(n.digits)
+(True, 3)
+>>> digitpad.read_number(np.zeros((280, 840)))
+Traceback (most recent call last):
+...
+ValueError: the picture is empty (no ink): write a number, bright on black
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import models
+from ..preprocess import INK_FRACTION, read_number_ink, to_mnist
+from . import api, live
+
+_SPECK = 0.02  # marks smaller than this share of the largest one's area are specks
+_SAME_COLUMNS = 0.5  # a piece sharing this share of its columns with a digit belongs to it
+_SPLIT_ASPECT = 1.0  # a mark wider than this share of the digits' height may be several
+_MIN_PIECE = 0.08  # a cut-off piece is at least this share of the digits' height wide
+_MAX_PIECE = 1.1  # and at most this share
+_CUTS = 8  # the most cut columns tried in one mark
+_WIDEST = 0.9  # a piece wider than this share of the digits' height is rarely one digit
+_WIDTH_PENALTY = 20.0  # how fast it gets rarer (log-probability per unit of width/height)
+JUDGES = ("lenet5", "mlp")  # quick models that check the driver's reading of a cut
+
+
+@dataclass(frozen=True)
+class NumberDigit:
+    """One digit of a number: its reading (as ``digitpad.read`` gives it) and its box in the
+    input's pixels, (left, top, width, height)."""
+
+    reading: api.DigitReading
+    box: tuple[int, int, int, int]
+
+    @property
+    def digit(self) -> int | None:
+        return self.reading.digit
+
+    @property
+    def reason(self) -> str:
+        return self.reading.reason
+
+    @property
+    def confidence(self) -> float:
+        return self.reading.confidence
+
+    @property
+    def sure(self) -> bool:
+        return self.reading.sure
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "digit": self.digit,
+            "reason": self.reason,
+            "confidence": round(self.confidence, 6),
+            "box": list(self.box),
+        }
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """A number read: ``text`` (its digits, "?" for each one not sure), ``digits`` (one
+    :class:`NumberDigit` per digit, left to right), the model in charge, and the file read
+    (None for an array)."""
+
+    text: str
+    digits: tuple[NumberDigit, ...]
+    model: str
+    source: str | None = None
+
+    @property
+    def sure(self) -> bool:
+        return all(d.sure for d in self.digits)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "number": self.text,
+            "model": self.model,
+            "digits": [d.as_dict() for d in self.digits],
+        }
+
+
+def read_number(image: api.ImageLike, model: str | None = None) -> NumberReading:
+    """Read the number in ``image``: a path to an image file (a photo, a scan, a drawing; its
+    paper, light, lines and specks handled as ``digitpad.read`` handles them), or an (H, W)
+    grey array with bright ink on black (uint8 0–255 or float 0–1), as the canvas holds it.
+
+    ``model`` picks the model in charge, as for ``digitpad.read``. Raises ``ValueError`` for an
+    empty picture or an unreadable file (the message names the file) and ``ModelError`` for a
+    model that does not exist or cannot be used.
+    """
+    ink, scale, source = _ink(image)
+    classifiers = api.usable_models(model)
+    driver = live.pick_driver(model, list(classifiers))
+    return read_ink_number(ink, classifiers, driver, scale, source)
+
+
+def read_ink_number(
+    ink: np.ndarray,
+    classifiers: dict[str, models.Classifier],
+    driver: str,
+    scale: tuple[float, float] = (1.0, 1.0),
+    source: str | None = None,
+) -> NumberReading:
+    """The number in ``ink`` (H, W) float32 in [0, 1], bright on black, read by
+    ``classifiers`` with ``driver`` in charge; boxes are multiplied by ``scale`` (x, y)."""
+    marks = _marks(ink)
+    if not marks:
+        raise ValueError("the picture is empty (no ink): write a number, bright on black")
+    height = float(np.median([m.bottom - m.top for m in marks]))
+    judges = [classifiers[driver]] + [
+        clf for name, clf in classifiers.items() if name in JUDGES and name != driver
+    ]
+    pieces = _pieces(marks, height, judges)
+    pictures = np.stack([p.picture for p in pieces])
+    known = {name: clf.predict_proba(pictures) for name, clf in classifiers.items()}
+    digits = []
+    for i, p in enumerate(pieces):
+        mine = {name: known[name][i] for name in classifiers}
+        reading = api.read_with(p.picture, classifiers, driver, source, mine)
+        digits.append(NumberDigit(reading, _scaled(p.box, scale)))
+    text = "".join("?" if d.digit is None else str(d.digit) for d in digits)
+    return NumberReading(text, tuple(digits), driver, source)
+
+
+# --------------------------------------------------------------------------- marks
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A digit's worth of ink, or several touching digits: its ink alone (zero elsewhere),
+    cropped to its box, and the box (left, top, right, bottom) in the ink map's pixels."""
+
+    ink: np.ndarray
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One digit's MNIST picture and its box (left, top, width, height) in the ink map."""
+
+    picture: np.ndarray
+    box: tuple[int, int, int, int]
+
+
+def _marks(ink: np.ndarray) -> list[_Mark]:
+    """The marks of ``ink``, left to right: connected ink, specks dropped, pieces that share
+    most of their columns with a bigger one joined to it."""
+    import cv2
+
+    peak = float(ink.max()) if ink.size else 0.0
+    if peak <= 1e-3:
+        return []
+    mask = (ink >= INK_FRACTION * peak).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return []
+    largest = int(stats[1:, cv2.CC_STAT_AREA].max())
+    order = sorted(range(1, n), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
+    groups: list[list[int]] = []  # [left, right, top, bottom, label, label, ...]
+    for k in order:
+        left, top, w, h, area = (int(v) for v in stats[k])
+        if area < _SPECK * largest:
+            continue
+        for g in groups:
+            shared = min(left + w, g[1]) - max(left, g[0])
+            if shared >= _SAME_COLUMNS * min(w, g[1] - g[0]):
+                g[0], g[1] = min(g[0], left), max(g[1], left + w)
+                g[2], g[3] = min(g[2], top), max(g[3], top + h)
+                g.append(k)
+                break
+        else:
+            groups.append([left, left + w, top, top + h, k])
+    marks = []
+    for left, right, top, bottom, *members in sorted(groups):
+        window = labels[top:bottom, left:right]
+        own = np.isin(window, members)
+        marks.append(_Mark(np.where(own, ink[top:bottom, left:right], 0), left, top, right, bottom))
+    return marks
+
+
+# --------------------------------------------------------------------------- cutting
+
+
+def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) -> list[_Piece]:
+    """Every digit: a mark as it is, or a wide mark cut where the model reads it best."""
+    pieces: list[_Piece] = []
+    for m in marks:
+        if m.right - m.left > _SPLIT_ASPECT * max(height, m.bottom - m.top):
+            pieces += _best_cut(m, height, judges)
+        else:
+            piece = _piece(m, 0, m.right - m.left)
+            if piece is not None:
+                pieces.append(piece)
+    return pieces
+
+
+def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
+    """Columns [a, b) of mark ``m`` as one digit (None when they hold no ink); the scraps of
+    a neighbour that a cut leaves at its edge are dropped."""
+    import cv2
+
+    ink = m.ink[:, a:b]
+    mask = (ink > 0).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = 1 + np.flatnonzero(areas >= 0.15 * areas.max())
+    ink = np.where(np.isin(labels, keep), ink, 0)
+    rows, cols = np.nonzero(ink)
+    picture = to_mnist(ink)
+    if picture is None:
+        return None
+    top, left = int(rows.min()), int(cols.min())
+    box = (m.left + a + left, m.top + top, int(cols.max()) - left + 1, int(rows.max()) - top + 1)
+    return _Piece(picture, box)
+
+
+def _cut_columns(m: _Mark, height: float) -> list[int]:
+    """Where a cut may go: the columns holding least ink (local minima of the column sums),
+    at most ``_CUTS`` of them, left to right."""
+    import cv2
+
+    profile = (m.ink > 0).sum(axis=0).astype(np.float32)
+    width = len(profile)
+    smooth = cv2.GaussianBlur(profile.reshape(1, -1), (0, 0), max(1.0, 0.02 * height)).ravel()
+    margin = max(1, round(_MIN_PIECE * height))
+    inner = range(margin, width - margin)
+    minima = [
+        c for c in inner if smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]
+    ] or list(inner[len(inner) // 2 : len(inner) // 2 + 1])
+    minima.sort(key=lambda c: smooth[c])
+    return sorted(minima[:_CUTS])
+
+
+def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[_Piece]:
+    """The pieces of the way of cutting ``m`` that ``judges`` (the model in charge first) read
+    most confidently: over cuts into pieces of a digit's width, the greatest product of the
+    pieces' probabilities for the digit the model in charge reads (averaged over the judges in
+    log), less a penalty for a piece too wide to be one digit."""
+    width = m.right - m.left
+    ends = [0, *_cut_columns(m, height), width]
+    lo, hi = _MIN_PIECE * height, _MAX_PIECE * height
+    spans = [
+        (i, j)
+        for i in range(len(ends))
+        for j in range(i + 1, len(ends))
+        if lo <= ends[j] - ends[i] <= hi or (i, j) == (0, len(ends) - 1)
+    ]
+    found = {s: _piece(m, ends[s[0]], ends[s[1]]) for s in spans}
+    found = {s: p for s, p in found.items() if p is not None}
+    if not found:
+        return []
+    spans = list(found)
+    pictures = np.stack([found[s].picture for s in spans])
+    first = judges[0].predict_proba(pictures)
+    top = first.argmax(axis=1)
+    agreed = [first] + [j.predict_proba(pictures) for j in judges[1:]]
+    score = {}
+    for k, s in enumerate(spans):
+        belief = sum(np.log(max(float(p[k, top[k]]), 1e-9)) for p in agreed) / len(agreed)
+        score[s] = belief - _too_wide(found[s].box, height)
+    return [found[s] for s in _best_path(score, len(ends) - 1)]
+
+
+def _too_wide(box: tuple[int, int, int, int], height: float) -> float:
+    """How unlikely a piece is to be one digit for its width (a log-probability's penalty):
+    none up to ``_WIDEST`` of the digits' height, growing fast beyond."""
+    aspect = box[2] / max(height, box[3], 1)
+    return max(0.0, aspect - _WIDEST) * _WIDTH_PENALTY
+
+
+def _best_path(score: dict[tuple[int, int], float], last: int) -> list[tuple[int, int]]:
+    """The spans from end 0 to end ``last`` with the greatest total score (a shortest path
+    over the cut columns, left to right)."""
+    best: dict[int, tuple[float, list[tuple[int, int]]]] = {0: (0.0, [])}
+    for j in range(1, last + 1):
+        options = [
+            (best[i][0] + s, [*best[i][1], (i, jj)])
+            for (i, jj), s in score.items()
+            if jj == j and i in best
+        ]
+        if options:
+            best[j] = max(options, key=lambda o: o[0])
+    return best[last][1] if last in best else [max(score, key=lambda s: score[s])]
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _ink(image: api.ImageLike) -> tuple[np.ndarray, tuple[float, float], str | None]:
+    """The ink map (H, W) float32, bright on black; the scale (x, y) from its pixels to the
+    input's; the file read (None for an array)."""
+    if isinstance(image, (str, os.PathLike)):
+        ink, size = read_number_ink(image)
+        h, w = ink.shape
+        return ink, (size[0] / w, size[1] / h), os.fspath(image)
+    if not isinstance(image, np.ndarray):
+        raise TypeError(
+            f"read_number() takes a path or an (H, W) grey array, not {type(image).__name__}"
+        )
+    a = np.asarray(image)
+    if a.ndim != 2:
+        raise ValueError(f"expected a 2-D grey image, got shape {a.shape}")
+    if a.dtype == np.uint8:
+        return a.astype(np.float32) / 255.0, (1.0, 1.0), None
+    if a.dtype.kind not in "iufb" or not np.all(np.isfinite(a)):
+        raise ValueError("the picture must hold finite grey levels (0–255 or 0–1)")
+    return np.clip(a, 0.0, 1.0).astype(np.float32), (1.0, 1.0), None
+
+
+def _scaled(box: tuple[int, int, int, int], scale: tuple[float, float]) -> tuple[int, ...]:
+    sx, sy = scale
+    if sx == 1.0 and sy == 1.0:
+        return box
+    left, top, w, h = box
+    return (round(left * sx), round(top * sy), max(1, round(w * sx)), max(1, round(h * sy)))
