@@ -302,7 +302,8 @@ def ink_from_pil(img: Image.Image, several: bool = False) -> np.ndarray:
     specks handled (``reading.page``), only the one digit's ink kept.
 
     Raises ``reading.page.NoDigit`` or ``SeveralDigits`` (``ValueError``) when the picture
-    shows no digit or several (``several``: every digit is kept); a picture of one flat colour gives all zeros."""
+    shows no digit or several (``several``: every digit is kept); a picture of one flat
+    colour gives all zeros."""
     alpha = _alpha(img)
     if alpha is not None and alpha.min() < 0.99 and (alpha > 0.5).mean() < 0.5:
         # Ink drawn on a transparent sheet: how opaque a pixel is, is how much ink it holds.

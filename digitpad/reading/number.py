@@ -39,6 +39,7 @@ _SPLIT_ASPECT = 1.0  # a mark wider than this share of the digits' height may be
 _MIN_PIECE = 0.08  # a cut-off piece is at least this share of the digits' height wide
 _MAX_PIECE = 1.1  # and at most this share
 _CUTS = 8  # the most cut columns tried in one mark
+_NARROWEST = 0.3  # a piece narrower than this share of the height is a 1 or a scrap
 _WIDEST = 0.9  # a piece wider than this share of the digits' height is rarely one digit
 _WIDTH_PENALTY = 20.0  # how fast it gets rarer (log-probability per unit of width/height)
 JUDGES = ("lenet5", "mlp")  # quick models that check the driver's reading of a cut
@@ -111,6 +112,8 @@ def read_number(image: api.ImageLike, model: str | None = None) -> NumberReading
     model that does not exist or cannot be used.
     """
     ink, scale, source = _ink(image)
+    if not (ink > 0).any():
+        raise ValueError(_empty(source))
     classifiers = api.usable_models(model)
     driver = live.pick_driver(model, list(classifiers))
     return read_ink_number(ink, classifiers, driver, scale, source)
@@ -127,7 +130,7 @@ def read_ink_number(
     ``classifiers`` with ``driver`` in charge; boxes are multiplied by ``scale`` (x, y)."""
     marks = _marks(ink)
     if not marks:
-        raise ValueError("the picture is empty (no ink): write a number, bright on black")
+        raise ValueError(_empty(source))
     height = float(np.median([m.bottom - m.top for m in marks]))
     judges = [classifiers[driver]] + [
         clf for name, clf in classifiers.items() if name in JUDGES and name != driver
@@ -224,26 +227,28 @@ def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
     a neighbour that a cut leaves at its edge are dropped."""
     import cv2
 
-    ink = m.ink[:, a:b]
+    ink = np.zeros_like(m.ink)
+    ink[:, a:b] = m.ink[:, a:b]
     mask = (ink > 0).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep = 1 + np.flatnonzero(areas >= 0.15 * areas.max())
-    ink = np.where(np.isin(labels, keep), ink, 0)
+    if len(keep) < n - 1:
+        ink = np.where(np.isin(labels, keep), ink, 0)
     rows, cols = np.nonzero(ink)
-    picture = to_mnist(ink)
+    top, left = int(rows.min()), int(cols.min())
+    bottom, right = int(rows.max()) + 1, int(cols.max()) + 1
+    picture = to_mnist(ink[top:bottom, left:right])
     if picture is None:
         return None
-    top, left = int(rows.min()), int(cols.min())
-    box = (m.left + a + left, m.top + top, int(cols.max()) - left + 1, int(rows.max()) - top + 1)
-    return _Piece(picture, box)
+    return _Piece(picture, (m.left + left, m.top + top, right - left, bottom - top))
 
 
-def _cut_columns(m: _Mark, height: float) -> list[int]:
-    """Where a cut may go: the columns holding least ink (local minima of the column sums),
-    at most ``_CUTS`` of them, left to right."""
+def _cut_columns(m: _Mark, height: float) -> tuple[list[int], int]:
+    """Where a cut may go: the columns holding least ink (local minima of their sums), at
+    most ``_CUTS`` of them, left to right; and the mark's width."""
     import cv2
 
     profile = (m.ink > 0).sum(axis=0).astype(np.float32)
@@ -255,7 +260,7 @@ def _cut_columns(m: _Mark, height: float) -> list[int]:
         c for c in inner if smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]
     ] or list(inner[len(inner) // 2 : len(inner) // 2 + 1])
     minima.sort(key=lambda c: smooth[c])
-    return sorted(minima[:_CUTS])
+    return sorted(minima[:_CUTS]), width
 
 
 def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[_Piece]:
@@ -263,8 +268,8 @@ def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[
     most confidently: over cuts into pieces of a digit's width, the greatest product of the
     pieces' probabilities for the digit the model in charge reads (averaged over the judges in
     log), less a penalty for a piece too wide to be one digit."""
-    width = m.right - m.left
-    ends = [0, *_cut_columns(m, height), width]
+    cuts, width = _cut_columns(m, height)
+    ends = [0, *cuts, width]
     lo, hi = _MIN_PIECE * height, _MAX_PIECE * height
     spans = [
         (i, j)
@@ -276,6 +281,12 @@ def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[
     found = {s: p for s, p in found.items() if p is not None}
     if not found:
         return []
+    return [found[s] for s in _best_path(_scores(found, height, judges), len(ends) - 1)]
+
+
+def _scores(found: dict, height: float, judges: list[models.Classifier]) -> dict:
+    """Each span's score: the judges' mean log-probability for the digit the model in charge
+    reads in it, less its :func:`_misfit`."""
     spans = list(found)
     pictures = np.stack([found[s].picture for s in spans])
     first = judges[0].predict_proba(pictures)
@@ -284,15 +295,17 @@ def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[
     score = {}
     for k, s in enumerate(spans):
         belief = sum(np.log(max(float(p[k, top[k]]), 1e-9)) for p in agreed) / len(agreed)
-        score[s] = belief - _too_wide(found[s].box, height)
-    return [found[s] for s in _best_path(score, len(ends) - 1)]
+        score[s] = belief - _misfit(found[s].box, height, int(top[k]))
+    return score
 
 
-def _too_wide(box: tuple[int, int, int, int], height: float) -> float:
+def _misfit(box: tuple[int, int, int, int], height: float, digit: int) -> float:
     """How unlikely a piece is to be one digit for its width (a log-probability's penalty):
-    none up to ``_WIDEST`` of the digits' height, growing fast beyond."""
+    none from ``_NARROWEST`` (any width for a 1) up to ``_WIDEST`` of the digits' height,
+    growing fast beyond."""
     aspect = box[2] / max(height, box[3], 1)
-    return max(0.0, aspect - _WIDEST) * _WIDTH_PENALTY
+    narrow = 0.0 if digit == 1 else max(0.0, _NARROWEST - aspect)
+    return (max(0.0, aspect - _WIDEST) + narrow) * _WIDTH_PENALTY
 
 
 def _best_path(score: dict[tuple[int, int], float], last: int) -> list[tuple[int, int]]:
@@ -332,6 +345,12 @@ def _ink(image: api.ImageLike) -> tuple[np.ndarray, tuple[float, float], str | N
     if a.dtype.kind not in "iufb" or not np.all(np.isfinite(a)):
         raise ValueError("the picture must hold finite grey levels (0–255 or 0–1)")
     return np.clip(a, 0.0, 1.0).astype(np.float32), (1.0, 1.0), None
+
+
+def _empty(source: str | None) -> str:
+    if source is None:
+        return "the picture is empty (no ink): write a number, bright on black"
+    return f"{source}: no digit found in the image (it is blank); open an image that shows one"
 
 
 def _scaled(box: tuple[int, int, int, int], scale: tuple[float, float]) -> tuple[int, ...]:
