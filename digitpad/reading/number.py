@@ -35,6 +35,11 @@ from . import api, live
 
 _SPECK = 0.02  # marks smaller than this share of the largest one's area are specks
 _SAME_COLUMNS = 0.5  # a piece sharing this share of its columns with a digit belongs to it
+_ALL_COLUMNS = 0.9  # or this share, when it is digit-sized (a digit of its own beside it?):
+_DIGIT_SIZED = 0.6  # at least this share of the digit's height
+_UPRIGHT = 0.7  # and at least this share of its own width tall (a 5's flag is flat)
+_SURELY_SEVERAL = 1.3  # a mark this much wider than tall is never kept whole
+_AGREED = 0.9  # a mark the judges all read as one digit, the first this sure, is kept whole
 _SPLIT_ASPECT = 1.0  # a mark wider than this share of the digits' height may be several
 _MIN_PIECE = 0.08  # a cut-off piece is at least this share of the digits' height wide
 _MAX_PIECE = 1.1  # and at most this share
@@ -190,8 +195,7 @@ def _marks(ink: np.ndarray) -> list[_Mark]:
         if area < _SPECK * largest:
             continue
         for g in groups:
-            shared = min(left + w, g[1]) - max(left, g[0])
-            if shared >= _SAME_COLUMNS * min(w, g[1] - g[0]):
+            if _joins(left, w, h, g):
                 g[0], g[1] = min(g[0], left), max(g[1], left + w)
                 g[2], g[3] = min(g[2], top), max(g[3], top + h)
                 g.append(k)
@@ -206,6 +210,16 @@ def _marks(ink: np.ndarray) -> list[_Mark]:
     return marks
 
 
+def _joins(left: int, w: int, h: int, g: list[int]) -> bool:
+    """Whether a piece (``left``, width ``w``, height ``h``) belongs to the digit of group
+    ``g`` ([left, right, top, bottom, ...]): it shares most of its columns, and all of them
+    when it could be a digit of its own beside it (nearly as tall, not flat)."""
+    shared = min(left + w, g[1]) - max(left, g[0])
+    narrower = min(w, g[1] - g[0])
+    digit_sized = h >= _DIGIT_SIZED * (g[3] - g[2]) and h >= _UPRIGHT * w
+    return shared >= (_ALL_COLUMNS if digit_sized else _SAME_COLUMNS) * narrower
+
+
 # --------------------------------------------------------------------------- cutting
 
 
@@ -213,13 +227,26 @@ def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) 
     """Every digit: a mark as it is, or a wide mark cut where the model reads it best."""
     pieces: list[_Piece] = []
     for m in marks:
-        if m.right - m.left > _SPLIT_ASPECT * max(height, m.bottom - m.top):
+        whole = _piece(m, 0, m.right - m.left)
+        aspect = (m.right - m.left) / max(height, m.bottom - m.top)
+        wide = aspect > _SPLIT_ASPECT and not (aspect < _SURELY_SEVERAL and _agreed(whole, judges))
+        if wide:
             pieces += _best_cut(m, height, judges)
-        else:
-            piece = _piece(m, 0, m.right - m.left)
-            if piece is not None:
-                pieces.append(piece)
+        elif whole is not None:
+            pieces.append(whole)
     return pieces
+
+
+def _agreed(piece: _Piece | None, judges: list[models.Classifier]) -> bool:
+    """Whether every judge reads ``piece`` as the same digit, the first at least ``_AGREED``
+    sure of it."""
+    if piece is None:
+        return False
+    first = judges[0].predict_proba(piece.picture)[0]
+    top = int(first.argmax())
+    return first[top] >= _AGREED and all(
+        int(j.predict_proba(piece.picture)[0].argmax()) == top for j in judges[1:]
+    )
 
 
 def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
