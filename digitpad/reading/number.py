@@ -38,6 +38,9 @@ _SAME_COLUMNS = 0.5  # a piece sharing this share of its columns with a digit be
 _ALL_COLUMNS = 0.9  # or this share, when it is digit-sized (a digit of its own beside it?):
 _DIGIT_SIZED = 0.6  # at least this share of the digit's height
 _UPRIGHT = 0.7  # and at least this share of its own width tall (a 5's flag is flat)
+_NECKS = (0.3, 0.45, 0.55)  # touching digits come apart eroded by one of these shares of the
+# pen's width
+_PART_HEIGHT = 0.4  # and each part is at least this share of the digits' height tall
 _SURELY_SEVERAL = 1.3  # a mark this much wider than tall is never kept whole
 _AGREED = 0.9  # a mark the judges all read as one digit, the first this sure, is kept whole
 _SPLIT_ASPECT = 1.0  # a mark wider than this share of the digits' height may be several
@@ -230,11 +233,52 @@ def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) 
         whole = _piece(m, 0, m.right - m.left)
         aspect = (m.right - m.left) / max(height, m.bottom - m.top)
         wide = aspect > _SPLIT_ASPECT and not (aspect < _SURELY_SEVERAL and _agreed(whole, judges))
+        parts = _necked(m, height) if wide else []
         if wide:
-            pieces += _best_cut(m, height, judges)
+            cut = _best_cut(m, height, judges)
+            if len(parts) > 1:
+                apart = _pieces(parts, height, judges)
+                if _score(apart, height, judges) > _score(cut, height, judges):
+                    cut = apart
+            pieces += cut
         elif whole is not None:
             pieces.append(whole)
     return pieces
+
+
+def _necked(m: _Mark, height: float) -> list[_Mark]:
+    """Digits that only touch: the mark eroded by a third to a half of its pen's width comes apart
+    at the thin necks where they meet; each part, as tall as a digit, grown back over the
+    mark's ink (each pixel to the part nearest to it) is a mark of its own."""
+    import cv2
+
+    mask = (m.ink > 0).astype(np.uint8)
+    depth = cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    pen = 2.0 * float(np.percentile(depth[mask > 0], 95))
+    best: tuple[list[int], np.ndarray, int] = ([], mask, 1)
+    for share in _NECKS:  # the least erosion that parts it most
+        r = max(1, round(share * pen))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.erode(mask, kernel))
+        tall = [k for k in range(1, n) if stats[k, cv2.CC_STAT_HEIGHT] >= _PART_HEIGHT * height]
+        if len(tall) > len(best[0]):
+            best = (tall, labels, r)
+    tall, labels, r = best
+    if len(tall) < 2:
+        return []
+    grown = np.where(np.isin(labels, tall), labels, 0).astype(np.uint16)
+    for _ in range(4 * r):
+        free = (grown == 0) & (mask > 0)
+        if not free.any():
+            break
+        grown = np.where(free, cv2.dilate(grown, np.ones((3, 3), np.uint8)), grown)
+    parts = []
+    for k in tall:
+        rows, cols = np.nonzero(grown == k)
+        t, b, a, z = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        ink = np.where(grown[t:b, a:z] == k, m.ink[t:b, a:z], 0)
+        parts.append(_Mark(ink, m.left + a, m.top + t, m.left + z, m.top + b))
+    return sorted(parts, key=lambda p: p.left)
 
 
 def _agreed(piece: _Piece | None, judges: list[models.Classifier]) -> bool:
@@ -309,6 +353,13 @@ def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[
     if not found:
         return []
     return [found[s] for s in _best_path(_scores(found, height, judges), len(ends) - 1)]
+
+
+def _score(pieces: list[_Piece], height: float, judges: list[models.Classifier]) -> float:
+    """How well ``pieces`` read as digits: the sum of their :func:`_scores`."""
+    if not pieces:
+        return -np.inf
+    return float(sum(_scores(dict(enumerate(pieces)), height, judges).values()))
 
 
 def _scores(found: dict, height: float, judges: list[models.Classifier]) -> dict:
