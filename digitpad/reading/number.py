@@ -298,8 +298,7 @@ def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
     a neighbour that a cut leaves at its edge are dropped."""
     import cv2
 
-    ink = np.zeros_like(m.ink)
-    ink[:, a:b] = m.ink[:, a:b]
+    ink = m.ink[:, a:b]
     mask = (ink > 0).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
@@ -314,7 +313,7 @@ def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
     picture = to_mnist(ink[top:bottom, left:right])
     if picture is None:
         return None
-    return _Piece(picture, (m.left + left, m.top + top, right - left, bottom - top))
+    return _Piece(picture, (m.left + a + left, m.top + top, right - left, bottom - top))
 
 
 def _cut_columns(m: _Mark, height: float) -> tuple[list[int], int]:
