@@ -50,7 +50,7 @@ _CUTS = 8  # the most cut columns tried in one mark
 _NARROWEST = 0.3  # a piece narrower than this share of the height is a 1 or a scrap
 _WIDEST = 0.9  # a piece wider than this share of the digits' height is rarely one digit
 _WIDTH_PENALTY = 20.0  # how fast it gets rarer (log-probability per unit of width/height)
-JUDGES = ("lenet5", "mlp")  # quick models that check the driver's reading of a cut
+JUDGES = ("lenet5", "mlp", "logistic", "linear_svm")  # quicker models that check the cuts
 
 
 @dataclass(frozen=True)
