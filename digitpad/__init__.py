@@ -8,7 +8,7 @@ The core (everything outside ``digitpad.gui``) imports no Qt and no TensorFlow a
 """
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "read"]
+__all__ = ["__version__", "read", "read_number"]
 
 
 def __getattr__(name: str):
@@ -16,4 +16,8 @@ def __getattr__(name: str):
         from .reading.api import read
 
         return read
+    if name == "read_number":
+        from .reading.number import read_number
+
+        return read_number
     raise AttributeError(f"module 'digitpad' has no attribute {name!r}")

@@ -193,17 +193,34 @@ def read_ink(path: str | Path) -> np.ndarray:
         raise _Refused(f"{path}: {e}") from None
 
 
-def _read_ink(path: Path) -> np.ndarray:
+def read_number_ink(path: str | Path) -> tuple[np.ndarray, tuple[int, int]]:
+    """The ink of every digit in an image file (a number): as :func:`read_ink`, but several
+    digits side by side are kept; and the picture's size (width, height) in its own pixels,
+    EXIF rotation applied, from which the ink map may have been shrunk."""
+    path = Path(path)
+    size: list[tuple[int, int]] = []
+    try:
+        return _read_ink(path, size), size[0]
+    except page.NoDigit as e:
+        raise _Refused(f"{path}: {e}") from None
+
+
+def _read_ink(path: Path, several: list | None = None) -> np.ndarray:
+    """``several``: a list to put the picture's size in, to keep every digit."""
     try:
         check_regular(path, "picture")  # a FIFO would make Image.open wait forever
         with _pil_pixel_limit(), Image.open(path) as img:
             _check_size(img, path)
             img.seek(0)  # the first frame of an animated GIF or multi-page TIFF
+            whole = img.size
             _decode_reduced(img)
+            drafted = img.size
             img = ImageOps.exif_transpose(img)
             img.load()
             _check_finite(img, path)
-            return ink_from_pil(img)
+            if several is not None:  # the whole picture's size, turned as EXIF says
+                several.append(whole if img.size == drafted else whole[::-1])
+            return ink_from_pil(img, several is not None)
     except (_Refused, page.NoDigit, page.SeveralDigits):
         raise
     except UnidentifiedImageError:
@@ -280,12 +297,13 @@ def _check_finite(img: Image.Image, path: Path) -> None:
         )
 
 
-def ink_from_pil(img: Image.Image) -> np.ndarray:
+def ink_from_pil(img: Image.Image, several: bool = False) -> np.ndarray:
     """(H, W) float32 ink map in [0, 1] from any PIL image: polarity, paper, light, lines and
     specks handled (``reading.page``), only the one digit's ink kept.
 
     Raises ``reading.page.NoDigit`` or ``SeveralDigits`` (``ValueError``) when the picture
-    shows no digit or several; a picture of one flat colour gives all zeros."""
+    shows no digit or several (``several``: every digit is kept); a picture of one flat
+    colour gives all zeros."""
     alpha = _alpha(img)
     if alpha is not None and alpha.min() < 0.99 and (alpha > 0.5).mean() < 0.5:
         # Ink drawn on a transparent sheet: how opaque a pixel is, is how much ink it holds.
@@ -297,7 +315,7 @@ def ink_from_pil(img: Image.Image) -> np.ndarray:
         grey = 1.0 - grey
     if float(grey.max()) - float(grey.min()) <= 0.05:
         return np.zeros_like(grey)
-    return page.one_digit(grey)
+    return page.every_digit(grey) if several else page.one_digit(grey)
 
 
 def _alpha(img: Image.Image) -> np.ndarray | None:

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="one JSON object per file: digit (null when not sure), reason, confidence, "
         "probabilities, model, and every model's answer",
     )
+    p.add_argument(
+        "--number",
+        action="store_true",
+        help="read a whole number in each file: the number (? for a digit not sure of) and "
+        "each digit's answer; with --json its digits as a list (digit, reason, confidence, box)",
+    )
     e = sub.add_parser(
         "evaluate", help="accuracy and confusion matrix on the MNIST test set or a labelled CSV"
     )
@@ -78,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..models import ModelError
 
     commands = {
-        "predict": _predict,
+        "predict": lambda a: _predict_numbers(a) if a.number else _predict(a),
         "evaluate": lambda a: workflow.evaluate(a, on_mnist=_evaluate),
         "train": workflow.train,
         "compare": workflow.compare,
@@ -148,6 +154,38 @@ def _predict(args) -> int:
             r = api.read_with(picture, classifiers, name, str(path), known)
             known = {n: a.probabilities for n, a in r.answers.items()}
             print(json.dumps(r.as_dict()) if args.json else _predict_line(r))
+    return EXIT_BAD_INPUT if failures else 0
+
+
+def _predict_numbers(args) -> int:
+    """Each file's number, and each digit's answer; "?" digits are answers (exit status 0)."""
+    from ..preprocess import read_number_ink
+    from ..reading import api, live, number
+
+    if args.model is not None and not args.model.strip():
+        raise ValueError("--model is empty: give a model name (digitpad models lists them)")
+    classifiers = api.usable_models(args.model)
+    driver = live.pick_driver(args.model, list(classifiers))
+
+    failures = 0
+    for path in args.images:
+        try:
+            ink, size = read_number_ink(path)
+            h, w = ink.shape
+            scale = (size[0] / w, size[1] / h)
+            r = number.read_ink_number(ink, classifiers, driver, scale, str(path))
+        except ValueError as e:
+            message = f"{e}" if str(path) in str(e) else f"{path}: {e}"
+            print(f"digitpad: error: {message}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"file": str(path), "error": message}))
+            failures += 1
+            continue
+        if args.json:
+            print(json.dumps(r.as_dict()))
+            continue
+        answers = " ".join(str(d.digit) if d.sure else f"?({d.reason})" for d in r.digits)
+        print(f"{path}\t{r.model}\t{r.text}\t{answers}")
     return EXIT_BAD_INPUT if failures else 0
 
 

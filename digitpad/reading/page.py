@@ -255,6 +255,16 @@ def one_digit(grey: np.ndarray) -> np.ndarray:
     return _ink_of(page, box, members)
 
 
+def every_digit(grey: np.ndarray) -> np.ndarray:
+    """The ink of every digit on a page (a number), as :func:`one_digit` gives one's. Raises
+    :class:`NoDigit` when there is none."""
+    page = analyse(grey)
+    digits = digit_boxes(page)
+    if not digits:
+        raise NoDigit(_nothing_found(page))
+    return np.max([_ink_of(page, box, members) for box, members in digits], axis=0)
+
+
 def _nothing_found(page: Page) -> str:
     if page.dropped:
         return (

@@ -404,17 +404,24 @@ def render(drawing: Drawing, invert: bool = False) -> np.ndarray:
     invert=True gives black ink on white. Drawn 4x larger and box-filtered down, so
     the edges are anti-aliased like a canvas painted with antialiasing.
     """
-    big = drawing.size * _SUPERSAMPLE
-    image = Image.new("L", (big, big), 0)
+    pixels = render_strokes(drawing.strokes, drawing.pen_width, (drawing.size, drawing.size))
+    return 255 - pixels if invert else pixels
+
+
+def render_strokes(
+    strokes: tuple[np.ndarray, ...] | list[np.ndarray], pen_width: float, shape: tuple[int, int]
+) -> np.ndarray:
+    """Strokes ((K, 2) x, y canvas pixels each) drawn as :func:`render` draws a drawing's, on
+    a canvas of ``shape`` (height, width): (H, W) uint8, ink 255 on 0."""
+    image = Image.new("L", (shape[1] * _SUPERSAMPLE, shape[0] * _SUPERSAMPLE), 0)
     draw = ImageDraw.Draw(image)
-    width = drawing.pen_width * _SUPERSAMPLE
+    width = pen_width * _SUPERSAMPLE
     radius = width / 2
-    for stroke in drawing.strokes:
+    for stroke in strokes:
         # Pixel i covers [i, i + 1); its supersampled pixels cover [4i, 4i + 4).
-        points = stroke * _SUPERSAMPLE
+        points = np.asarray(stroke) * _SUPERSAMPLE
         if len(points) > 1:
             draw.line(points.ravel().tolist(), fill=255, width=round(width))
         for x, y in points.tolist():
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    pixels = np.asarray(image.reduce(_SUPERSAMPLE))
-    return 255 - pixels if invert else pixels.copy()
+    return np.asarray(image.reduce(_SUPERSAMPLE)).copy()

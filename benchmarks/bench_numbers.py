@@ -1,0 +1,112 @@
+#!/usr/bin/env python
+"""Drawn numbers of 2–6 digits: % read entirely right, per gap kind and per length, and the
+time ``read_number`` takes.
+
+    .venv/bin/python benchmarks/bench_numbers.py [--n 20] [--seed held-out|tuning] [--repeat 3]
+
+The numbers are ``digitpad.synthetic.numbers`` (synthetic mouse drawings laid side by side on
+the 280 × 840 canvas, gaps "overlap", "touching", "close", "wide"): ``--n`` of each length for
+each gap kind. ``--seed held-out`` (the default) is the set nothing was chosen on; ``tuning`` is
+the one the reader's constants were chosen on. A number counts as right when every digit is
+read and right (a "?" counts as wrong).
+
+"plain components" is the baseline: each connected component of ink (8-connected, specks
+under 2 % of the largest dropped) read as one digit with the same verdict, no joining of
+pieces, no cutting.
+
+Time: ``read_number`` on a 6-digit number as an (H, W) uint8 array of the canvas's size, per
+gap kind: the median and the 99th percentile of every call (``--repeat`` calls per number,
+the models loaded beforehand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from digitpad.preprocess import to_mnist
+from digitpad.reading import api, live, number
+from digitpad.synthetic import numbers
+
+
+def plain_components(image: np.ndarray, classifiers, driver: str) -> str:
+    """The baseline: every connected component is one digit."""
+    import cv2
+
+    mask = (image >= 0.1 * image.max()).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    largest = stats[1:, cv2.CC_STAT_AREA].max()
+    text = ""
+    for k in sorted(range(1, n), key=lambda k: stats[k, cv2.CC_STAT_LEFT]):
+        if stats[k, cv2.CC_STAT_AREA] < 0.02 * largest:
+            continue
+        left, top, w, h, _ = stats[k]
+        crop = np.where(
+            labels[top : top + h, left : left + w] == k, image[top : top + h, left : left + w], 0
+        )
+        r = api.read_with(to_mnist(crop), classifiers, driver)
+        text += "?" if r.digit is None else str(r.digit)
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    ap.add_argument("--n", type=int, default=20, help="numbers of each length per gap kind")
+    ap.add_argument("--seed", choices=("held-out", "tuning"), default="held-out")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    seed = numbers.HELD_OUT_SEED if args.seed == "held-out" else numbers.TUNING_SEED
+    classifiers = api.usable_models()
+    driver = live.pick_driver(None, list(classifiers))
+    print(f"{args.seed} set (seed {seed}), {args.n} numbers per length and gap kind")
+    print(f"{'gap':<10}" + "".join(f"{k:>7}" for k in numbers.LENGTHS) + f"{'all':>8}{'plain':>8}")
+    totals, plain_totals, times = [], [], {}
+    for gap in numbers.GAPS:
+        row, plain_row = [], []
+        for length in numbers.LENGTHS:
+            right = 0
+            for sample in numbers.make_numbers(args.n, seed, length, gap):
+                ink = sample.image.astype(np.float32) / 255
+                got = number.read_ink_number(ink, classifiers, driver).text
+                right += got == sample.text
+                plain_row.append(plain_components(sample.image, classifiers, driver) == sample.text)
+                if length == 6:
+                    for _ in range(args.repeat):
+                        t = time.perf_counter()
+                        number.read_number(sample.image)
+                        times.setdefault(gap, []).append(time.perf_counter() - t)
+            row.append(right / args.n)
+        totals += row
+        plain_totals += [float(np.mean(plain_row))]
+        print(
+            f"{gap:<10}"
+            + "".join(f"{v:>7.0%}" for v in row)
+            + f"{np.mean(row):>8.1%}{np.mean(plain_row):>8.1%}"
+        )
+    print(
+        f"{'all':<10}"
+        + " " * 7 * len(numbers.LENGTHS)
+        + f"{np.mean(totals):>8.1%}{np.mean(plain_totals):>8.1%}"
+    )
+    print("read_number on a 6-digit number, 280 × 840 uint8 array (ms):")
+    for gap, ts in times.items():
+        ms = np.array(ts) * 1000
+        print(
+            f"  {gap:<10} median {statistics.median(ms):6.1f}  "
+            f"p99 {np.percentile(ms, 99):6.1f}  ({len(ms)} calls)"
+        )
+    every = np.concatenate([np.array(t) for t in times.values()]) * 1000
+    print(
+        f"  {'all':<10} median {statistics.median(every):6.1f}  p99 {np.percentile(every, 99):6.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
