@@ -382,7 +382,13 @@ def _describe_job(job: dict[str, Any]) -> tuple[str, str, str]:
     """(title, kind, note) for the training window."""
     kind = job["kind"]
     size = job.get("train_size")
-    images = f"{size:,} images" if size else "all 60,000 images"
+    network = kind == "train" and families.family(job["family"]).network
+    # A network is fitted on the 55,000 images outside the validation split its curve is
+    # measured on (training.helper.training_split); the other families on all 60,000.
+    everything = (
+        "all 55,000 images outside the validation split" if network else "all 60,000 images"
+    )
+    images = f"{size:,} images" if size else everything
     if kind == "is_four":
         return f"Is it a 4? · NumPy logistic regression · {images}", kind, ""
     if kind == "curve":
