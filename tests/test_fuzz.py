@@ -44,9 +44,9 @@ def test_ten_thousand_random_events(shown_window, qtbot):
     tabs.setCurrentIndex(0)
     map_panel = w.explore.panel("Map")
     qtbot.waitUntil(lambda: w.explore.data.is_loaded() and map_panel.is_loaded(), timeout=30_000)
-    # Every model shown once in every tab too: the current model drives Browse and
-    # Misclassified, whose mosaics are as big as that model's list (logistic's wrong digits
-    # make a bigger one than the cnn's); the largest is a first-time cost, not a leak.
+    # Every model shown once too: the current model drives Browse and Misclassified, whose
+    # mosaics are as big as that model's list (logistic's wrong digits make a bigger one than
+    # the cnn's), so each has been built once before counting.
     default = w.model_box.currentData()
     for index in range(w.model_box.count()):
         w.set_driver(w.model_box.itemData(index))

@@ -109,11 +109,7 @@ def judge(
             reason = "it does not look like any digit the models know"
     elif not reason:
         reason = _fallback_problem(shape, probabilities, support)
-    own = (
-        float(calibration.scale(p[None], 1.0 / temperature)[0, best])
-        if temperature != 1.0
-        else confidence
-    )
+    own = float(calibration.scale(p[None], 1.0 / temperature)[0, best])
     if not reason and own < limits.get("min_confidence", MIN_CONFIDENCE):
         reason = _low_confidence(probabilities)
     return Verdict(None if reason else best, confidence, support, reason, novelty, note)
