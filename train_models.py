@@ -9,9 +9,12 @@
     python train_models.py --verdict        # refit only the cnn's "not sure" statistics
 
 Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
-The networks are fitted on all 60,000 training images with their family's recipe (chosen on
-``mnist.validation_split()``, never on the test set); the cnn averages ``bundled_members`` nets
-of its recipe (``--members`` to change it). The test set is only scored, once, at the end.
+Every model is fitted on the 55,000 training images outside ``mnist.validation_split()``, with
+its family's recipe (chosen on that split, never on the test set); the 5,000 of the split are
+held out, so that the calibration temperatures and the "not sure" thresholds fitted on them
+after each build are honest, and the networks' curves are scored on them. The cnn averages
+``bundled_members`` nets of its recipe (``--members`` to change it). The test set is only
+scored, once, at the end.
 """
 
 from __future__ import annotations
@@ -33,7 +36,11 @@ CHECKPOINTS = ROOT / "checkpoints"
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", action="append", choices=families.NAMES, help="model to build")
-    ap.add_argument("--epochs", type=int, help="override the epochs of the networks")
+    ap.add_argument(
+        "--epochs",
+        type=int,
+        help="override the epochs of the networks (default: the recipe's, or its bundled_epochs)",
+    )
     ap.add_argument("--train-size", type=int, help="train on the first N images (a quick check)")
     ap.add_argument(
         "--members", type=int, help="nets averaged in the cnn (default: its bundled_members)"
@@ -75,32 +82,38 @@ def main(argv: list[str] | None = None) -> int:
     if not args.table:
         x, y = mnist.load_mnist("train")
         xt, yt = mnist.load_mnist("test")
+        fit, val = mnist.validation_split()
+        held_out = (x[val], y[val])
+        x, y = x[fit], y[fit]
         if args.train_size:
             x, y = x[: args.train_size], y[: args.train_size]
         t0 = time.perf_counter()
         for family in args.only or families.NAMES:
-            build(family, x, y, xt, yt, args)
+            build(family, x, y, xt, yt, args, held_out)
         print(f"== all built in {_duration(time.perf_counter() - t0)}", flush=True)
     print_table(args.out, args.only or families.NAMES)
     return 0
 
 
-def build(family, x, y, xt, yt, args) -> None:
+def build(family, x, y, xt, yt, args, held_out) -> None:
     print(f"== {family}: training on {len(x):,} images", flush=True)
     args.checkpoints.mkdir(parents=True, exist_ok=True)
     keras_family = families.family(family).network
     checkpoint = args.checkpoints / f"{family}.keras" if keras_family else None
-    members = None
+    members, epochs = None, args.epochs
     if keras_family:
-        members = args.members or families.defaults(family).get("bundled_members")
+        recipe = families.defaults(family)
+        members = args.members or recipe.get("bundled_members")
+        epochs = epochs or recipe.get("bundled_epochs")
     trained = fitting.fit(
         family,
         x,
         y,
-        epochs=args.epochs,
+        epochs=epochs,
         progress=_printer(),
         checkpoint=checkpoint,
         members=members,
+        validation=held_out if keras_family else None,
     )
     meta = fitting.save(trained, args.out / family, xt, yt, family)
     calibrate.calibrate_folder(args.out / family, log=print)
