@@ -192,7 +192,9 @@ def test_the_drawing_side_reads_in_both_palettes(qtbot, palette):
     answer.show_reading(None)  # "–", muted
     placeholder = _pairs(answer)
     answer.show_reading(
-        SimpleNamespace(verdict=SimpleNamespace(digit=None, reason="two digits"), driver="cnn")
+        SimpleNamespace(
+            verdict=SimpleNamespace(digit=None, reason="two digits", note=""), driver="cnn"
+        )
     )
     strip = _show(qtbot, NeighboursStrip(), (500, 120))
     strip.show_neighbours(None, note="Most of them are another digit")

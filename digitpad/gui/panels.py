@@ -163,13 +163,16 @@ class AnswerPanel(QWidget):
             self._set("–", MUTED, "Draw a digit")
             return
         v = reading.verdict
+        # Without the fitted "not sure" statistics (a damaged or stale verdict.npz), say so:
+        # the answer then rests on the shape rules alone.
+        limited = f" ({v.note})" if v.note else ""
         if v.digit is None:
-            self._set("?", NOT_SURE, f"Not sure: {v.reason}")
+            self._set("?", NOT_SURE, f"Not sure: {v.reason}{limited}")
         else:
             self._set(
                 str(v.digit),
                 self.palette().color(QPalette.ColorRole.WindowText),
-                f"{_percent(v.confidence)} sure · {reading.driver}",
+                f"{_percent(v.confidence)} sure · {reading.driver}{limited}",
             )
 
     def _set(self, text: str, colour: QColor, detail: str) -> None:
