@@ -163,13 +163,17 @@ class AnswerPanel(QWidget):
             self._set("–", MUTED, "Draw a digit")
             return
         v = reading.verdict
-        if v.digit is None:
-            self._set("?", NOT_SURE, f"Not sure: {v.reason}")
+        self.show_answer(v.digit, v.reason, v.confidence, reading.driver)
+
+    def show_answer(self, digit: int | None, reason: str, confidence: float, model: str) -> None:
+        """``model``'s answer ``digit`` (None: not sure, and ``reason`` why)."""
+        if digit is None:
+            self._set("?", NOT_SURE, f"Not sure: {reason}")
         else:
             self._set(
-                str(v.digit),
+                str(digit),
                 self.palette().color(QPalette.ColorRole.WindowText),
-                f"{_percent(v.confidence)} sure · {reading.driver}",
+                f"{_percent(confidence)} sure · {model}",
             )
 
     def _set(self, text: str, colour: QColor, detail: str) -> None:
