@@ -163,7 +163,10 @@ class AnswerPanel(QWidget):
             self._set("–", MUTED, "Draw a digit")
             return
         v = reading.verdict
-        self.show_answer(v.digit, v.reason, v.confidence, reading.driver)
+        if v.digit is None:
+            self.show_answer(None, v.reason, 0.0, reading.driver)
+        else:
+            self.show_answer(v.digit, "", v.confidence, reading.driver)
 
     def show_answer(self, digit: int | None, reason: str, confidence: float, model: str) -> None:
         """``model``'s answer ``digit`` (None: not sure, and ``reason`` why)."""

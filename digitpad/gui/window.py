@@ -687,6 +687,7 @@ class MainWindow(QMainWindow):
             self.set_number_mode,
             checkable=True,
         )
+        self.number_action.setIconText("Number")  # on the toolbar, which must fit the window
         self.quit_action = self.make_action("Quit", "Close DigitPad", "Ctrl+Q", self.close)
         # Window-wide, so that they switch tabs wherever the focus is (a tab widget's own keys
         # work only inside it, and a focused slider took Ctrl+PgDown for itself).

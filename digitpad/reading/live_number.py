@@ -108,12 +108,34 @@ def group_strokes(strokes: list[PenStroke]) -> list[list[int]]:
     spans = [s.columns() for s in strokes]
     for i in range(len(strokes)):
         for j in range(i):
-            if _shared(spans[i], spans[j]):
+            if _shared(spans[i], spans[j]) or (j == i - 1 and _goes_on(strokes[j], strokes[i])):
                 parent[root(i)] = root(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(strokes)):
         groups.setdefault(root(i), []).append(i)
     return sorted(groups.values(), key=lambda g: min(spans[i][0] for i in g))
+
+
+def _goes_on(before: PenStroke, after: PenStroke) -> bool:
+    """Whether ``after`` starts on the ink of ``before``, the stroke drawn just before it (a
+    9's stem from its loop, a 5's flag from its body)."""
+    if before.erase or after.erase:
+        return False
+    reach = (before.width + after.width) / 2
+    return _distance(after.points[0], before.points) <= reach
+
+
+def _distance(p: np.ndarray, path: np.ndarray) -> float:
+    """The distance from point ``p`` to the polyline ``path`` (K, 2)."""
+    if len(path) == 1:
+        return float(np.hypot(*(p - path[0])))
+    a, b = path[:-1], path[1:]
+    ab = b - a
+    t = np.clip(
+        np.einsum("ij,ij->i", p - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-9), 0, 1
+    )
+    nearest = a + t[:, None] * ab
+    return float(np.min(np.hypot(*(p - nearest).T)))
 
 
 def _shared(a: tuple[float, float], b: tuple[float, float]) -> bool:
