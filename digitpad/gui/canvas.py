@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QRegion,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -195,8 +196,15 @@ class DrawingCanvas(QWidget):
         """Show ``boxes`` over the drawing (Number mode); an empty list removes them."""
         if boxes == self._boxes:
             return
+        # Repaint where boxes were and are now: the rest of the drawing did not change.
+        dirty = QRegion()
+        for shown in (self._boxes, boxes):
+            for b in shown:
+                left, top, width, height = b.box
+                dirty = dirty.united(QRect(left - 4, top - 4, width + 8, height + 8))
+                dirty = dirty.united(self._chip_rect(b).adjusted(-1, -1, 1, 1))
         self._boxes = list(boxes)
-        self.update()
+        self.update(dirty)
 
     def number_boxes(self) -> list[NumberBox]:
         return list(self._boxes)
@@ -204,7 +212,10 @@ class DrawingCanvas(QWidget):
     def chip_rect(self, index: int) -> QRect:
         """Where the answer over box ``index`` is painted (and pressed), in widget pixels:
         above the box, inside the canvas."""
-        left, top, width, _ = self._boxes[index].box
+        return self._chip_rect(self._boxes[index])
+
+    def _chip_rect(self, box: NumberBox) -> QRect:
+        left, top, width, _ = box.box
         w = max(CHIP_PX, min(width, 2 * CHIP_PX))
         y = max(0, top - CHIP_PX - 2)
         x = min(max(0, left + (width - w) // 2), max(0, self._image.width() - w))
