@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self._field: QRectF | None = None  # where the last canvas picture lies on the canvas
         self._pen_chosen = False  # has anyone set the pen width (else it follows the canvas)
         self._fitting_pen = False
+        self._single_size: QSize | None = None  # the window's size before Number mode
 
         self.canvas = DrawingCanvas()
         self.shelf = ModelShelf(self)
@@ -276,6 +277,8 @@ class MainWindow(QMainWindow):
         self._settings.setValue(keys.NUMBER_MODE, on)
         if on == self.numbers.active:
             return
+        if on:  # the size to go back to: Number mode widens the window
+            self._single_size = None if self.isMaximized() else self.size()
         aspect = NUMBER_ASPECT if on else 1
         self.canvas.set_aspect(aspect)
         self.canvas_box.set_aspect(aspect)
@@ -286,7 +289,16 @@ class MainWindow(QMainWindow):
             self.reader.forget()
             self.why.clear()
             self._read_latest()
-        QTimer.singleShot(0, self._fit_to_screen)  # once the layout has the new size
+        QTimer.singleShot(0, self._after_mode_change)  # once the layout has the new size
+
+    def _after_mode_change(self) -> None:
+        """Back from Number mode, the size the window had before it; then fit the screen."""
+        if not self.numbers.active and self._single_size is not None:
+            self.centralWidget().updateGeometry()
+            self.layout().activate()
+            self.resize(self._single_size.expandedTo(self.minimumSizeHint()))
+            self._single_size = None
+        self._fit_to_screen()
 
     def number_reading(self):
         """The number shown in Number mode (a ``NumberReading``; None: empty or off)."""
