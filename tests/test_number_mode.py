@@ -188,3 +188,17 @@ def test_undo_and_clear_read_the_number_again(window, qtbot):
     window.canvas.clear()
     qtbot.waitUntil(lambda: window.number_reading() is None)
     assert window.canvas.number_boxes() == [] and window.number_label.number() == ""
+
+
+def test_an_image_of_a_number_opens_in_number_mode(window, qtbot, tmp_path):
+    from PIL import Image
+
+    sample = _number(3, index=3)
+    path = tmp_path / "number.png"
+    Image.fromarray(255 - sample.image).save(path)  # dark ink on white paper
+    assert not window.open_image(path) or window.current_reading().verdict.digit is None
+    window.set_number_mode(True)
+    qtbot.waitUntil(lambda: window.canvas.aspect() == NUMBER_ASPECT)
+    assert window.open_image(path)
+    reading = _settle(window, qtbot)
+    assert reading.text == digitpad.read_number(path).text == sample.text

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from .. import models
 from ..models import DEFAULT
-from ..preprocess import load_image, read_ink, to_mnist_placed
+from ..preprocess import load_image, read_ink, read_number_ink, to_mnist_placed
 from ..reading.live import (
     PREFERENCE,
     Complete,
@@ -305,11 +305,15 @@ class MainWindow(QMainWindow):
         return self.numbers.reading if self.numbers.active else None
 
     def open_image(self, path: str | Path) -> bool:
-        """Show the digit in an image file and read it as ``load_image`` does. False on error."""
+        """Show the digit in an image file and read it as ``load_image`` does (in Number mode:
+        the number, as ``read_number`` does). False on error."""
         path = Path(path)
         try:
-            digit = load_image(path)
-            ink = read_ink(path)
+            if self.numbers.active:  # a number: every digit's ink, read as read_number does
+                digit, ink = None, read_number_ink(path)[0]
+            else:
+                digit = load_image(path)
+                ink = read_ink(path)
         except ValueError as e:
             self._warn("Cannot read the image", str(e))
             return False
