@@ -259,9 +259,21 @@ def number_latency(per_gap: int, why: bool = True) -> dict:
     later one); for every pen-up, the time until ``read_number``'s settled reading is shown."""
     from PySide6.QtCore import QEvent, QTimer
 
+    from digitpad.gui import number as number_gui
     from digitpad.gui.replay import send_mouse
     from digitpad.synthetic import numbers
 
+    # The live reading's own work on the window's thread, in processor time (what a busy
+    # machine does not inflate): the controller's read_now, timed.
+    work_ms: list[float] = []
+    read_now = number_gui.NumberController.read_now
+
+    def timed(self) -> None:
+        t = time.thread_time()
+        read_now(self)
+        work_ms.append((time.thread_time() - t) * 1e3)
+
+    number_gui.NumberController.read_now = timed
     app, w = _window()
     for action in (w.why.saliency_action, w.why.neighbours_action):
         if action.isChecked() != why:
@@ -331,6 +343,8 @@ def number_latency(per_gap: int, why: bool = True) -> dict:
             state["released"] = (canvas.revision, t)
 
     w.numbers.number_changed.connect(on_number)
+    load = [os.getloadavg()[0]]
+    cpu = time.thread_time()
     timer = QTimer()
     timer.setTimerType(timer.timerType().PreciseTimer)
     timer.setInterval(round(FRAME_S * 1000))
@@ -338,8 +352,14 @@ def number_latency(per_gap: int, why: bool = True) -> dict:
     timer.start()
     app.exec()
     sent = sum(1 for e in events if e[0] == QEvent.Type.MouseMove)
+    cpu = time.thread_time() - cpu
+    load.append(os.getloadavg()[0])
+    number_gui.NumberController.read_now = read_now
     w.close()
     return {
+        "work_ms": np.array(work_ms),
+        "thread_ms_per_move": 1e3 * cpu / max(sent, 1),
+        "load": load,
         "numbers": len(samples),
         "moves": sent,
         "answered": len(live_ms),
@@ -601,7 +621,7 @@ def main() -> None:
         )
 
     if "number" in sections:
-        per_gap = 2 if args.quick else 5
+        per_gap = 2 if args.quick else 3
         r = number_latency(per_gap)
         ms, settle = r["ms"], r["settle_ms"]
         print(
@@ -622,9 +642,18 @@ def main() -> None:
                 f"{np.median(settle):.0f} ms | {np.percentile(settle, 90):.0f} ms | "
                 f"{np.percentile(settle, 99):.0f} ms | {settle.max():.0f} ms | |"
             )
+        work = r["work_ms"]
+        print(
+            f"| the live reading's work on the window's thread (processor time) | "
+            f"{len(work)} readings | {np.median(work):.1f} ms | {np.percentile(work, 90):.1f} ms "
+            f"| {np.percentile(work, 99):.1f} ms | {work.max():.1f} ms | |"
+        )
         print(
             f"\n{r['live_readings']} live readings and {r['settled_readings']} settled ones "
-            "were shown.\n"
+            f"were shown. The window's thread used {r['thread_ms_per_move']:.1f} ms of "
+            "processor time per move in all (reading, painting, events). Load average "
+            f"{r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end "
+            f"({os.cpu_count()} CPUs).\n"
         )
 
     if "accuracy" in sections or "reject" in sections:

@@ -196,9 +196,10 @@ class DrawingCanvas(QWidget):
         """Show ``boxes`` over the drawing (Number mode); an empty list removes them."""
         if boxes == self._boxes:
             return
-        # Repaint where boxes were and are now: the rest of the drawing did not change.
+        # Repaint where boxes that changed were and are now: the rest did not change.
+        old, new = set(self._boxes), set(boxes)
         dirty = QRegion()
-        for shown in (self._boxes, boxes):
+        for shown in (old - new, new - old):
             for b in shown:
                 left, top, width, height = b.box
                 dirty = dirty.united(QRect(left - 4, top - 4, width + 8, height + 8))
