@@ -80,11 +80,13 @@ class Stroke:
 
 
 class DrawingCanvas(QWidget):
-    """A square canvas drawn on with a round, anti-aliased pen.
+    """A canvas, square or ``aspect`` times as wide as tall, drawn on with a round,
+    anti-aliased pen.
 
     Signals: ``changed`` after every change of the ink (a move, a stroke, undo, clear, an
-    image loaded); ``stroke_finished`` on mouse release; ``history_changed`` when what undo
-    and redo can do changes; ``pen_width_changed(px)``.
+    image loaded); ``stroke_started`` on a press that starts a stroke and ``stroke_finished``
+    on its release; ``box_clicked(index)`` on a press on a number box's answer;
+    ``history_changed`` when what undo and redo can do changes; ``pen_width_changed(px)``.
     """
 
     changed = Signal()
