@@ -149,8 +149,8 @@ class NumberController(QObject):
     shown is settled. A press on a digit's answer shows that digit's bars and reason.
 
     It is given the widgets it paints on, ``classifiers()`` (the models loaded) and
-    ``driver()`` (the model in charge), and ``why_update(key, picture, model, answer)`` for
-    the why-views of the digit shown.
+    ``driver()`` (the model in charge), and ``why_update(key, picture, model, answer)`` and
+    ``why_clear()`` for the why-views of the digit shown.
     """
 
     number_changed = Signal(object)
@@ -166,6 +166,7 @@ class NumberController(QObject):
         classifiers: Callable[[], dict[str, models.Classifier]],
         driver: Callable[[], str | None],
         why_update: Callable[[object, np.ndarray, str, int], None],
+        why_clear: Callable[[], None],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -177,6 +178,7 @@ class NumberController(QObject):
         self._classifiers = classifiers
         self._driver = driver
         self._why_update = why_update
+        self._why_clear = why_clear
         self.active = False
         self.live = LiveNumber()
         self.worker = NumberWorker(self.live, self)
@@ -297,7 +299,11 @@ class NumberController(QObject):
             self.schedule()
 
     def _forget_choice(self) -> None:
+        """A stroke begins: the digit under the pen is shown, and the why-views of the last
+        one go until the pen lifts (they would tint the new digit with the old one's)."""
         self._chosen = None
+        if self.active:
+            self._why_clear()
 
     def _show(self, reading: NumberReading | None, settled: bool) -> None:
         self.reading, self._settled = reading, settled

@@ -648,6 +648,7 @@ class MainWindow(QMainWindow):
             why_update=lambda key, picture, model, answer: self.why.update(
                 key, picture, model, answer, None
             ),
+            why_clear=self.why.clear,
             parent=self,
         )
 
