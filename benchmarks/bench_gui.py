@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_gui.py             # everything; prints Markdown tables
     .venv/bin/python benchmarks/bench_gui.py --quick     # fewer drawings and repetitions
     .venv/bin/python benchmarks/bench_gui.py --only startup latency
+    .venv/bin/python benchmarks/bench_gui.py --only number  # Number mode, 6-digit numbers
 
 Runs headless (QT_QPA_PLATFORM=offscreen unless a display is set). Run it on an otherwise idle
 machine: the start-up and latency figures are medians and percentiles of wall-clock times.
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SECTIONS = ("startup", "latency", "accuracy", "reject", "tune")
+SECTIONS = ("startup", "latency", "accuracy", "reject", "tune", "number")
 DEFAULT_SECTIONS = ("startup", "latency", "accuracy", "reject")
 SEED_TUNE = (11, 22)  # drawings the "not sure" thresholds were chosen on / checked on
 SEED_ACCURACY = 4242  # drawings no rule or model was tuned on
@@ -248,6 +249,125 @@ def latency(n_drawings: int, why: bool = True) -> dict:
         "ink_shape": ink.shape,
         "prep_ms": 1e3 * statistics.median(prep),
         "model_ms": {n: 1e3 * statistics.median(v) for n, v in model_ms.items()},
+    }
+
+
+def number_latency(per_gap: int, why: bool = True) -> dict:
+    """Number mode: 6-digit numbers (``synthetic.numbers``, held-out seed, ``per_gap`` of each
+    gap kind) replayed as mouse moves at 60 per second. For every move, the time until a
+    reading of a picture that includes it is shown (``number_changed`` for its revision or a
+    later one); for every pen-up, the time until ``read_number``'s settled reading is shown."""
+    from PySide6.QtCore import QEvent, QTimer
+
+    from digitpad.gui import number as number_gui
+    from digitpad.gui.replay import send_mouse
+    from digitpad.synthetic import numbers
+
+    # The live reading's own work on the window's thread, in processor time (what a busy
+    # machine does not inflate): the controller's read_now, timed.
+    work_ms: list[float] = []
+    read_now = number_gui.NumberController.read_now
+
+    def timed(self) -> None:
+        t = time.thread_time()
+        read_now(self)
+        work_ms.append((time.thread_time() - t) * 1e3)
+
+    number_gui.NumberController.read_now = timed
+    app, w = _window()
+    for action in (w.why.saliency_action, w.why.neighbours_action):
+        if action.isChecked() != why:
+            action.trigger()
+    w.set_number_mode(True)
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.01)
+    canvas = w.canvas
+    scale = canvas.scale() / numbers.CANVAS[0]
+    events: list = []
+    samples = [
+        s
+        for gap in numbers.GAPS
+        for s in numbers.make_numbers(per_gap, seed=numbers.HELD_OUT_SEED, length=6, gap=gap)
+    ]
+    for sample in samples:
+        events.append(("pen", sample.pen * scale, 0))
+        for stroke in sample.strokes:
+            pts = np.asarray(stroke) * scale
+            events.append((QEvent.Type.MouseButtonPress, *pts[0]))
+            events += [(QEvent.Type.MouseMove, *p) for p in pts[1:]]
+            events.append((QEvent.Type.MouseButtonRelease, *pts[-1]))
+        events += [("wait", 0, 0)] * 30  # half a second for the last settled reading
+        events.append(("clear", 0, 0))
+    moves: list[tuple[int, float]] = []  # (revision, sent at) not answered yet
+    live_ms: list[float] = []
+    settle_ms: list[float] = []
+    state = {"i": 0, "released": None, "lives": 0, "settled": 0}
+
+    def on_number(_reading) -> None:
+        now = time.perf_counter()
+        shown = w.numbers.revision()
+        while moves and moves[0][0] <= shown:
+            live_ms.append(now - moves.pop(0)[1])
+        if w.numbers.settled():
+            state["settled"] += 1
+            if state["released"] is not None and shown == state["released"][0]:
+                settle_ms.append(now - state["released"][1])
+                state["released"] = None
+        else:
+            state["lives"] += 1
+
+    def step() -> None:
+        i = state["i"]
+        if i >= len(events):
+            timer.stop()
+            app.quit()
+            return
+        kind, x, y = events[i]
+        state["i"] = i + 1
+        if kind == "wait":
+            return
+        if kind == "pen":
+            canvas.set_pen_width(x)
+            return
+        if kind == "clear":
+            moves.clear()
+            state["released"] = None
+            canvas.clear()
+            return
+        t = time.perf_counter()
+        send_mouse(canvas, kind, x, y)
+        if kind == QEvent.Type.MouseMove:
+            moves.append((canvas.revision, t))
+        elif kind == QEvent.Type.MouseButtonRelease:
+            state["released"] = (canvas.revision, t)
+
+    w.numbers.number_changed.connect(on_number)
+    load = [os.getloadavg()[0]]
+    cpu = time.thread_time()
+    timer = QTimer()
+    timer.setTimerType(timer.timerType().PreciseTimer)
+    timer.setInterval(round(FRAME_S * 1000))
+    timer.timeout.connect(step)
+    timer.start()
+    app.exec()
+    sent = sum(1 for e in events if e[0] == QEvent.Type.MouseMove)
+    cpu = time.thread_time() - cpu
+    load.append(os.getloadavg()[0])
+    number_gui.NumberController.read_now = read_now
+    w.close()
+    return {
+        "work_ms": np.array(work_ms),
+        "thread_ms_per_move": 1e3 * cpu / max(sent, 1),
+        "load": load,
+        "numbers": len(samples),
+        "moves": sent,
+        "answered": len(live_ms),
+        "ms": np.array(live_ms) * 1e3,
+        "settle_ms": np.array(settle_ms) * 1e3,
+        "live_readings": state["lives"],
+        "settled_readings": state["settled"],
+        "canvas": (canvas.width(), canvas.height()),
     }
 
 
@@ -498,6 +618,42 @@ def main() -> None:
             f"Flood: {f['moves']} moves sent in {f['seconds'] * 1e3:.0f} ms gave "
             f"{f['predictions']} predictions (coalesced), the last one of the final picture: "
             f"{f['fresh']}.\n"
+        )
+
+    if "number" in sections:
+        per_gap = 2 if args.quick else 3
+        r = number_latency(per_gap)
+        ms, settle = r["ms"], r["settle_ms"]
+        print(
+            "## Number mode (6-digit numbers drawn as mouse moves at 60 per second; "
+            f"{r['numbers']} numbers, {per_gap} of each gap kind, held-out seed; canvas "
+            f"{r['canvas'][0]}×{r['canvas'][1]} px; why-views on)\n"
+        )
+        print("| figure | moves | median | p90 | p99 | max | goal |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print(
+            f"| move → a reading that includes it | {r['moves']} ({r['answered']} answered) | "
+            f"{np.median(ms):.1f} ms | {np.percentile(ms, 90):.1f} ms | "
+            f"{np.percentile(ms, 99):.1f} ms | {ms.max():.1f} ms | p99 ≤ 30 ms |"
+        )
+        if len(settle):
+            print(
+                f"| pen-up → `read_number`'s settled reading shown | {len(settle)} pen-ups | "
+                f"{np.median(settle):.0f} ms | {np.percentile(settle, 90):.0f} ms | "
+                f"{np.percentile(settle, 99):.0f} ms | {settle.max():.0f} ms | |"
+            )
+        work = r["work_ms"]
+        print(
+            f"| the live reading's work on the window's thread (processor time) | "
+            f"{len(work)} readings | {np.median(work):.1f} ms | {np.percentile(work, 90):.1f} ms "
+            f"| {np.percentile(work, 99):.1f} ms | {work.max():.1f} ms | |"
+        )
+        print(
+            f"\n{r['live_readings']} live readings and {r['settled_readings']} settled ones "
+            f"were shown. The window's thread used {r['thread_ms_per_move']:.1f} ms of "
+            "processor time per move in all (reading, painting, events). Load average "
+            f"{r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end "
+            f"({os.cpu_count()} CPUs).\n"
         )
 
     if "accuracy" in sections or "reject" in sections:

@@ -10,9 +10,10 @@ Each run starts its own Xvfb (a free display, ``-displayfd``) and openbox with a
 margin (where a desktop panel sits), runs the window twice in private settings and data
 folders (a second start reads the geometry the first one saved) and stops them again. The
 window is driven by a scripted sequence (``child``): start, every tab, hovering Browse, a short
-training, hovering again, maximized; after each step it notes the window's frame, its minimum
-size with the frame, and the work area. Needs: Xvfb, openbox, xprop (x11-utils), and for
-screenshots ``import`` (imagemagick); Qt's xcb platform needs libxcb-cursor0.
+training, hovering again, maximized, Number mode on and off; after each step it notes the
+window's frame, its minimum size with the frame, and the work area. Needs: Xvfb, openbox,
+xprop (x11-utils), and for screenshots ``import`` (imagemagick); Qt's xcb platform needs
+libxcb-cursor0.
 """
 
 from __future__ import annotations
@@ -217,6 +218,7 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
             "status_corner": [corner.x(), corner.y()] if status.isVisible() else None,
             "scale": w.devicePixelRatioF(),
             "maximized": w.isMaximized(),
+            "canvas": [w.canvas.width(), w.canvas.height()],
             "page_min": {  # each tab page's smallest width (the window's is the widest's)
                 w.tabs.tabText(i): w.tabs.widget(i).minimumSizeHint().width()
                 for i in range(w.tabs.count())
@@ -296,11 +298,30 @@ def child(full: bool, train: bool, shots: Path | None, shot_name: str) -> int:
     record("maximized")
     w.showNormal()
     record("normal again")
+    number_mode(w, app, pump, until, record, shot if shots is not None else None, shot_name)
     for top in QApplication.topLevelWidgets():
         if top is not w and top.isVisible():
             top.close()
     w.close()
     return 0
+
+
+def number_mode(w, app, pump, until, record, shot, shot_name: str) -> None:
+    """Number mode on (a 5-digit number drawn on it for the screenshot), then off again."""
+    w.set_number_mode(True)
+    record("number mode")
+    if shot is not None:
+        from digitpad.gui.replay import replay_number
+        from digitpad.synthetic import numbers
+
+        sample = numbers.make_numbers(3, seed=numbers.HELD_OUT_SEED, length=5, gap="close")[2]
+        replay_number(w.canvas, sample, between=app.processEvents)
+        until(w.numbers.settled, 30)
+        pump(1.0)
+        shot(f"{shot_name}-number")
+    w.canvas.clear()
+    w.set_number_mode(False)
+    record("number mode off")
 
 
 def keys(w, pump) -> None:

@@ -207,6 +207,27 @@ def test_the_drawing_side_reads_in_both_palettes(qtbot, palette):
     w.close()
 
 
+def test_number_mode_reads_in_both_palettes(qtbot, palette):
+    # The number above the canvas (a "?" in the not-sure colour) and the answer over each
+    # digit's box, on its chip, selected or not, sure or not.
+    from digitpad.gui import MainWindow
+    from digitpad.gui.style import chip_text
+
+    w = _show(qtbot, MainWindow(), (1280, 680))
+    w.set_number_mode(True)
+    w.number_label.show_number("3?1")
+    pairs = _pairs(w)
+    assert any("'?'" in where for where, _, _ in pairs)  # the not-sure digit was measured
+    for sure in (True, False):
+        for selected in (True, False):
+            background, text = chip_text(sure, selected)
+            pairs.append(
+                (f"answer over a box (sure {sure}, selected {selected})", text, background)
+            )
+    assert _too_faint(pairs) == []
+    w.close()
+
+
 def test_the_explore_tabs_read_in_both_palettes(qtbot, palette, explore_data):
     from digitpad.gui.explore.browser import BrowserPanel
     from digitpad.gui.explore.confusion import ConfusionPanel

@@ -39,6 +39,7 @@ TABS = ("Browse", "Confusion", "Correlation", "Distribution", "Misclassified", "
 COMPUTING = ["Correlation computing", "Draw after Correlation"]
 TRAINING = ["after training", "hover Browse after training"]
 END = ["maximized", "normal again"]
+NUMBER = ["number mode", "number mode off"]
 
 
 def _inside(rect, area, slack: int) -> bool:
@@ -63,7 +64,7 @@ def test_the_window_fits_the_work_area_at_every_step(runs):
     records = [r for r in result["first"] if r["step"] != "keys"]
     steps = ["start", *(f"tab {t}" for t in TABS), *COMPUTING, "hover Browse"]
     steps += TRAINING if train else []
-    assert [r["step"] for r in records] == [*steps, *END]
+    assert [r["step"] for r in records] == [*steps, *END, *NUMBER]
     for r in [*records, *result["next"]]:
         where = f"{size} at {scale:g}×, {r['step']}: frame {r['frame']}, work area {r['area']}"
         aw, ah = r["area"][2:]
@@ -82,7 +83,8 @@ def test_the_window_never_widens_itself(runs):
     # Opened at its default size, as wide as the widest tab needs: no tab, hover or training
     # changes its size (a long hover line in Browse once took it past a 1920 px screen).
     size, scale, result, _ = runs
-    records = [r for r in result["first"] if r["step"] not in ("keys", "maximized")]
+    skip = ("keys", "maximized", "number mode")  # Number mode widens it, and off goes back
+    records = [r for r in result["first"] if r["step"] not in skip]
     start = records[0]["frame"][2:]
     for r in records:
         assert r["frame"][2:] == start, f"{size} at {scale:g}×, {r['step']}: {r['frame']}"
@@ -92,7 +94,8 @@ def test_no_tab_raises_the_smallest_width_the_window_started_with(runs):
     # A tab widget is as wide as its widest page: a page wider than the Draw tab (Browse's
     # filter bar, Correlation's while it computed) raised the window's minimum for good.
     size, scale, result, _ = runs
-    records = [r for r in result["first"] if r["step"] not in ("keys", "maximized")]
+    skip = ("keys", "maximized", "number mode")
+    records = [r for r in result["first"] if r["step"] not in skip]
     start = records[0]["min_frame"][0]
     for r in records:
         assert r["min_frame"][0] <= start, f"{size} at {scale:g}×, {r['step']}: {r['min_frame']}"
@@ -100,7 +103,7 @@ def test_no_tab_raises_the_smallest_width_the_window_started_with(runs):
 
 def test_the_next_start_opens_where_the_last_one_closed(runs):
     result = runs[2]
-    closed = next(r for r in result["first"] if r["step"] == "normal again")
+    closed = result["first"][-1]  # Number mode off: as it was before
     (again,) = result["next"]
     assert again["frame"][2:] == closed["frame"][2:]
 
@@ -112,3 +115,13 @@ def test_ctrl_page_down_switches_tabs_from_the_pen_slider(runs):
     assert focused, "the pen slider did not take the focus"
     assert keys["after"] == [tab + 1, pen]  # the next tab, the pen as it was
     assert keys["back"] == tab
+
+
+def test_number_mode_widens_the_canvas_to_three_to_one_and_still_fits(runs):
+    size, _, result, _ = runs
+    (number,) = [r for r in result["first"] if r["step"] == "number mode"]
+    width, height = number["canvas"]
+    assert height >= 280 and width >= 3 * height - 3, f"{size}: canvas {number['canvas']}"
+    assert number["min_frame"][0] <= number["area"][2]
+    (start,) = [r for r in result["first"] if r["step"] == "start"]
+    assert start["min_frame"][0] <= 964  # single-digit mode as narrow as it was

@@ -346,3 +346,22 @@ def test_the_about_box_and_warnings_open_over_the_window_clear_of_the_canvas(
             assert not frame.intersects(clear), f"{title}: {frame} over the canvas {clear}"
         assert frame.intersects(window.frameGeometry())  # over its parent, not elsewhere
         box.close()
+
+
+def test_number_mode_fits_a_1280_wide_screen_and_leaves_single_digit_mode_as_narrow(window):
+    # Laptops and scaled desktops give 1280 logical px across and 680 high once a panel is
+    # taken off; single-digit mode keeps the smallest width it had (964 px, frame included).
+    from digitpad.gui.window import FRAME_GUESS, NUMBER_ASPECT
+
+    single = window.minimumSizeHint().width()
+    assert single + FRAME_GUESS.left() + FRAME_GUESS.right() <= 964
+    window.set_number_mode(True)
+    QApplication.processEvents()
+    smallest = window.minimumSizeHint().expandedTo(window.minimumSize()).grownBy(FRAME_GUESS)
+    assert smallest.width() <= 1280 and smallest.height() <= 680, smallest
+    canvas = window.canvas
+    assert canvas.minimumWidth() >= NUMBER_ASPECT * canvas.minimumHeight()
+    assert canvas.width() >= NUMBER_ASPECT * canvas.height() - NUMBER_ASPECT
+    window.set_number_mode(False)
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() == single

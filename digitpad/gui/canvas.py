@@ -2,10 +2,15 @@
 
 The canvas keeps two things in step:
 
-- the strokes, each a list of points in *canvas units* (fractions of the canvas side, so a
-  drawing scales with the window) with its pen width and whether it erases;
+- the strokes, each a list of points in *canvas units* (fractions of the canvas's height, its
+  side when square, so a drawing scales with the window) with its pen width and whether it
+  erases;
 - an ink image (``QImage.Format_Grayscale8``, ink 255 on 0, the canvas's size in device-independent
   pixels), painted segment by segment while the mouse moves.
+
+The canvas is square, or ``aspect`` times as wide as tall (Number mode: 3). In Number mode it
+can also show a box and an answer over each digit (``set_number_boxes``); a press on an answer
+emits ``box_clicked(index)`` instead of starting a stroke.
 
 Re-rendering replays exactly the same painter calls as live drawing, so undo gives back the
 very same pixels. The ink image is always white on black, as MNIST; ``inverted`` only changes
@@ -15,6 +20,7 @@ tablet events.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,43 +32,69 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QRegion,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .style import CANVAS_SURROUND, CANVAS_SURROUND_INVERTED
+from .style import (
+    CANVAS_SURROUND,
+    CANVAS_SURROUND_INVERTED,
+    NUMBER_BOX,
+    NUMBER_BOX_SELECTED,
+    chip_text,
+)
 
 MIN_SIDE = 280
 MAX_BACKGROUND = 2048  # opened images are kept at most this many pixels on a side
 INK = 255
 PAPER = 0
+CHIP_PX = 22  # the answer over a digit's box: its height (and least width) in pixels
+
+
+@dataclass(frozen=True)
+class NumberBox:
+    """A digit of the number read, to show over the drawing: ``box`` (left, top, width,
+    height) in canvas pixels, its ``answer`` ("7", or "?" when not sure), whether it is the
+    digit whose bars are shown (``selected``)."""
+
+    box: tuple[int, int, int, int]
+    answer: str
+    sure: bool
+    selected: bool = False
 
 
 @dataclass
 class Stroke:
     """One press-move-release.
 
-    points: (x, y) in canvas units, fractions of the canvas side. width: the pen's diameter as
-    a share of the side. erase: painted with the background.
+    points: (x, y) in canvas units, fractions of the canvas's height. width: the pen's
+    diameter as a share of the height. erase: painted with the background. serial: which
+    stroke it is (unique in the process; Number mode keys what it read on it).
     """
 
     width: float
     erase: bool = False
     points: list[tuple[float, float]] = field(default_factory=list)
+    serial: int = field(default_factory=itertools.count().__next__, compare=False)
 
 
 class DrawingCanvas(QWidget):
-    """A square canvas drawn on with a round, anti-aliased pen.
+    """A canvas, square or ``aspect`` times as wide as tall, drawn on with a round,
+    anti-aliased pen.
 
     Signals: ``changed`` after every change of the ink (a move, a stroke, undo, clear, an
-    image loaded); ``stroke_finished`` on mouse release; ``history_changed`` when what undo
-    and redo can do changes; ``pen_width_changed(px)``.
+    image loaded); ``stroke_started`` on a press that starts a stroke and ``stroke_finished``
+    on its release; ``box_clicked(index)`` on a press on a number box's answer;
+    ``history_changed`` when what undo and redo can do changes; ``pen_width_changed(px)``.
     """
 
     changed = Signal()
+    stroke_started = Signal()
     stroke_finished = Signal()
     history_changed = Signal()
     pen_width_changed = Signal(float)
+    box_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +113,8 @@ class DrawingCanvas(QWidget):
         self._inverted = False
         self.revision = 0  # grows with every change of the ink; predictions key on it
         self._overlay: tuple[QImage, QRectF] | None = None
+        self._aspect = 1  # width / height
+        self._boxes: list[NumberBox] = []
         self._image = QImage(MIN_SIDE, MIN_SIDE, QImage.Format.Format_Grayscale8)
         self._image.fill(PAPER)
         # A window that is never shown never lays out: the canvas then stays 280 × 280.
@@ -89,7 +123,24 @@ class DrawingCanvas(QWidget):
     # ------------------------------------------------------------------ settings
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(420, 420)
+        return QSize(420 * self._aspect, 420)
+
+    def aspect(self) -> int:
+        """The canvas's width / height: 1 (square), 3 in Number mode."""
+        return self._aspect
+
+    def set_aspect(self, aspect: int) -> None:
+        """Make the canvas ``aspect`` times as wide as tall (at least ``MIN_SIDE`` tall). The
+        strokes keep their place from the left edge, in units of the height."""
+        aspect = max(1, int(aspect))
+        if aspect == self._aspect:
+            return
+        self._aspect = aspect
+        self.setMinimumSize(MIN_SIDE * aspect, MIN_SIDE)
+        self._boxes = []
+        self.updateGeometry()
+        self._ensure_size()
+        self.update()
 
     def pen_width(self) -> float:
         """Pen diameter in (device-independent) pixels of the canvas as it is now."""
@@ -130,6 +181,48 @@ class DrawingCanvas(QWidget):
 
     def strokes(self) -> list[Stroke]:
         return list(self._strokes)
+
+    def current_stroke(self) -> Stroke | None:
+        """The stroke being drawn now (its points grow), or None between strokes."""
+        return self._current
+
+    def has_background(self) -> bool:
+        """True when an opened image is on the canvas (drawn over or not)."""
+        return self._background is not None
+
+    def scale(self) -> int:
+        """Pixels per canvas unit: the ink image's height."""
+        return self._side()
+
+    def set_number_boxes(self, boxes: list[NumberBox]) -> None:
+        """Show ``boxes`` over the drawing (Number mode); an empty list removes them."""
+        if boxes == self._boxes:
+            return
+        # Repaint where boxes that changed were and are now: the rest did not change.
+        old, new = set(self._boxes), set(boxes)
+        dirty = QRegion()
+        for shown in (old - new, new - old):
+            for b in shown:
+                left, top, width, height = b.box
+                dirty = dirty.united(QRect(left - 4, top - 4, width + 8, height + 8))
+                dirty = dirty.united(self._chip_rect(b).adjusted(-1, -1, 1, 1))
+        self._boxes = list(boxes)
+        self.update(dirty)
+
+    def number_boxes(self) -> list[NumberBox]:
+        return list(self._boxes)
+
+    def chip_rect(self, index: int) -> QRect:
+        """Where the answer over box ``index`` is painted (and pressed), in widget pixels:
+        above the box, inside the canvas."""
+        return self._chip_rect(self._boxes[index])
+
+    def _chip_rect(self, box: NumberBox) -> QRect:
+        left, top, width, _ = box.box
+        w = max(CHIP_PX, min(width, 2 * CHIP_PX))
+        y = max(0, top - CHIP_PX - 2)
+        x = min(max(0, left + (width - w) // 2), max(0, self._image.width() - w))
+        return QRect(x, y, w, CHIP_PX)
 
     def can_undo(self) -> bool:
         return bool(self._strokes) or self._background is not None or self._cleared is not None
@@ -230,12 +323,24 @@ class DrawingCanvas(QWidget):
             return super().mousePressEvent(event)
         if self._current is not None:  # a second button during a stroke: ignore it
             return
+        chip = self._chip_at(event.position().toPoint())
+        if chip is not None:
+            event.accept()
+            self.box_clicked.emit(chip)
+            return
         self._ensure_size()
         erase = self._erasing or event.button() == Qt.MouseButton.RightButton
         side = self._side()
         self._current = Stroke(width=self._pen_px / side, erase=erase)
+        self.stroke_started.emit()
         self._add_point(event.position())
         event.accept()
+
+    def _chip_at(self, pos) -> int | None:
+        for i in range(len(self._boxes)):
+            if self.chip_rect(i).contains(pos):
+                return i
+        return None
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         if self._current is None:
@@ -270,7 +375,7 @@ class DrawingCanvas(QWidget):
     # ------------------------------------------------------------------ painting
 
     def _side(self) -> int:
-        return self._image.width()
+        return self._image.height()
 
     def _pen(self, stroke: Stroke) -> QPen:
         colour = QColor(PAPER, PAPER, PAPER) if stroke.erase else QColor(INK, INK, INK)
@@ -331,15 +436,15 @@ class DrawingCanvas(QWidget):
 
         ink = self._background
         assert ink is not None
-        side = self._side()
+        side, across = self._side(), self._image.width()
         h, w = ink.shape
-        scale = side / max(h, w)
+        scale = min(side / h, across / w)
         nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
         picture = Image.fromarray((ink * 255).round().astype(np.uint8))
         picture = picture.resize(
             (nw, nh), Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BILINEAR
         )
-        top, left = (side - nh) // 2, (side - nw) // 2
+        top, left = (side - nh) // 2, (across - nw) // 2
         rows = self._writable_rows()
         rows[top : top + nh, left : left + nw] = np.asarray(picture)
 
@@ -350,9 +455,9 @@ class DrawingCanvas(QWidget):
 
     def _ensure_size(self) -> None:
         """Match the ink image to the widget (resize events of hidden widgets come late)."""
-        side = max(1, min(self.width(), self.height()))
-        if side != self._image.width():
-            self._image = QImage(side, side, QImage.Format.Format_Grayscale8)
+        side = max(1, min(self.width() // self._aspect, self.height()))
+        if side != self._image.height() or side * self._aspect != self._image.width():
+            self._image = QImage(side * self._aspect, side, QImage.Format.Format_Grayscale8)
             self._rerender()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
@@ -387,5 +492,28 @@ class DrawingCanvas(QWidget):
                 else:
                     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
                     painter.drawImage(where, image)
+            if self._boxes:
+                painter.setClipping(False)
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+                self._paint_boxes(painter)
         finally:
             painter.end()
+
+    def _paint_boxes(self, painter: QPainter) -> None:
+        """Each digit's box, and its answer above it on a chip of its own colour."""
+        font = painter.font()
+        font.setPixelSize(CHIP_PX - 6)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for i, b in enumerate(self._boxes):
+            left, top, width, height = b.box
+            colour = NUMBER_BOX_SELECTED if b.selected else NUMBER_BOX
+            painter.setPen(QPen(colour, 3 if b.selected else 1, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRect(left - 2, top - 2, width + 4, height + 4))
+            chip = self.chip_rect(i)
+            background, text = chip_text(b.sure, b.selected)
+            painter.fillRect(chip, background)
+            painter.setPen(text)
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, b.answer)

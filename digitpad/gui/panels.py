@@ -163,16 +163,24 @@ class AnswerPanel(QWidget):
             self._set("–", MUTED, "Draw a digit")
             return
         v = reading.verdict
-        # Without the fitted "not sure" statistics (a damaged or stale verdict.npz), say so:
-        # the answer then rests on the shape rules alone.
-        limited = f" ({v.note})" if v.note else ""
         if v.digit is None:
-            self._set("?", NOT_SURE, f"Not sure: {v.reason}{limited}")
+            self.show_answer(None, v.reason, 0.0, reading.driver, v.note)
+        else:
+            self.show_answer(v.digit, "", v.confidence, reading.driver, v.note)
+
+    def show_answer(
+        self, digit: int | None, reason: str, confidence: float, model: str, note: str = ""
+    ) -> None:
+        """``model``'s answer ``digit`` (None: not sure, and ``reason`` why). ``note``: why the
+        verdict rested on its shape rules alone (fitted statistics missing, damaged or stale)."""
+        limited = f" ({note})" if note else ""
+        if digit is None:
+            self._set("?", NOT_SURE, f"Not sure: {reason}{limited}")
         else:
             self._set(
-                str(v.digit),
+                str(digit),
                 self.palette().color(QPalette.ColorRole.WindowText),
-                f"{_percent(v.confidence)} sure · {reading.driver}{limited}",
+                f"{_percent(confidence)} sure · {model}{limited}",
             )
 
     def _set(self, text: str, colour: QColor, detail: str) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..synthetic.drawn import Drawing
+from ..synthetic.numbers import DrawnNumber
 
 
 def send_mouse(
@@ -74,3 +75,17 @@ def replay_stroke(
     send_mouse(canvas, QEvent.Type.MouseButtonRelease, *pts[-1], button=button)
     if between:
         between()
+
+
+def replay_number(
+    canvas: QWidget,
+    number: DrawnNumber,
+    between: Callable[[], None] | None = None,
+    strokes: int | None = None,
+) -> None:
+    """Draw ``number`` (``synthetic.numbers``) on ``canvas`` with its pen, scaled from its
+    picture's height to the canvas's; only its first ``strokes`` strokes when given."""
+    scale = canvas.scale() / number.image.shape[0]
+    canvas.set_pen_width(number.pen * scale)
+    for stroke in number.strokes[:strokes]:
+        replay_stroke(canvas, np.asarray(stroke) * scale, between)

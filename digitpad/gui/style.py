@@ -24,6 +24,10 @@ NOT_SURE = QColor(200, 120, 20)
 CANVAS_SURROUND = QColor(40, 40, 40)
 CANVAS_SURROUND_INVERTED = QColor(235, 235, 235)
 
+#: Number mode: the box around each digit read, and around the digit whose bars are shown.
+NUMBER_BOX = QColor(70, 140, 235)
+NUMBER_BOX_SELECTED = QColor(242, 142, 43)
+
 #: Tableau's ten categorical colours: one per digit in the label bands and bar charts.
 DIGIT_COLOURS = (
     "#4e79a7",
@@ -117,3 +121,11 @@ def text_in(colour: QColor | str, palette: QPalette | None = None, *, base: bool
     palette = QPalette() if palette is None else palette
     role = QPalette.ColorRole.Base if base else QPalette.ColorRole.Window
     return text_on(colour, palette.color(role)).name()
+
+
+def chip_text(sure: bool, selected: bool = False) -> tuple[QColor, QColor]:
+    """Number mode's answer over a digit's box: its chip's colour (the accent, or the not-sure
+    orange; the selected digit's outline colour) and the text colour that reads on it."""
+    background = QColor(NUMBER_BOX_SELECTED if selected else ACCENT if sure else NOT_SURE)
+    text = ON_DARK if is_dark(background) else ON_LIGHT
+    return background, text_on(text, background)

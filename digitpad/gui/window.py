@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from .. import models
 from ..models import DEFAULT
-from ..preprocess import load_image, read_ink, to_mnist_placed
+from ..preprocess import load_image, read_ink, read_number_ink, to_mnist_placed
 from ..reading.live import (
     PREFERENCE,
     Complete,
@@ -59,6 +59,8 @@ from . import settings as keys
 from .actions import ActionFactory
 from .canvas import DrawingCanvas
 from .explore import ExploreTabs
+from .number import HINT as NUMBER_HINT
+from .number import NumberController, NumberLabel
 from .panels import (
     DEFAULT_MARK,
     AnswerPanel,
@@ -86,6 +88,7 @@ DEFAULT_SIZE = QSize(1180, 680)  # the first start, as wide as the widest tab; c
 FRAME_GUESS = QMargins(1, 30, 1, 4)  # a title bar and borders, until the window is framed
 FRAMED_AFTER_MS = 300
 HINT = "Draw a digit with the mouse · Esc clears · Ctrl+Z undoes"
+NUMBER_ASPECT = 3  # Number mode's canvas: three times as wide as tall (280 × 840 at least)
 DRAW_ONE = " · draw a digit"  # what the status bar adds while the canvas is empty
 
 
@@ -99,24 +102,36 @@ def fit_into(frame: QRect, area: QRect, minimum: QSize) -> QRect:
     return QRect(left, top, width, height)
 
 
-class SquareBox(QWidget):
-    """Keeps its one child square, as large as fits, centred."""
+class AspectBox(QWidget):
+    """Keeps its one child ``aspect`` times as wide as tall (square: 1), as large as fits,
+    centred."""
 
     def __init__(self, child: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.child = child
+        self.aspect = 1
         child.setParent(self)
         self.setMinimumSize(child.minimumSize())
+
+    def set_aspect(self, aspect: int) -> None:
+        self.aspect = aspect
+        self.setMinimumSize(self.child.minimumSize())
+        self.updateGeometry()
+        self._place()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return self.child.sizeHint()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        side = min(self.width(), self.height())
-        self.child.setGeometry(
-            QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
-        )
+        self._place()
         super().resizeEvent(event)
+
+    def _place(self) -> None:
+        side = min(self.width() // self.aspect, self.height())
+        wide = side * self.aspect
+        # A square canvas in the middle; a wide one at the top, under the number it reads.
+        top = (self.height() - side) // 2 if self.aspect == 1 else 0
+        self.child.setGeometry(QRect((self.width() - wide) // 2, top, wide, side))
 
 
 def _crop_to_ink(ink: np.ndarray) -> tuple[np.ndarray, int, int] | None:
@@ -153,6 +168,7 @@ class MainWindow(QMainWindow):
         self._field: QRectF | None = None  # where the last canvas picture lies on the canvas
         self._pen_chosen = False  # has anyone set the pen width (else it follows the canvas)
         self._fitting_pen = False
+        self._single_size: QSize | None = None  # the window's size before Number mode
 
         self.canvas = DrawingCanvas()
         self.shelf = ModelShelf(self)
@@ -175,6 +191,8 @@ class MainWindow(QMainWindow):
         self.trainer = self._make_trainer()
         self.trainer.training_finished.connect(self.training_finished)
         self.why = self._make_why()
+        self.number_label = NumberLabel()
+        self.numbers = self._make_numbers()
         # After the explore tabs' own handler: the Map panel is built by the time why looks.
         self.tabs.currentChanged.connect(self.why.on_tab_changed)
 
@@ -243,14 +261,59 @@ class MainWindow(QMainWindow):
         if self.shelf.is_pending(name):
             self.shelf.load_now(name)
         self._show_driver()
+        self.numbers.forget()
         self._read_latest()
 
+    def number_mode(self) -> bool:
+        """Is Number mode on (a wide canvas read as a whole number)?"""
+        return self.numbers.active
+
+    def set_number_mode(self, on: bool) -> None:
+        """Number mode on or off (remembered for the next run): the canvas three times as
+        wide as tall and read as a number, a box and an answer over each digit; off, a square
+        canvas read as one digit."""
+        on = bool(on)
+        self.number_action.setChecked(on)
+        self._settings.setValue(keys.NUMBER_MODE, on)
+        if on == self.numbers.active:
+            return
+        if on:  # the size to go back to: Number mode widens the window
+            self._single_size = None if self.isMaximized() else self.size()
+        aspect = NUMBER_ASPECT if on else 1
+        self.canvas.set_aspect(aspect)
+        self.canvas_box.set_aspect(aspect)
+        self.number_row.setVisible(on)
+        self.models_column.setVisible(not on)
+        self.numbers.set_active(on)
+        if not on:
+            self.reader.forget()
+            self.why.clear()
+            self._read_latest()
+        QTimer.singleShot(0, self._after_mode_change)  # once the layout has the new size
+
+    def _after_mode_change(self) -> None:
+        """Back from Number mode, the size the window had before it; then fit the screen."""
+        if not self.numbers.active and self._single_size is not None:
+            self.centralWidget().updateGeometry()
+            self.layout().activate()
+            self.resize(self._single_size.expandedTo(self.minimumSizeHint()))
+            self._single_size = None
+        self._fit_to_screen()
+
+    def number_reading(self):
+        """The number shown in Number mode (a ``NumberReading``; None: empty or off)."""
+        return self.numbers.reading if self.numbers.active else None
+
     def open_image(self, path: str | Path) -> bool:
-        """Show the digit in an image file and read it as ``load_image`` does. False on error."""
+        """Show the digit in an image file and read it as ``load_image`` does (in Number mode:
+        the number, as ``read_number`` does). False on error."""
         path = Path(path)
         try:
-            digit = load_image(path)
-            ink = read_ink(path)
+            if self.numbers.active:  # a number: every digit's ink, read as read_number does
+                digit, ink = None, read_number_ink(path)[0]
+            else:
+                digit = load_image(path)
+                ink = read_ink(path)
         except ValueError as e:
             self._warn("Cannot read the image", str(e))
             return False
@@ -309,6 +372,7 @@ class MainWindow(QMainWindow):
             reader.wanted = pick_driver(None, names) or DEFAULT
         reader.driver = pick_driver(reader.wanted, list(self.shelf.loaded()))
         reader.forget()
+        self.numbers.forget()
         self._show_driver()
         self.shelf.start(first=pick_driver(reader.wanted, names))
         self._schedule()
@@ -330,10 +394,15 @@ class MainWindow(QMainWindow):
             self._timer.start()
 
     def _read_latest(self) -> None:
+        if self.numbers.active:  # Number mode reads the canvas its own way
+            self.numbers.schedule()
+            return
         self._read(wait_for_models=False, driver_first=True)
 
     def _read_rest(self) -> None:
         # Only for the picture the driver just read: a newer one gets its own two turns.
+        if self.numbers.active:
+            return
         if self.reader.rest_due(self.canvas.revision, self.shelf.loaded()):
             self._read(wait_for_models=False)
 
@@ -459,6 +528,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_loaded(self, name: str) -> None:
         self.table.set_status(name, "")
+        self.numbers.forget()  # a settled number is read by every model loaded
         self._schedule_full_read()
 
     def _on_model_failed(self, name: str, message: str) -> None:
@@ -565,6 +635,23 @@ class MainWindow(QMainWindow):
             parent=self,
         )
 
+    def _make_numbers(self) -> NumberController:
+        """Number mode's reader, given the widgets it paints on and the models."""
+        return NumberController(
+            canvas=self.canvas,
+            answer=self.answer,
+            bars=self.bars,
+            preview=self.input_view,
+            label=self.number_label,
+            classifiers=self.shelf.loaded,
+            driver=lambda: pick_driver(self.reader.wanted, list(self.shelf.loaded())),
+            why_update=lambda key, picture, model, answer: self.why.update(
+                key, picture, model, answer, None
+            ),
+            why_clear=self.why.clear,
+            parent=self,
+        )
+
     def _built_map(self) -> QWidget | None:
         """The Map tab's panel once it has been built (the why-views mark the drawing on it)."""
         return self.explore.panel("Map") if "Map" in self.explore.built() else None
@@ -609,6 +696,15 @@ class MainWindow(QMainWindow):
             self._toggle_inverted,
             checkable=True,
         )
+        self.number_action = self.make_action(
+            "Number mode",
+            "Read a whole number: a canvas three times as wide, a box and an answer over "
+            "each digit",
+            "F4",
+            self.set_number_mode,
+            checkable=True,
+        )
+        self.number_action.setIconText("Number")  # on the toolbar, which must fit the window
         self.quit_action = self.make_action("Quit", "Close DigitPad", "Ctrl+Q", self.close)
         # Window-wide, so that they switch tabs wherever the focus is (a tab widget's own keys
         # work only inside it, and a focused slider took Ctrl+PgDown for itself).
@@ -665,6 +761,8 @@ class MainWindow(QMainWindow):
         for action in (self.open_action, self.save_action, self.invert_action):
             bar.addAction(action)
         bar.addSeparator()
+        bar.addAction(self.number_action)
+        bar.addSeparator()
         bar.addWidget(QLabel(" Model "))
         bar.addWidget(self.model_box)
         # A toolbar's buttons take no focus by default: let Tab reach them (a click still
@@ -703,6 +801,8 @@ class MainWindow(QMainWindow):
 
     def _build_view_menu(self) -> QMenu:
         view = QMenu("&View", self)
+        view.addAction(self.number_action)
+        view.addSeparator()
         view.addActions([self.why.saliency_action, self.why.neighbours_action])
         view.addSeparator()
         view.addActions([self.next_tab_action, self.previous_tab_action])
@@ -748,13 +848,32 @@ class MainWindow(QMainWindow):
         models_column = QWidget()
         models_column.setLayout(every)
         models_column.setFixedWidth(TABLE_WIDTH)
+        self.models_column = models_column
+        self.canvas_box = AspectBox(self.canvas)
         row = QHBoxLayout(self.draw_page)
         row.setContentsMargins(10, 10, 10, 10)
         row.setSpacing(14)
-        row.addWidget(SquareBox(self.canvas), 1)
+        row.addLayout(self._canvas_column(), 1)
         row.addWidget(panel)
         row.addWidget(models_column)
         self.setCentralWidget(self.tabs)
+
+    def _canvas_column(self) -> QVBoxLayout:
+        """The canvas, and above it (Number mode only) the number read so far."""
+        self.number_row = QWidget()
+        line = QHBoxLayout(self.number_row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(caption("Number"))
+        line.addWidget(self.number_label, 1)
+        hint = QLabel(NUMBER_HINT)
+        line.addWidget(hint)
+        self.number_row.setVisible(False)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        column.addWidget(self.number_row)
+        column.addWidget(self.canvas_box, 1)
+        return column
 
     def _restore_settings(self) -> None:
         geometry = self._settings.value(keys.GEOMETRY)
@@ -773,6 +892,7 @@ class MainWindow(QMainWindow):
         inverted = keys.read_bool(self._settings, keys.INVERTED, False)
         self.invert_action.setChecked(inverted)
         self.canvas.set_inverted(inverted)
+        self.set_number_mode(keys.read_bool(self._settings, keys.NUMBER_MODE, False))
 
     def _fit_to_screen(self) -> None:
         """Keep the window, frame and all, inside the work area of its screen (a saved size from
@@ -813,7 +933,8 @@ class MainWindow(QMainWindow):
             return
         self._fitting_pen = True
         try:
-            self.canvas.set_pen_width(round(DEFAULT_PEN * self.canvas.width() / 280))
+            side = min(self.canvas.width() // self.canvas.aspect(), self.canvas.height())
+            self.canvas.set_pen_width(round(DEFAULT_PEN * side / 280))
         finally:
             self._fitting_pen = False
 
@@ -886,6 +1007,7 @@ class MainWindow(QMainWindow):
         self._settings.sync()
         self.trainer.shutdown()
         self.why.shutdown()
+        self.numbers.shutdown()
         self.shelf.stop()
         self.explore.shutdown()
         super().closeEvent(event)

@@ -39,12 +39,16 @@ _INK = 0.1 * 255  # a pixel is ink from this level (as ``preprocess.INK_FRACTION
 @dataclass(frozen=True, eq=False)
 class DrawnNumber:
     """One drawn number: ``image`` (H, W) uint8, ink 255 on 0; ``text`` its digits; ``gap``
-    the kind of gap between them; ``boxes`` each digit's (left, top, width, height)."""
+    the kind of gap between them; ``boxes`` each digit's (left, top, width, height);
+    ``strokes`` every digit's strokes in drawing order, left to right, each (K, 2) x, y in the
+    image's pixels, drawn with a pen ``pen`` px wide (to replay them as mouse moves)."""
 
     image: np.ndarray
     text: str
     gap: str
     boxes: tuple[tuple[int, int, int, int], ...]
+    strokes: tuple[np.ndarray, ...] = ()
+    pen: float = 0.0
 
 
 def make_numbers(
@@ -70,7 +74,8 @@ def make_number(
     """The number ``digits`` drawn with gaps of kind ``gap`` on a canvas of ``shape``."""
     height = rng.uniform(0.4, 0.6) * shape[0]
     pen = float(np.clip(rng.normal(16.0, 2.0), 12, 20))
-    inks = [_digit_ink(d, height, pen, rng) for d in digits]
+    drawn_digits = [_digit_ink(d, height, pen, rng) for d in digits]
+    inks = [(ink, top) for ink, top, _ in drawn_digits]
     tops = [t - min(t for _, t in inks) for _, t in inks]
     tall = max(t + ink.shape[0] for (ink, _), t in zip(inks, tops, strict=True))
     row = np.zeros((tall, 0), np.uint8)
@@ -80,12 +85,20 @@ def make_number(
         lefts.append(left)
     widths = [ink.shape[1] for ink, _ in inks]
     heights = [ink.shape[0] for ink, _ in inks]
-    return _on_canvas(row, digits, gap, lefts, tops, widths, heights, shape, rng)
+    number = _on_canvas(row, digits, gap, lefts, tops, widths, heights, shape, rng)
+    # The strokes, where the digits went: each shrunk as the row was (see _on_canvas).
+    f = min(1.0, 0.9 * shape[0] / row.shape[0], 0.94 * shape[1] / row.shape[1])
+    strokes = tuple(
+        s * f + box[:2]
+        for (_, _, own), box in zip(drawn_digits, number.boxes, strict=True)
+        for s in own
+    )
+    return DrawnNumber(number.image, number.text, gap, number.boxes, strokes, pen * f)
 
 
 def _digit_ink(digit: int, height: float, pen: float, rng: np.random.Generator):
-    """One drawn digit at about ``height`` px, cropped to its ink: (h, w) uint8, and its top
-    relative to the number's line (px)."""
+    """One drawn digit at about ``height`` px, cropped to its ink: (h, w) uint8, its top
+    relative to the number's line (px), and its strokes in the crop's pixels."""
     drawing = drawn.make_drawing(digit, rng)
     points = np.vstack(drawing.strokes)
     lo, hi = points.min(axis=0), points.max(axis=0)
@@ -98,7 +111,7 @@ def _digit_ink(digit: int, height: float, pen: float, rng: np.random.Generator):
     cols = np.flatnonzero(ink.max(axis=0) >= _INK)
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     top = (height - ink.shape[0]) + rng.normal(0.0, 0.04) * height  # a common baseline, off
-    return ink, round(top)
+    return ink, round(top), [s - (cols[0], rows[0]) for s in strokes]
 
 
 def _gap(kind: str, height: float, rng: np.random.Generator) -> float:
