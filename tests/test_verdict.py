@@ -386,3 +386,39 @@ def test_the_confidence_floor_reads_the_networks_own_probability():
     v = verdict.judge({"a": shown}, "a", one, None, temperature=0.47)
     assert v.digit is None and v.confidence == pytest.approx(shown[1])
     assert verdict.judge({"a": shown}, "a", one, None).digit == 1
+
+
+def test_an_ensemble_is_written_as_one_network_whose_output_is_the_members_mean():
+    from digitpad.reading.detector import Detector, pooled
+    from digitpad.training.verdict_fit import merge_networks
+
+    rng = np.random.default_rng(1)
+    d, hidden = 6 + 20 + 49, 5
+    nets = [
+        (
+            [rng.normal(0, 1, (d, hidden)), rng.normal(0, 1, (hidden, 1))],
+            [rng.normal(0, 1, hidden), rng.normal(0, 1, 1)],
+        )
+        for _ in range(3)
+    ]
+    arrays = {
+        "means": rng.normal(0, 1, (10, 6)),
+        "whitener": np.eye(6),
+        "dense_w": rng.normal(0, 1, (6, 10)),
+        "dense_b": np.zeros(10),
+        "in_mean": np.zeros(d),
+        "in_scale": np.ones(d),
+        "pixel_pool": np.array([4]),
+        **merge_networks(nets),
+    }
+    det = Detector(arrays, {"thresholds": {}})
+    features, pictures = rng.normal(0, 1, (4, 6)), rng.random((4, 28, 28))
+    x = det.inputs(features, pictures)
+    assert x.shape == (4, d)
+    assert np.allclose(x[:, -49:], pooled(pictures, 4))
+    assert np.isclose(pooled(pictures, 4)[0, 0], pictures[0, :4, :4].mean())
+    logits = [np.maximum(x @ w[0] + b[0], 0) @ w[1][:, 0] + b[1][0] for w, b in nets]
+    want = 1 / (1 + np.exp(-np.mean(logits, axis=0)))
+    assert np.allclose(det.novelty(x), want, atol=1e-5)
+    with pytest.raises(ValueError, match="pictures"):
+        det.inputs(features)
