@@ -338,8 +338,8 @@ _BROAD_NAMES = {
 def test_new_scripts_leave_out_what_is_written_like_a_digit():
     from digitpad.synthetic import broad
 
-    digit_like = set("OoIlZzSsBGbgqȢŽՅՇՁՂՑՒՕգզձղցւօս")
-    assert not set(broad.ARMENIAN + broad.LATIN_MORE) & digit_like
+    digit_like = set("OoIlZzSsBGbgqȢŽ¡ՅՇՁՂՑՒՕգզձղցւօսյ∫⌈⌉⌊⌋")
+    assert not set(broad.ARMENIAN + broad.LATIN_MORE + broad.MATH) & digit_like
     assert not set(broad.DINGBATS) & set("lmxyz")  # D050000L's circles and vertical bars
     assert not set(broad._cjk()) & set("一二三十口乙")
 

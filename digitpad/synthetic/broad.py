@@ -14,7 +14,7 @@ its reach. None of them copies a held-out source:
 - ``blobs``: filled random shapes (smooth lumps, stars, hulls, several at once), of any size;
 - ``shapes``: irregular polygon outlines (never four corners: the held-out part has
   quadrilaterals) and lumpy closed curves, with or without marks inside;
-- ``objects``: random compositions of two to six primitives (lines, arcs, loops, boxes,
+- ``objects``: random compositions of three to six primitives (lines, arcs, loops, boxes,
   triangles, dots, wavy lines) and a dozen more object templates (chair, lamp, bottle, …);
 - ``photos``: made-up photographs (coloured lumps, gradients, edges, noise) opened as a
   photo file is;
@@ -52,10 +52,11 @@ MORE_FONTS = (
 SCRIPT_FONT = "DroidSansFallbackFull.ttf"
 DINGBAT_FONT = "D050000L.otf"
 MATH_FONT = "DejaVuMathTeXGyre.ttf"
-LATIN_MORE = "ÆŒÞÐßŁŊÇÑĦŦƩƱΔΦΨ¿¡ĆĐ"
-ARMENIAN = "ԱԲԳԴԵԶԷԸԹԺԻԼԽԾԿՀՃՄՆՈՉՊՋՌՍՎՏՐՓՔՖաբդեէըթժիխծկհճմյնշոչպջռվտրփքֆ"
-# Left out as written like a digit: Ȣ Ž; Armenian Յ Շ Ձ Ղ Ց Ւ Օ and գ զ ձ ղ ց ւ օ ս.
-MATH = "∫∮∯⊕⊗⊙⊘⊥∠∡△▽□◇◆▲▼◀▶⊂⊃⊆⊇∈∉∋∪∩∧∨¬∀∃∄∅∝∴∵≡≅≪≫⊢⊨⋈⌈⌉⌊⌋⟨⟩♭♮♯"
+LATIN_MORE = "ÆŒÞÐßŁŊÇÑĦŦƩƱΔΦΨ¿ĆĐ"
+ARMENIAN = "ԱԲԳԴԵԶԷԸԹԺԻԼԽԾԿՀՃՄՆՈՉՊՋՌՍՎՏՐՓՔՖաբդեէըթժիխծկհճմնշոչպջռվտրփքֆ"
+# Left out as written like a digit: Ȣ Ž ¡; Armenian Յ Շ Ձ Ղ Ց Ւ Օ and գ զ ձ ղ ց ւ օ ս յ.
+# Not ∫ nor the floor and ceiling brackets ⌈ ⌉ ⌊ ⌋ (a 1 or a 7).
+MATH = "∮∯⊕⊗⊙⊘⊥∠∡△▽□◇◆▲▼◀▶⊂⊃⊆⊇∈∉∋∪∩∧∨¬∀∃∄∅∝∴∵≡≅≪≫⊢⊨⋈⟨⟩♭♮♯"
 
 
 def _chars(lo: int, hi: int, skip: str = "") -> str:
@@ -142,7 +143,12 @@ def _curve(rng, k=None, corners=False) -> np.ndarray:
 
 
 def make_scribbles(rng, i):
-    strokes = [_curve(rng, corners=rng.random() < 0.5) for _ in range(int(rng.integers(1, 5)))]
+    n = int(rng.integers(1, 5))
+    # One stroke through three or four points may be a 1, a 7 or an L: a lone one has more.
+    least = 6 if n == 1 else 3
+    strokes = [
+        _curve(rng, int(rng.integers(least, 9)), corners=rng.random() < 0.5) for _ in range(n)
+    ]
     return _draw(strokes, rng, f"strokes:{len(strokes)}", height=rng.uniform(0.4, 0.9))
 
 
@@ -175,17 +181,25 @@ def _primitive(rng) -> tuple[str, np.ndarray]:
     return kind, pts
 
 
-def make_composition(rng, i, lo=2, hi=7):
-    """Two to six primitives anywhere in the box: a made-up object or sign."""
+def make_composition(rng, i, lo=3, hi=7):
+    """Three to six primitives anywhere in the box: a made-up object or sign (two lines may
+    make a 7, a line and a loop a 6 or a 9)."""
     parts = [_primitive(rng) for _ in range(int(rng.integers(lo, hi)))]
     names = "+".join(sorted({k for k, _ in parts}))
     return _draw([p for _, p in parts], rng, f"composition:{names}", height=rng.uniform(0.45, 0.9))
 
 
 def _polygon(rng, k: int) -> np.ndarray:
-    t = np.sort(rng.uniform(0, 2 * np.pi, k))
-    rad = rng.uniform(0.3, 1.0, k)
-    pts = np.column_stack([rad * np.cos(t), rad * np.sin(t)])
+    """A closed irregular polygon of ``k`` corners, never a sliver (a thin one is a 1)."""
+    for _ in range(20):
+        t = np.sort(rng.uniform(0, 2 * np.pi, k))
+        rad = rng.uniform(0.3, 1.0, k)
+        pts = np.column_stack([rad * np.cos(t), rad * np.sin(t)])
+        x, y = pts[:, 0], pts[:, 1]
+        area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+        span = np.ptp(pts, axis=0)
+        if area >= 0.35 * span.max() ** 2:
+            break
     return np.vstack([pts, pts[:1]])
 
 

@@ -132,9 +132,19 @@ def _tuning(kind: str, rng: np.random.Generator, held: bool, i: int) -> tuple[np
     kinds that have them), the rest from the tuning sources below."""
     if kind not in _BROAD:
         return _MAKERS[kind](rng, False, i)
-    if i % 2 == 1:
-        return _BROAD[kind](rng, i // 2)
-    return _MAKERS[kind](rng, False, i // 2)
+    canvas, source = _BROAD[kind](rng, i // 2) if i % 2 == 1 else _MAKERS[kind](rng, False, i // 2)
+    if kind == "photos" and _a_bar(canvas):  # a crop whose ink is one thin upright bar: a 1
+        canvas = np.zeros_like(canvas)
+    return canvas, source
+
+
+def _a_bar(canvas: np.ndarray) -> bool:
+    """True when the ink is one tall, thin piece (width at most a third of the height)."""
+    ink = np.asarray(canvas) > 0.35 * (float(np.max(canvas)) or 1.0)
+    if not ink.any():
+        return False
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return (cols[-1] - cols[0] + 1) <= (rows[-1] - rows[0] + 1) / 3
 
 
 # ------------------------------------------------------------------------------- glyphs

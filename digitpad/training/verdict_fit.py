@@ -193,8 +193,10 @@ def _write(folder, arrays, thresholds, refused, tfl, seconds, log) -> dict:
     meta = {
         "format": FORMAT,
         "date": datetime.date.today().isoformat(),
-        "method": f"outlier-exposure network: {MEMBERS} of one hidden layer of {HIDDEN} ReLU "
-        f"units ({ITERATIONS} epochs), averaged, on the cnn's features, log Mahalanobis "
+        "method": "outlier-exposure network: "
+        + (f"{MEMBERS} networks averaged, each " if MEMBERS > 1 else "")
+        + f"one hidden layer of {HIDDEN} ReLU units ({ITERATIONS} epochs), on the cnn's "
+        "features, log Mahalanobis "
         "distances to the ten class-conditional Gaussians (shared covariance), logits"
         + (f" and the picture in {PIXEL_POOL}×{PIXEL_POOL} block means" if PIXEL_POOL else ""),
         "thresholds": thresholds,
