@@ -120,7 +120,7 @@ class Detector:
         return np.hstack(parts), d2, energy
 
     def novelty(self, x: np.ndarray) -> np.ndarray:
-        """(N,) probability of "no digit" for network inputs ``x`` (N, 148)."""
+        """(N,) probability of "no digit" for network inputs ``x`` (from ``inputs``)."""
         h = (x - self.in_mean) / self.in_scale
         for k, (w, b) in enumerate(self.layers):
             h = h @ w + b
