@@ -305,6 +305,58 @@ def test_negative_sets_have_every_kind_and_parts_that_share_no_source():
         negatives.make("doodle", "tune", 1)
 
 
+def test_broad_tuning_sources_stay_out_of_the_held_out_part():
+    from digitpad.synthetic import broad, negatives
+
+    assert not set(broad.MORE_FONTS) & set(negatives.HELD_OUT_FONTS)
+    assert not set(broad.OBJECTS) & set(negatives.OBJECTS)
+    tune = {p.source for p in negatives.make("objects", "tune", 24, seed=2)}
+    held = {p.source for p in negatives.make("objects", "held-out", 24, seed=2)}
+    assert any(s.startswith("composition:") for s in tune) and tune & set(broad.OBJECTS)
+    assert not held & (set(broad.OBJECTS) | {s for s in held if ":" in s})
+    # The held-out shapes' quadrilaterals are never among the tuning polygons.
+    rng = np.random.default_rng(3)
+    shapes = [broad.make_shapes(rng, i)[1] for i in range(60)]
+    assert not [s for s in shapes if s.startswith("irregular polygon:4")]
+    assert {s.split(":")[0].split("+")[0] for s in shapes} == {"irregular polygon", "lumpy curve"}
+    for kind in ("letters", "symbols", "scribbles", "blobs", "shapes"):
+        sources = {p.source for p in negatives.make(kind, "held-out", 12, seed=4)}
+        assert not any(s.split(":")[0] in _BROAD_NAMES for s in sources), kind
+
+
+_BROAD_NAMES = {
+    "DroidSansFallbackFull.ttf",
+    "D050000L.otf",
+    "DejaVuMathTeXGyre.ttf",
+    "strokes",
+    "composition",
+    "lumpy curve+0",
+    "made-up photo",
+}
+
+
+def test_new_scripts_leave_out_what_is_written_like_a_digit():
+    from digitpad.synthetic import broad
+
+    digit_like = set("OoIlZzSsBGbgqȢŽ¡ՅՇՁՂՑՒՕգզձղցւօսյ∫⌈⌉⌊⌋")
+    assert not set(broad.ARMENIAN + broad.LATIN_MORE + broad.MATH) & digit_like
+    assert not set(broad.DINGBATS) & set("lmxyz")  # D050000L's circles and vertical bars
+    assert not set(broad._cjk()) & set("一二三十口乙")
+
+
+def test_elastic_warp_moves_the_ink_but_keeps_it():
+    from digitpad.synthetic import broad
+
+    canvas = np.zeros((broad.SIZE, broad.SIZE), np.uint8)
+    canvas[60:220, 130:150] = 255
+    warped = broad.elastic(canvas, np.random.default_rng(0), amount=12.0)
+    assert warped.shape == canvas.shape and warped.dtype == np.uint8
+    assert not np.array_equal(warped, canvas)
+    assert 0.8 < warped.sum() / canvas.sum() < 1.2
+    again = broad.elastic(canvas, np.random.default_rng(0), amount=12.0)
+    assert np.array_equal(warped, again)
+
+
 def test_gaussians_are_fitted_with_a_whitener_of_the_shared_covariance():
     from digitpad.training.verdict_fit import fit_gaussians
 
@@ -334,3 +386,39 @@ def test_the_confidence_floor_reads_the_networks_own_probability():
     v = verdict.judge({"a": shown}, "a", one, None, temperature=0.47)
     assert v.digit is None and v.confidence == pytest.approx(shown[1])
     assert verdict.judge({"a": shown}, "a", one, None).digit == 1
+
+
+def test_an_ensemble_is_written_as_one_network_whose_output_is_the_members_mean():
+    from digitpad.reading.detector import Detector, pooled
+    from digitpad.training.verdict_fit import merge_networks
+
+    rng = np.random.default_rng(1)
+    d, hidden = 6 + 20 + 49, 5
+    nets = [
+        (
+            [rng.normal(0, 1, (d, hidden)), rng.normal(0, 1, (hidden, 1))],
+            [rng.normal(0, 1, hidden), rng.normal(0, 1, 1)],
+        )
+        for _ in range(3)
+    ]
+    arrays = {
+        "means": rng.normal(0, 1, (10, 6)),
+        "whitener": np.eye(6),
+        "dense_w": rng.normal(0, 1, (6, 10)),
+        "dense_b": np.zeros(10),
+        "in_mean": np.zeros(d),
+        "in_scale": np.ones(d),
+        "pixel_pool": np.array([4]),
+        **merge_networks(nets),
+    }
+    det = Detector(arrays, {"thresholds": {}})
+    features, pictures = rng.normal(0, 1, (4, 6)), rng.random((4, 28, 28))
+    x = det.inputs(features, pictures)
+    assert x.shape == (4, d)
+    assert np.allclose(x[:, -49:], pooled(pictures, 4))
+    assert np.isclose(pooled(pictures, 4)[0, 0], pictures[0, :4, :4].mean())
+    logits = [np.maximum(x @ w[0] + b[0], 0) @ w[1][:, 0] + b[1][0] for w, b in nets]
+    want = 1 / (1 + np.exp(-np.mean(logits, axis=0)))
+    assert np.allclose(det.novelty(x), want, atol=1e-5)
+    with pytest.raises(ValueError, match="pictures"):
+        det.inputs(features)

@@ -12,7 +12,10 @@ falls among the 128 values of its ``features`` layer (``features.tflite``, besid
 - a small network trained with **outlier exposure** (Hendrycks et al. 2019): digits (MNIST and
   synthetic drawings) against the tuning part of ``synthetic.negatives`` (letters, signs,
   scribbles, blobs, shapes, two digits, objects, photos, textures), reading the features, the
-  ten distances and the logits. Its output, the probability that the picture is no digit, is
+  ten distances, the logits and, when ``verdict.npz`` has ``pixel_pool`` (k), the picture
+  itself averaged over k×k blocks (the cnn's features are made to tell digits apart and fold
+  many non-digits onto some digit; the strokes themselves still differ). Its output, the
+  probability that the picture is no digit, is
   compared with a threshold chosen on the MNIST validation split and tuning drawings so that
   few real digits are refused.
 
@@ -85,16 +88,20 @@ class Detector:
             n += 1
         if not self.layers:
             raise ModelError("no outlier-exposure layers")
+        self.pixel_pool = int(arrays["pixel_pool"][0]) if "pixel_pool" in arrays else 0
         self.extractor = extractor
 
     # -- the statistics ------------------------------------------------------------------
 
-    def inputs(self, features: np.ndarray) -> np.ndarray:
-        """(N, 128) features → (N, 128 + 10 + 10) inputs of the network: features, the log of
-        the ten Mahalanobis distances, the logits. Also returns the distances and energy."""
-        return self._inputs(np.asarray(features, np.float32))[0]
+    def inputs(self, features: np.ndarray, pictures: np.ndarray | None = None) -> np.ndarray:
+        """(N, 128) features (and the (N, 28, 28) pictures they are of) → the network's inputs:
+        features, the log of the ten Mahalanobis distances, the logits and, with
+        ``pixel_pool`` k, the pictures averaged over k×k blocks."""
+        return self._inputs(np.asarray(features, np.float32), pictures)[0]
 
-    def _inputs(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _inputs(
+        self, f: np.ndarray, pictures: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         z = f @ self.whitener
         d2 = (
             np.einsum("ij,ij->i", z, z)[:, None]
@@ -105,11 +112,15 @@ class Detector:
         logits = f @ self.dense_w + self.dense_b
         top = logits.max(axis=1, keepdims=True)
         energy = -(top[:, 0] + np.log(np.exp(logits - top).sum(axis=1)))
-        x = np.hstack([f, np.log1p(d2), logits])
-        return x, d2, energy
+        parts = [f, np.log1p(d2), logits]
+        if self.pixel_pool:
+            if pictures is None:
+                raise ValueError("this detector reads the pictures too")
+            parts.append(pooled(pictures, self.pixel_pool))
+        return np.hstack(parts), d2, energy
 
     def novelty(self, x: np.ndarray) -> np.ndarray:
-        """(N,) probability of "no digit" for network inputs ``x`` (N, 148)."""
+        """(N,) probability of "no digit" for network inputs ``x`` (from ``inputs``)."""
         h = (x - self.in_mean) / self.in_scale
         for k, (w, b) in enumerate(self.layers):
             h = h @ w + b
@@ -117,9 +128,11 @@ class Detector:
                 h = np.maximum(h, 0.0)
         return 1.0 / (1.0 + np.exp(-h[:, 0]))
 
-    def examine_features(self, features: np.ndarray) -> list[Examination]:
+    def examine_features(
+        self, features: np.ndarray, pictures: np.ndarray | None = None
+    ) -> list[Examination]:
         x, d2, energy = self._inputs(
-            np.asarray(features, np.float32).reshape(-1, len(self.means[0]))
+            np.asarray(features, np.float32).reshape(-1, len(self.means[0])), pictures
         )
         nov = self.novelty(x)
         return [Examination(float(nov[i]), d2[i], float(energy[i])) for i in range(len(x))]
@@ -128,7 +141,8 @@ class Detector:
         """One (28, 28) float32 picture in [0, 1]."""
         if self.extractor is None:
             raise ModelError("this detector has no feature model")
-        return self.examine_features(self.extractor(np.asarray(digit)[None]))[0]
+        picture = np.asarray(digit, np.float32)[None]
+        return self.examine_features(self.extractor(picture), picture)[0]
 
     # -- files ---------------------------------------------------------------------------
 
@@ -161,6 +175,13 @@ class Detector:
             return cls(arrays, meta, FeatureExtractor(tfl, folder / FEATURES_FILE))
         except (KeyError, ValueError, TypeError) as e:
             raise ModelError(f"{folder / DATA_FILE}: does not fit ({e}); {REFIT}") from None
+
+
+def pooled(pictures: np.ndarray, k: int) -> np.ndarray:
+    """(N, 28, 28) → (N, (28 / k)²): the mean of each k×k block."""
+    p = np.asarray(pictures, np.float32)
+    n, h, w = p.shape
+    return p.reshape(n, h // k, k, w // k, k).mean(axis=(2, 4)).reshape(n, -1)
 
 
 def read_meta(folder: Path) -> dict:

@@ -44,7 +44,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .. import preprocess
-from . import drawn, scribbles
+from . import broad, drawn, scribbles
 
 KINDS = (
     "letters",
@@ -113,8 +113,8 @@ def make(kind: str, part: str, n: int, seed: int = 0) -> list[Picture]:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}, not {part!r}")
-    maker = _MAKERS[kind]
     held = part == "held-out"
+    maker = _MAKERS[kind] if held else functools.partial(_tuning, kind)
     out: list[Picture] = []
     i = 0
     while len(out) < n and i < 4 * n + 10:
@@ -125,6 +125,26 @@ def make(kind: str, part: str, n: int, seed: int = 0) -> list[Picture]:
             out.append(Picture(image, kind, source))
         i += 1
     return out
+
+
+def _tuning(kind: str, rng: np.random.Generator, held: bool, i: int) -> tuple[np.ndarray, str]:
+    """The tuning part: every other picture from ``synthetic.broad``'s generators (for the
+    kinds that have them), the rest from the tuning sources below."""
+    if kind not in _BROAD:
+        return _MAKERS[kind](rng, False, i)
+    canvas, source = _BROAD[kind](rng, i // 2) if i % 2 == 1 else _MAKERS[kind](rng, False, i // 2)
+    if kind == "photos" and _a_bar(canvas):  # a crop whose ink is one thin upright bar: a 1
+        canvas = np.zeros_like(canvas)
+    return canvas, source
+
+
+def _a_bar(canvas: np.ndarray) -> bool:
+    """True when the ink is one tall, thin piece (width at most a third of the height)."""
+    ink = np.asarray(canvas) > 0.35 * (float(np.max(canvas)) or 1.0)
+    if not ink.any():
+        return False
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return (cols[-1] - cols[0] + 1) <= (rows[-1] - rows[0] + 1) / 3
 
 
 # ------------------------------------------------------------------------------- glyphs
@@ -421,6 +441,19 @@ def _textures(rng, held, i):
     return t.astype(np.float32), kind
 
 
+def _broad_glyphs(make, chars):
+    return lambda rng, i: make(rng, i, render_glyph, glyphs, chars, font_paths())
+
+
+_BROAD: dict[str, Callable] = {
+    "letters": _broad_glyphs(broad.make_letters, LATIN + GREEK + CYRILLIC + HEBREW),
+    "symbols": _broad_glyphs(broad.make_symbols, SYMBOLS),
+    "scribbles": broad.make_scribbles,
+    "blobs": broad.make_blobs,
+    "shapes": broad.make_shapes,
+    "objects": broad.make_objects,
+    "photos": broad.make_photo,
+}
 _MAKERS: dict[str, Callable] = {
     "letters": _letters,
     "symbols": _SYMBOLS,
