@@ -317,8 +317,9 @@ def _seams(m: _Mark, height: float) -> list[np.ndarray | None]:
     starts = np.arange(margin, width - margin + 1, max(1, round(_SEAM_STEP * height)))
     if len(starts) == 0:
         starts = np.array([width // 2])
-    found = seams.seams(m.ink, starts, max(1, round(_SEAM_BAND * height)))
-    return [None, *seams.distinct(found, max(1.0, _SEAM_APART * height)), None]
+    found, _ = seams.seams(m.ink, starts, max(1, round(_SEAM_BAND * height)))
+    kept = seams.distinct(found, max(1.0, _SEAM_APART * height))
+    return [None, *(found[k] for k in kept), None]
 
 
 def _odd(picture: np.ndarray) -> bool:

@@ -10,9 +10,11 @@ plus a little for each column it drifts, so it runs straight where the paper is 
 >>> ink = np.zeros((40, 30), np.float32)
 >>> ink[:, 8:11] = 1.0  # a stroke ...
 >>> ink[5:35, 19:22] = 1.0  # ... and another beside it
->>> s = seams(ink, np.array([15]), band=6)
+>>> s, cost = seams(ink, np.array([15]), band=6)
 >>> s.shape, bool((s[0] >= 11).all() and (s[0] <= 19).all())
 ((1, 40), True)
+>>> float(cost[0])  # it crosses no ink
+0.0
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ import numpy as np
 _DRIFT = 0.05  # a seam's cost per column it moves sideways (a pixel of ink costs 1)
 
 
-def seams(ink: np.ndarray, starts: np.ndarray, band: int) -> np.ndarray:
+def seams(ink: np.ndarray, starts: np.ndarray, band: int) -> tuple[np.ndarray, np.ndarray]:
     """The seam of least cost within ``band`` columns of each column in ``starts``: an (K, H)
     int array, row y of seam k the first column right of the cut (pixels left of it go
-    left). ``ink`` is the (H, W) mark, zero off its strokes. From one row to the next a seam
-    steps down and then runs sideways along the row as far as it likes (so it can follow a
-    gap that lies nearly flat, under one digit's loop and over another's), paying for the ink
-    it crosses and ``_DRIFT`` for each column. Each seam is searched in its own window of
-    2·band + 1 columns, all windows at once."""
+    left), and each seam's cost (K,), about the number of ink pixels it crosses. ``ink`` is
+    the (H, W) mark, zero off its strokes. From one row to the next a seam steps down and then
+    runs sideways along the row as far as it likes (so it can follow a gap that lies nearly
+    flat, under one digit's loop and over another's), paying for the ink it crosses and
+    ``_DRIFT`` for each column. Each seam is searched in its own window of 2·band + 1
+    columns, all windows at once."""
     h, w = ink.shape
     starts = np.asarray(starts, np.int64)
     big = np.float32(1e9)
@@ -57,7 +60,7 @@ def seams(ink: np.ndarray, starts: np.ndarray, band: int) -> np.ndarray:
     for y in range(h - 1, -1, -1):
         path[:, y] = x
         x = back[y, k, x]
-    return np.clip(path + starts[:, None] - band, 0, w)
+    return np.clip(path + starts[:, None] - band, 0, w), acc.min(axis=1)
 
 
 def _running_min(a: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,15 +71,15 @@ def _running_min(a: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return low, where
 
 
-def distinct(path: np.ndarray, tolerance: float) -> np.ndarray:
-    """The seams of ``path`` (K, H) that run apart from each other, left to right by their
-    mean column: of seams closer than ``tolerance`` columns on average, the first is kept."""
+def distinct(path: np.ndarray, tolerance: float) -> list[int]:
+    """Which seams of ``path`` (K, H) run apart from each other, left to right by their mean
+    column: of seams closer than ``tolerance`` columns on average, the first is kept."""
     order = np.argsort(path.mean(axis=1), kind="stable")
     kept: list[int] = []
     for k in order:
         if all(np.abs(path[k] - path[j]).mean() >= tolerance for j in kept):
             kept.append(int(k))
-    return path[kept]
+    return kept
 
 
 def between(ink: np.ndarray, left: np.ndarray | None, right: np.ndarray | None) -> np.ndarray:
