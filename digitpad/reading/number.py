@@ -232,17 +232,47 @@ def _joins(left: int, w: int, h: int, g: list[int]) -> bool:
 
 
 def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) -> list[_Piece]:
-    """Every digit: a mark as it is, or a wide mark cut where the models read it best."""
+    """Every digit: a mark as it is, or a wide mark cut where the models read it best
+    (:func:`_to_cut` says which are tried; their cuts are read in one batch)."""
+    wholes = {k: p for k, m in enumerate(marks) if (p := _piece(m, 0, m.right - m.left))}
+    plans = {k: _plan(marks[k], height) for k in _to_cut(marks, wholes, height, judges)}
+    tried = {(k, sp): p for k, (_, ways) in plans.items() for sp, p in ways.items()}
+    score = _scores(tried, height, judges) if tried else {}
     pieces: list[_Piece] = []
-    for m in marks:
-        aspect = (m.right - m.left) / max(height, m.bottom - m.top)
-        if aspect > _SPLIT_ASPECT:
-            pieces += _best_cut(m, height, judges)
-        else:
-            whole = _piece(m, 0, m.right - m.left)
-            if whole is not None:
-                pieces.append(whole)
+    for k in range(len(marks)):
+        if k in plans:
+            last, ways = plans[k]
+            pieces += _best_cut(ways, {sp: score[(k, sp)] for sp in ways}, last)
+        elif k in wholes:
+            pieces.append(wholes[k])
     return pieces
+
+
+def _to_cut(
+    marks: list[_Mark], wholes: dict[int, _Piece], height: float, judges: list[models.Classifier]
+) -> list[int]:
+    """Which marks to try cutting: those wide enough to be several digits whose whole reading
+    (all read in one batch) does not already beat every cut, as it does when it scores above
+    −2·``_PIECE_COST`` (each piece of a cut costs ``_PIECE_COST`` and none scores above it)
+    and has a digit's shape."""
+    wide = [k for k in wholes if _maybe_several(marks[k], height)]
+    if not wide:
+        return []
+    first = _scores({k: wholes[k] for k in wide}, height, judges)
+    return [k for k in wide if first[k] <= -2 * _PIECE_COST or _odd(wholes[k].picture)]
+
+
+def _maybe_several(m: _Mark, height: float) -> bool:
+    """Whether mark ``m`` is wide enough to be several digits."""
+    return (m.right - m.left) / max(height, m.bottom - m.top) > _SPLIT_ASPECT
+
+
+def _plan(m: _Mark, height: float) -> tuple[int, dict]:
+    """The ways of cutting ``m``: the index of its last end, and its pieces by span (the
+    whole mark among them)."""
+    ends = _seams(m, height)
+    found = {s: _span_piece(m, ends[s[0]], ends[s[1]]) for s in _spans(ends, m, height)}
+    return len(ends) - 1, {s: p for s, p in found.items() if p is not None}
 
 
 def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
@@ -272,17 +302,10 @@ def _piece_of(m: _Mark, ink: np.ndarray, a: int = 0) -> _Piece | None:
     return _Piece(picture, (m.left + a + left, m.top + top, right - left, bottom - top))
 
 
-def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[_Piece]:
-    """The pieces of the way of cutting ``m`` along its seams that ``judges`` (the model in
-    charge first) read best (:func:`_scores`), keeping it whole among the ways; a way with a
-    piece whose shape the verdict refuses loses ``_ODD`` for it (checked lazily: it is slow)."""
-    ends = _seams(m, height)
-    last = len(ends) - 1
-    found = {s: _span_piece(m, ends[s[0]], ends[s[1]]) for s in _spans(ends, m, height)}
-    found = {s: p for s, p in found.items() if p is not None}
-    if not found:
-        return []
-    score = _scores(found, height, judges)
+def _best_cut(found: dict, score: dict, last: int) -> list[_Piece]:
+    """The pieces (``found``, by span between seams 0 … ``last``) of the way of cutting a mark
+    with the best total ``score`` (:func:`_scores`); a way with a piece whose shape the
+    verdict refuses loses ``_ODD`` for it (checked lazily, on the best way: it is slow)."""
     checked: set[tuple[int, int]] = set()
     while True:
         path = _best_path(score, last)
