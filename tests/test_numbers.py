@@ -102,3 +102,51 @@ def test_cli_number_on_a_blank_file_names_it(tmp_path, capsys):
     Image.fromarray(np.full((200, 600), 255, np.uint8)).save(blank)
     assert main(["predict", "--number", str(blank)]) != 0
     assert "blank.png" in capsys.readouterr().err
+
+
+def test_a_seam_follows_a_bending_gap():
+    """Two marks whose gap steps sideways halfway down: no straight column parts them, the
+    seam does, crossing no ink."""
+    from digitpad.reading import seams
+
+    ink = np.zeros((60, 60), np.float32)
+    ink[:26, 5:30] = 1.0  # the left mark: wide at the top ...
+    ink[26:, 5:15] = 1.0  # ... narrow below
+    ink[:34, 36:55] = 1.0  # the right mark: narrow at the top ...
+    ink[34:, 20:55] = 1.0  # ... wide below
+    assert (ink > 0).any(axis=0)[5:55].all()  # every column between holds ink
+    path, cost = seams.seams(ink, np.array([30]), band=20)
+    assert float(cost[0]) < 1.0  # it crossed no ink (only its sideways steps cost)
+    left = seams.between(ink, None, path[0])
+    assert left[:26, 5:30].all() and left[26:, 5:15].all()
+    assert not left[:34, 36:].any() and not left[34:, 20:].any()
+
+
+def _read_right(gap: str, count: int) -> int:
+    """How many of the first ``count`` two-digit tuning-set numbers of this gap kind are read
+    entirely right."""
+    made = numbers.make_numbers(count, seed=numbers.TUNING_SEED, length=2, gap=gap)
+    return sum(digitpad.read_number(s.image).text == s.text for s in made)
+
+
+def test_touching_pairs_are_read_right():
+    # straight cuts at the thinnest columns read 2 of these 6 right
+    assert _read_right("touching", 6) >= 5
+
+
+def test_overlapping_pairs_are_read_right():
+    # straight cuts at the thinnest columns read 3 of these 6 right (the strokes cross)
+    assert _read_right("overlap", 6) >= 5
+
+
+def test_a_crossing_pair_is_one_mark_cut_in_two():
+    import cv2
+
+    for sample in numbers.make_numbers(6, seed=numbers.TUNING_SEED, length=2, gap="overlap"):
+        count, _ = cv2.connectedComponents((sample.image > 25).astype(np.uint8))
+        n = digitpad.read_number(sample.image)
+        if count - 1 == 1 and n.text == sample.text:
+            for d, truth in zip(n.digits, sample.boxes, strict=True):
+                assert abs((d.box[0] + d.box[2] / 2) - (truth[0] + truth[2] / 2)) < truth[2] / 3
+            return
+    pytest.fail("no overlapping pair that is one mark was read right")

@@ -2,10 +2,14 @@
 
 The ink is split into marks (OpenCV's connected components). Marks that share most of their
 columns are one digit (a 5's detached flag, a 4 or 7 drawn in two strokes); what is left
-apart is a digit of its own. A mark wider than a digit is (two or more digits that touch or
-overlap slightly) is cut at the columns where it holds least ink: every way of cutting it into
-pieces of a digit's width is tried, and the one whose pieces the model in charge reads most
-confidently is kept. Each digit is then cropped, brought into MNIST format and read by every
+apart is a digit of its own. A mark wider than half the digits' height may be several digits
+that touch or overlap: it is cut along seams (``reading.seams``), paths of least ink from its top
+to its bottom that bend to follow the gap between two digits and cross a stroke only where they
+overlap. Every way of cutting it into pieces of a digit's width (keeping it whole among them)
+is scored by how surely the models read each piece (their mean log-probability, and the
+verdict's detector's that it is a digit at all), less a cost per piece and a penalty for a
+piece too wide or too narrow to be one digit; the best way is kept (dynamic programming over
+the seams, left to right). Each digit is then cropped, brought into MNIST format and read by every
 model with the same verdict as ``digitpad.read`` (``api.read_with``).
 
 >>> import numpy as np
@@ -31,22 +35,23 @@ import numpy as np
 
 from .. import models
 from ..preprocess import INK_FRACTION, read_number_ink, to_mnist
-from . import api, live
+from . import api, live, seams
 
 _SPECK = 0.02  # marks smaller than this share of the largest one's area are specks
 _SAME_COLUMNS = 0.5  # a piece sharing this share of its columns with a digit belongs to it
 _ALL_COLUMNS = 0.9  # or this share, when it is digit-sized (a digit of its own beside it?):
 _DIGIT_SIZED = 0.6  # at least this share of the digit's height
 _UPRIGHT = 0.7  # and at least this share of its own width tall (a 5's flag is flat)
-_NECKS = (0.3, 0.45, 0.55)  # touching digits come apart eroded by one of these shares of the
-# pen's width
-_PART_HEIGHT = 0.4  # and each part is at least this share of the digits' height tall
-_SURELY_SEVERAL = 1.3  # a mark this much wider than tall is never kept whole
-_AGREED = 0.9  # a mark the judges all read as one digit, the first this sure, is kept whole
-_SPLIT_ASPECT = 1.0  # a mark wider than this share of the digits' height may be several
+_SPLIT_ASPECT = 0.5  # a mark wider than this share of the digits' height may be several
 _MIN_PIECE = 0.08  # a cut-off piece is at least this share of the digits' height wide
 _MAX_PIECE = 1.1  # and at most this share
-_CUTS = 8  # the most cut columns tried in one mark
+_SEAM_STEP = 0.08  # a seam is started every this share of the digits' height across a mark
+_SEAM_BAND = 0.3  # and may wander this share of it from where it started
+_SEAM_APART = 0.03  # seams closer than this share on average are one
+_PIECE_COST = 2.5  # each piece costs this (log-probability): two pieces must read better than one
+_NOVELTY_WEIGHT = 3.0  # how much the detector's "no digit" counts in a piece's score
+_ODD = 5.0  # a piece whose shape is no single digit's (two side by side, a scribble) loses this
+_SCRAP = 0.15  # a cut piece's bits under this share of its largest are a neighbour's scraps
 _NARROWEST = 0.3  # a piece narrower than this share of the height is a 1 or a scrap
 _WIDEST = 0.9  # a piece wider than this share of the digits' height is rarely one digit
 _WIDTH_PENALTY = 20.0  # how fast it gets rarer (log-probability per unit of width/height)
@@ -227,84 +232,65 @@ def _joins(left: int, w: int, h: int, g: list[int]) -> bool:
 
 
 def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) -> list[_Piece]:
-    """Every digit: a mark as it is, or a wide mark cut where the model reads it best."""
+    """Every digit: a mark as it is, or a wide mark cut where the models read it best
+    (:func:`_to_cut` says which are tried; their cuts are read in one batch)."""
+    wholes = {k: p for k, m in enumerate(marks) if (p := _piece(m, 0, m.right - m.left))}
+    plans = {k: _plan(marks[k], height) for k in _to_cut(marks, wholes, height, judges)}
+    tried = {(k, sp): p for k, (_, ways) in plans.items() for sp, p in ways.items()}
+    score = _scores(tried, height, judges) if tried else {}
     pieces: list[_Piece] = []
-    for m in marks:
-        whole = _piece(m, 0, m.right - m.left)
-        aspect = (m.right - m.left) / max(height, m.bottom - m.top)
-        wide = aspect > _SPLIT_ASPECT and not (aspect < _SURELY_SEVERAL and _agreed(whole, judges))
-        parts = _necked(m, height) if wide else []
-        if wide:
-            cut = _best_cut(m, height, judges)
-            if len(parts) > 1:
-                apart = _pieces(parts, height, judges)
-                if _score(apart, height, judges) > _score(cut, height, judges):
-                    cut = apart
-            pieces += cut
-        elif whole is not None:
-            pieces.append(whole)
+    for k in range(len(marks)):
+        if k in plans:
+            last, ways = plans[k]
+            pieces += _best_cut(ways, {sp: score[(k, sp)] for sp in ways}, last)
+        elif k in wholes:
+            pieces.append(wholes[k])
     return pieces
 
 
-def _necked(m: _Mark, height: float) -> list[_Mark]:
-    """Digits that only touch: the mark eroded by a third to a half of its pen's width comes apart
-    at the thin necks where they meet; each part, as tall as a digit, grown back over the
-    mark's ink (each pixel to the part nearest to it) is a mark of its own."""
-    import cv2
-
-    mask = (m.ink > 0).astype(np.uint8)
-    depth = cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    pen = 2.0 * float(np.percentile(depth[mask > 0], 95))
-    best: tuple[list[int], np.ndarray, int] = ([], mask, 1)
-    for share in _NECKS:  # the least erosion that parts it most
-        r = max(1, round(share * pen))
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.erode(mask, kernel))
-        tall = [k for k in range(1, n) if stats[k, cv2.CC_STAT_HEIGHT] >= _PART_HEIGHT * height]
-        if len(tall) > len(best[0]):
-            best = (tall, labels, r)
-    tall, labels, r = best
-    if len(tall) < 2:
+def _to_cut(
+    marks: list[_Mark], wholes: dict[int, _Piece], height: float, judges: list[models.Classifier]
+) -> list[int]:
+    """Which marks to try cutting: those wide enough to be several digits whose whole reading
+    (all read in one batch) does not already beat every cut, as it does when it scores above
+    −2·``_PIECE_COST`` (each piece of a cut costs ``_PIECE_COST`` and none scores above it)
+    and has a digit's shape."""
+    wide = [k for k in wholes if _maybe_several(marks[k], height)]
+    if not wide:
         return []
-    grown = np.where(np.isin(labels, tall), labels, 0).astype(np.uint16)
-    for _ in range(4 * r):
-        free = (grown == 0) & (mask > 0)
-        if not free.any():
-            break
-        grown = np.where(free, cv2.dilate(grown, np.ones((3, 3), np.uint8)), grown)
-    parts = []
-    for k in tall:
-        rows, cols = np.nonzero(grown == k)
-        t, b, a, z = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-        ink = np.where(grown[t:b, a:z] == k, m.ink[t:b, a:z], 0)
-        parts.append(_Mark(ink, m.left + a, m.top + t, m.left + z, m.top + b))
-    return sorted(parts, key=lambda p: p.left)
+    first = _scores({k: wholes[k] for k in wide}, height, judges)
+    return [k for k in wide if first[k] <= -2 * _PIECE_COST or _odd(wholes[k].picture)]
 
 
-def _agreed(piece: _Piece | None, judges: list[models.Classifier]) -> bool:
-    """Whether every judge reads ``piece`` as the same digit, the first at least ``_AGREED``
-    sure of it."""
-    if piece is None:
-        return False
-    first = judges[0].predict_proba(piece.picture)[0]
-    top = int(first.argmax())
-    return first[top] >= _AGREED and all(
-        int(j.predict_proba(piece.picture)[0].argmax()) == top for j in judges[1:]
-    )
+def _maybe_several(m: _Mark, height: float) -> bool:
+    """Whether mark ``m`` is wide enough to be several digits."""
+    return (m.right - m.left) / max(height, m.bottom - m.top) > _SPLIT_ASPECT
+
+
+def _plan(m: _Mark, height: float) -> tuple[int, dict]:
+    """The ways of cutting ``m``: the index of its last end, and its pieces by span (the
+    whole mark among them)."""
+    ends = _seams(m, height)
+    found = {s: _span_piece(m, ends[s[0]], ends[s[1]]) for s in _spans(ends, m, height)}
+    return len(ends) - 1, {s: p for s, p in found.items() if p is not None}
 
 
 def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
-    """Columns [a, b) of mark ``m`` as one digit (None when they hold no ink); the scraps of
-    a neighbour that a cut leaves at its edge are dropped."""
+    """Columns [a, b) of mark ``m`` as one digit (None when they hold no ink)."""
+    return _piece_of(m, m.ink[:, a:b], a)
+
+
+def _piece_of(m: _Mark, ink: np.ndarray, a: int = 0) -> _Piece | None:
+    """``ink``, the part of mark ``m`` from its column ``a`` on, as one digit (None when it
+    holds no ink); the scraps of a neighbour that a cut leaves at its edge are dropped."""
     import cv2
 
-    ink = m.ink[:, a:b]
     mask = (ink > 0).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = 1 + np.flatnonzero(areas >= 0.15 * areas.max())
+    keep = 1 + np.flatnonzero(areas >= _SCRAP * areas.max())
     if len(keep) < n - 1:
         ink = np.where(np.isin(labels, keep), ink, 0)
     rows, cols = np.nonzero(ink)
@@ -316,64 +302,88 @@ def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
     return _Piece(picture, (m.left + a + left, m.top + top, right - left, bottom - top))
 
 
-def _cut_columns(m: _Mark, height: float) -> tuple[list[int], int]:
-    """Where a cut may go: the columns holding least ink (local minima of their sums), at
-    most ``_CUTS`` of them, left to right; and the mark's width."""
-    import cv2
-
-    profile = (m.ink > 0).sum(axis=0).astype(np.float32)
-    width = len(profile)
-    smooth = cv2.GaussianBlur(profile.reshape(1, -1), (0, 0), max(1.0, 0.02 * height)).ravel()
-    margin = max(1, round(_MIN_PIECE * height))
-    inner = range(margin, width - margin)
-    minima = [
-        c for c in inner if smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]
-    ] or list(inner[len(inner) // 2 : len(inner) // 2 + 1])
-    minima.sort(key=lambda c: smooth[c])
-    return sorted(minima[:_CUTS]), width
+def _best_cut(found: dict, score: dict, last: int) -> list[_Piece]:
+    """The pieces (``found``, by span between seams 0 … ``last``) of the way of cutting a mark
+    with the best total ``score`` (:func:`_scores`); a way with a piece whose shape the
+    verdict refuses loses ``_ODD`` for it (checked lazily, on the best way: it is slow)."""
+    checked: set[tuple[int, int]] = set()
+    while True:
+        path = _best_path(score, last)
+        odd = [s for s in path if s not in checked and _odd(found[s].picture)]
+        checked.update(path)
+        if not odd:
+            return [found[s] for s in path]
+        for s in odd:
+            score[s] -= _ODD
 
 
-def _best_cut(m: _Mark, height: float, judges: list[models.Classifier]) -> list[_Piece]:
-    """The pieces of the way of cutting ``m`` that ``judges`` (the model in charge first) read
-    most confidently: over cuts into pieces of a digit's width, the greatest product of the
-    pieces' probabilities for the digit the model in charge reads (averaged over the judges in
-    log), less a penalty for a piece too wide to be one digit."""
-    cuts, width = _cut_columns(m, height)
-    ends = [0, *cuts, width]
+def _spans(ends: list[np.ndarray | None], m: _Mark, height: float) -> list[tuple[int, int]]:
+    """The pairs (i, j) of ``ends`` a piece may lie between: a digit's width apart (on
+    average), or the whole mark."""
+    centre = [0.0, *(s.mean() for s in ends[1:-1] if s is not None), float(m.right - m.left)]
     lo, hi = _MIN_PIECE * height, _MAX_PIECE * height
-    spans = [
+    last = len(ends) - 1
+    return [
         (i, j)
         for i in range(len(ends))
         for j in range(i + 1, len(ends))
-        if lo <= ends[j] - ends[i] <= hi or (i, j) == (0, len(ends) - 1)
+        if lo <= centre[j] - centre[i] <= hi or (i, j) == (0, last)
     ]
-    found = {s: _piece(m, ends[s[0]], ends[s[1]]) for s in spans}
-    found = {s: p for s, p in found.items() if p is not None}
-    if not found:
-        return []
-    return [found[s] for s in _best_path(_scores(found, height, judges), len(ends) - 1)]
 
 
-def _score(pieces: list[_Piece], height: float, judges: list[models.Classifier]) -> float:
-    """How well ``pieces`` read as digits: the sum of their :func:`_scores`."""
-    if not pieces:
-        return -np.inf
-    return float(sum(_scores(dict(enumerate(pieces)), height, judges).values()))
+def _seams(m: _Mark, height: float) -> list[np.ndarray | None]:
+    """Where ``m`` may be cut, left to right: None (its left edge), its distinct seams (each
+    (H,) the first column right of the cut, row by row), started every ``_SEAM_STEP`` of the
+    digits' height across it, and None (its right edge)."""
+    width = m.right - m.left
+    margin = max(1, round(_MIN_PIECE * height))
+    starts = np.arange(margin, width - margin + 1, max(1, round(_SEAM_STEP * height)))
+    if len(starts) == 0:
+        starts = np.array([width // 2])
+    found, _ = seams.seams(m.ink, starts, max(1, round(_SEAM_BAND * height)))
+    kept = seams.distinct(found, max(1.0, _SEAM_APART * height))
+    return [None, *(found[k] for k in kept), None]
+
+
+def _odd(picture: np.ndarray) -> bool:
+    """Whether the verdict would refuse ``picture`` for its shape (two side by side, ...)."""
+    from . import verdict
+
+    return verdict.shape_problem(verdict.shape_of(picture)) != ""
+
+
+def _span_piece(m: _Mark, left: np.ndarray | None, right: np.ndarray | None) -> _Piece | None:
+    """The piece of ``m`` between seams ``left`` and ``right`` (None: its edge)."""
+    a = 0 if left is None else int(left.min())
+    b = m.right - m.left if right is None else int(right.max())
+    if b <= a:
+        return None
+    ink = seams.between(
+        m.ink[:, a:b], None if left is None else left - a, None if right is None else right - a
+    )
+    return _piece_of(m, ink, a)
 
 
 def _scores(found: dict, height: float, judges: list[models.Classifier]) -> dict:
     """Each span's score: the judges' mean log-probability for the digit the model in charge
-    reads in it, less its :func:`_misfit`."""
+    reads in it, plus the log-probability that it is a digit at all (the verdict's detector),
+    less its :func:`_misfit` and a penalty when its shape is no single digit's."""
+    from . import detector as detectors
+
     spans = list(found)
     pictures = np.stack([found[s].picture for s in spans])
     first = judges[0].predict_proba(pictures)
     top = first.argmax(axis=1)
     agreed = [first] + [j.predict_proba(pictures) for j in judges[1:]]
-    score = {}
-    for k, s in enumerate(spans):
-        belief = sum(np.log(max(float(p[k, top[k]]), 1e-9)) for p in agreed) / len(agreed)
-        score[s] = belief - _misfit(found[s].box, height, int(top[k]))
-    return score
+    belief = np.mean([np.log(np.maximum(p[np.arange(len(spans)), top], 1e-9)) for p in agreed], 0)
+    det, _ = detectors.shared()
+    if det is not None and det.extractor is not None:
+        novelty = det.novelty(det.inputs(det.extractor(pictures)))
+        belief = belief + _NOVELTY_WEIGHT * np.log(np.maximum(1.0 - novelty, 1e-9))
+    return {
+        s: float(belief[k]) - _misfit(found[s].box, height, int(top[k])) - _PIECE_COST
+        for k, s in enumerate(spans)
+    }
 
 
 def _misfit(box: tuple[int, int, int, int], height: float, digit: int) -> float:
