@@ -201,3 +201,115 @@ def test_an_image_of_a_number_opens_in_number_mode(window, qtbot, tmp_path):
     assert window.open_image(path)
     reading = _settle(window, qtbot)
     assert reading.text == digitpad.read_number(path).text == sample.text
+
+
+def _number_on_canvas(window, qtbot, digits: int = 3, index: int = 0) -> numbers.DrawnNumber:
+    window.set_number_mode(True)
+    qtbot.waitUntil(lambda: window.canvas.aspect() == NUMBER_ASPECT)
+    qtbot.waitUntil(lambda: window.canvas.ink().shape[1] == NUMBER_ASPECT * window.canvas.scale())
+    QApplication.processEvents()
+    sample = _number(digits, index=index)
+    replay_number(window.canvas, sample, between=QApplication.processEvents)
+    return sample
+
+
+def test_current_reading_is_one_digit_of_the_number_and_current_number_the_number(window, qtbot):
+    from digitpad.reading.live import Reading
+
+    assert window.current_number() is None  # Number mode off
+    sample = _number_on_canvas(window, qtbot)
+    number = window.current_number()  # settled now, without waiting for the worker
+    assert window.numbers.settled()
+    assert number.text == digitpad.read_number(window.canvas.ink()).text == sample.text
+    chip = window.canvas.chip_rect(1).center()
+    QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=chip)
+    reading = window.current_reading()
+    assert isinstance(reading, Reading)
+    digit = number.digits[1].reading
+    assert reading.verdict.digit == digit.digit == int(sample.text[1])
+    assert reading.driver == digit.model
+    np.testing.assert_allclose(reading.driver_probabilities(), digit.probabilities, atol=1e-6)
+    np.testing.assert_allclose(reading.digit, digit.picture)
+    np.testing.assert_allclose(window.current_probabilities(), digit.probabilities, atol=1e-6)
+    window.canvas.clear()
+    assert window.current_reading() is None and window.current_number() is None
+
+
+def test_single_mode_current_reading_is_still_the_whole_canvas(window, qtbot):
+    from digitpad.reading.live import Reading
+
+    side = window.canvas.scale()
+    sample = numbers.make_number([7], "wide", np.random.default_rng(1), shape=(side, side))
+    replay_number(window.canvas, sample, between=QApplication.processEvents)
+    reading = window.current_reading()
+    assert isinstance(reading, Reading) and reading.verdict.digit == 7
+    assert window.current_number() is None
+
+
+def test_teach_is_off_in_number_mode_and_says_why(window, qtbot, monkeypatch):
+    from digitpad.data import drawings
+
+    kept = []
+    monkeypatch.setattr(drawings, "add", lambda digit, label: kept.append(label))
+    trainer = window.trainer
+    assert all(a.isEnabled() for a in trainer.label_actions)
+    _number_on_canvas(window, qtbot, digits=2)
+    _settle(window, qtbot)
+    assert not any(a.isEnabled() for a in trainer.label_actions)
+    for action in trainer.label_actions:
+        assert "switch Number mode off" in action.toolTip()
+        assert "switch Number mode off" in action.statusTip()
+    strokes = len(window.canvas.strokes())
+    assert trainer.label_drawing(3) is None  # asked anyway: nothing kept, nothing cleared
+    assert kept == [] and len(window.canvas.strokes()) == strokes
+    assert "switch Number mode off" in window.statusBar().currentMessage()
+    window.canvas.clear()
+    window.set_number_mode(False)
+    assert all(a.isEnabled() for a in trainer.label_actions)
+    assert trainer.label_actions[3].toolTip().startswith("Keep the drawing as a 3")
+
+
+def test_the_map_star_follows_the_digit_shown(window, qtbot):
+    panel = window.explore.show_tab("Map")
+    sample = _number_on_canvas(window, qtbot, digits=3, index=4)
+    number = _settle(window, qtbot)
+    assert number.text == sample.text and len(number.digits) == 3
+    for i in (0, 2):
+        chip = window.canvas.chip_rect(i).center()
+        QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=chip)
+        caption = f"your {number.digits[i].digit} (digit {i + 1} of 3)"
+        qtbot.waitUntil(lambda c=caption: panel.marker_caption() == c, timeout=20_000)
+        assert panel.marker_position() is not None
+    window.canvas.clear()
+    qtbot.waitUntil(lambda: panel.marker_position() is None)
+
+
+def test_switching_number_mode_off_clears_a_wide_number_in_one_undoable_step(window, qtbot):
+    sample = _number_on_canvas(window, qtbot, digits=4, index=5)
+    number = _settle(window, qtbot)
+    assert window.canvas.ink_beyond(1)
+    strokes = window.canvas.strokes()
+    window.set_number_mode(False)
+    qtbot.waitUntil(lambda: window.canvas.ink().shape[0] == window.canvas.ink().shape[1])
+    assert window.canvas.is_empty() and not window.canvas.ink().any()  # nothing hidden
+    assert "Ctrl+Z brings it back" in window.statusBar().currentMessage()
+    assert window.current_reading() is None
+    window.undo_action.trigger()  # the number comes back, in Number mode
+    assert window.number_mode() and window.number_action.isChecked()
+    assert window.canvas.strokes() == strokes
+    qtbot.waitUntil(lambda: window.canvas.ink().shape[1] == NUMBER_ASPECT * window.canvas.scale())
+    assert _settle(window, qtbot).text == number.text == sample.text
+
+
+def test_switching_number_mode_off_keeps_a_drawing_that_fits_the_square(window, qtbot):
+    window.set_number_mode(True)
+    qtbot.waitUntil(lambda: window.canvas.aspect() == NUMBER_ASPECT)
+    qtbot.waitUntil(lambda: window.canvas.ink().shape[1] == NUMBER_ASPECT * window.canvas.scale())
+    side = window.canvas.scale()
+    sample = numbers.make_number([7], "wide", np.random.default_rng(1), shape=(side, side))
+    replay_number(window.canvas, sample, between=QApplication.processEvents)
+    strokes = window.canvas.strokes()
+    assert not window.canvas.ink_beyond(1)
+    window.set_number_mode(False)
+    assert window.canvas.strokes() == strokes and not window.number_mode()
+    assert window.current_reading().verdict.digit == 7

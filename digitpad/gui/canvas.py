@@ -86,7 +86,9 @@ class DrawingCanvas(QWidget):
     Signals: ``changed`` after every change of the ink (a move, a stroke, undo, clear, an
     image loaded); ``stroke_started`` on a press that starts a stroke and ``stroke_finished``
     on its release; ``box_clicked(index)`` on a press on a number box's answer;
-    ``history_changed`` when what undo and redo can do changes; ``pen_width_changed(px)``.
+    ``history_changed`` when what undo and redo can do changes; ``pen_width_changed(px)``;
+    ``aspect_restored(aspect)`` when undo brings back a drawing cleared while the canvas had
+    another aspect (the window goes back to the mode it was drawn in).
     """
 
     changed = Signal()
@@ -95,6 +97,7 @@ class DrawingCanvas(QWidget):
     history_changed = Signal()
     pen_width_changed = Signal(float)
     box_clicked = Signal(int)
+    aspect_restored = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,7 +110,8 @@ class DrawingCanvas(QWidget):
         self._redo: list[Stroke] = []
         self._current: Stroke | None = None
         self._background: np.ndarray | None = None  # an opened image, (H, W) float32 ink
-        self._cleared: tuple[list[Stroke], np.ndarray | None] | None = None  # undo of clear
+        # undo of clear: the strokes, the opened image and the aspect they were drawn at
+        self._cleared: tuple[list[Stroke], np.ndarray | None, int] | None = None
         self._pen_px = 18.0
         self._erasing = False
         self._inverted = False
@@ -257,10 +261,16 @@ class DrawingCanvas(QWidget):
             img.invertPixels()
         return img
 
+    def ink_beyond(self, aspect: int) -> bool:
+        """Would part of the ink be cut off on a canvas ``aspect`` times as wide as tall?"""
+        side = self._side()
+        return bool(self.ink()[:, side * max(1, int(aspect)) :].any())
+
     def clear(self) -> None:
-        """Wipe the canvas. Undo right after brings the whole drawing back."""
+        """Wipe the canvas. Undo right after brings the whole drawing back (at the aspect it
+        was drawn at: ``aspect_restored``)."""
         if self._strokes or self._background is not None:
-            self._cleared = (list(self._strokes), self._background)
+            self._cleared = (list(self._strokes), self._background, self._aspect)
         self._strokes.clear()
         self._redo.clear()
         self._current = None
@@ -277,8 +287,10 @@ class DrawingCanvas(QWidget):
         elif self._background is not None:
             self._background = None
         elif self._cleared is not None:
-            self._strokes, self._background = self._cleared
+            self._strokes, self._background, aspect = self._cleared
             self._cleared = None
+            if aspect != self._aspect:
+                self.aspect_restored.emit(aspect)
         else:
             return
         self._rerender()

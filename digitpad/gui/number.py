@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from .. import models
+from ..reading.api import DigitReading
 from ..reading.live_number import LiveNumber, PenStroke, Settled
 from ..reading.number import NumberDigit, NumberReading
 from .canvas import DrawingCanvas, NumberBox
@@ -149,8 +150,9 @@ class NumberController(QObject):
     shown is settled. A press on a digit's answer shows that digit's bars and reason.
 
     It is given the widgets it paints on, ``classifiers()`` (the models loaded) and
-    ``driver()`` (the model in charge), and ``why_update(key, picture, model, answer)`` and
-    ``why_clear()`` for the why-views of the digit shown.
+    ``driver()`` (the model in charge), and ``why_update(key, picture, model, answer)``,
+    ``why_verdict(reading, note)`` (the digit's verdict and "digit 2 of 3", for the Map star's
+    caption) and ``why_clear()`` for the why-views of the digit shown.
     """
 
     number_changed = Signal(object)
@@ -167,6 +169,7 @@ class NumberController(QObject):
         driver: Callable[[], str | None],
         why_update: Callable[[object, np.ndarray, str, int], None],
         why_clear: Callable[[], None],
+        why_verdict: Callable[[DigitReading, str], None] = lambda _r, _n: None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -179,6 +182,7 @@ class NumberController(QObject):
         self._driver = driver
         self._why_update = why_update
         self._why_clear = why_clear
+        self._why_verdict = why_verdict
         self.active = False
         self.live = LiveNumber()
         self.worker = NumberWorker(self.live, self)
@@ -232,6 +236,29 @@ class NumberController(QObject):
     def settled(self) -> bool:
         """Is the reading shown ``read_number``'s of the canvas as it is now?"""
         return self._settled and self._revision == self._canvas.revision
+
+    def settle_now(self) -> NumberReading | None:
+        """The settled reading of the canvas as it is now (``read_number``'s), read on this
+        thread if the one shown is not, and shown (None: an empty canvas, no model loaded or
+        Number mode off)."""
+        canvas = self._canvas
+        if not self.active or self.settled():
+            return self.reading if self.active else None
+        classifiers, driver = self._classifiers(), self._driver()
+        if not canvas.is_empty() and (driver is None or driver not in classifiers):
+            return None
+        reading = None
+        if not canvas.is_empty():
+            reading = self.live.settle(canvas.ink(), classifiers, driver)
+            self.live.accept(Settled(tuple(s.key for s in self._strokes()), reading))
+        self._revision = self._asked = canvas.revision
+        self._show(reading, True)
+        return reading
+
+    def selected_digit(self) -> NumberDigit | None:
+        """The digit whose bars are shown (None when there is none)."""
+        r = self.reading
+        return None if r is None or self.selected is None else r.digits[self.selected]
 
     def select(self, index: int) -> None:
         """Show digit ``index``'s bars and reason (a press on its answer)."""
@@ -348,6 +375,7 @@ class NumberController(QObject):
             return
         self._digit_shown = digit
         if digit is None:
+            self._why_clear()  # the Map star and the tints of a digit no longer there
             self._answer.show_reading(None)
             self._answer.detail.setText(EMPTY)
             self._bars.show_probabilities(None)
@@ -360,4 +388,6 @@ class NumberController(QObject):
         if self._canvas.current_stroke() is None:  # not while the pen moves: the why-views'
             # work would take the processor from the live reading (p99 67 against 35 ms)
             answer = int(np.argmax(r.probabilities))
+            where = f"digit {self.selected + 1} of {len(self.reading.digits)}"
+            self._why_verdict(r, where if len(self.reading.digits) > 1 else "")
             self._why_update(("number", self._revision, digit.box), r.picture, r.model, answer)

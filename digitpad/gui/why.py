@@ -38,6 +38,7 @@ from .style import FOR_ANSWER, FOR_RUNNER_UP, NOT_SURE, SHADE, text_in
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
     from ..reading import neighbours, saliency
+    from ..reading.api import DigitReading
     from ..reading.verdict import Verdict
     from .explore.map import MapPanel
 
@@ -476,7 +477,9 @@ class WhyController(QObject):
         self._asked: WhyRequest | None = None  # the latest request
         self._result: WhyResult | None = None  # the latest result shown
         self._map_xy: np.ndarray | None = None
-        self._verdict: Verdict | None = None  # what the Draw tab says of the latest picture
+        # what the Draw tab says of the latest picture, and which digit of a number it is
+        self._verdict: Verdict | DigitReading | None = None
+        self._note = ""
         # key, digit, model, answer, field of the latest picture
         self._last: tuple[object, np.ndarray, str, int, QRectF | None] | None = None
         self._stopped = False
@@ -537,16 +540,19 @@ class WhyController(QObject):
         self._last = (key, digit, model, answer, on_canvas)
         self._ask(*self._last)
 
-    def show_verdict(self, answer: Verdict) -> None:
+    def show_verdict(self, answer: Verdict | DigitReading, note: str = "") -> None:
         """The window shows ``answer`` for the latest picture (its ``digit`` None: not sure):
-        the star on the map says the same."""
+        the star on the map says the same, followed by ``note`` (Number mode: "digit 2 of
+        3")."""
         self._verdict = answer
+        self._note = note
         if self._map_xy is not None:
             self._show_on_map(self._map_xy)
 
     def clear(self) -> None:
         """The canvas is empty: take every why-view down."""
         self._verdict = None
+        self._note = ""
         self._asked = None
         self._last = None
         self._result = None
@@ -656,7 +662,8 @@ class WhyController(QObject):
         panel = self._map_panel()
         if panel is not None:
             v = self._verdict
-            panel.set_drawing(xy, None if v is None else v.digit, v is not None and v.digit is None)
+            digit = None if v is None else v.digit
+            panel.set_drawing(xy, digit, v is not None and digit is None, self._note)
 
     def _open_in_browser(self, index: int) -> None:
         shown = self.strip.shown()

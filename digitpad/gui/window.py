@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from .. import models
 from ..models import DEFAULT
 from ..preprocess import load_image, read_ink, read_number_ink, to_mnist_placed
+from ..reading.api import DigitReading
 from ..reading.live import (
     PREFERENCE,
     Complete,
@@ -55,6 +56,8 @@ from ..reading.live import (
     Waiting,
     pick_driver,
 )
+from ..reading.number import NumberReading
+from ..reading.verdict import Verdict
 from . import settings as keys
 from .actions import ActionFactory
 from .canvas import DrawingCanvas
@@ -90,6 +93,7 @@ FRAMED_AFTER_MS = 300
 HINT = "Draw a digit with the mouse · Esc clears · Ctrl+Z undoes"
 NUMBER_ASPECT = 3  # Number mode's canvas: three times as wide as tall (280 × 840 at least)
 DRAW_ONE = " · draw a digit"  # what the status bar adds while the canvas is empty
+TEACH_OFF = "Teach keeps one digit at a time: switch Number mode off (F4) to label a drawing"
 
 
 def fit_into(frame: QRect, area: QRect, minimum: QSize) -> QRect:
@@ -132,6 +136,16 @@ class AspectBox(QWidget):
         # A square canvas in the middle; a wide one at the top, under the number it reads.
         top = (self.height() - side) // 2 if self.aspect == 1 else 0
         self.child.setGeometry(QRect((self.width() - wide) // 2, top, wide, side))
+
+
+def _as_reading(digit: DigitReading) -> Reading:
+    """A digit of a number as a ``Reading``: its picture, every model's probabilities, the
+    model in charge and its verdict (the mean of the answer over the models as support)."""
+    probabilities = {name: np.asarray(a.probabilities) for name, a in digit.answers.items()}
+    top = int(np.argmax(digit.probabilities)) if digit.digit is None else digit.digit
+    support = float(np.mean([p[top] for p in probabilities.values()]))
+    judged = Verdict(digit.digit, digit.confidence, support, digit.reason)
+    return Reading(np.asarray(digit.picture), probabilities, digit.model, judged)
 
 
 def _crop_to_ink(ink: np.ndarray) -> tuple[np.ndarray, int, int] | None:
@@ -215,6 +229,7 @@ class MainWindow(QMainWindow):
         self.canvas.changed.connect(self._schedule)
         self.canvas.changed.connect(self._update_hint)
         self.canvas.history_changed.connect(self._update_history_actions)
+        self.canvas.aspect_restored.connect(self._on_aspect_restored)
         self.shelf.model_loaded.connect(self._on_model_loaded)
         self.shelf.model_failed.connect(self._on_model_failed)
         self.shelf.all_done.connect(self._on_models_done)
@@ -239,14 +254,33 @@ class MainWindow(QMainWindow):
         """(10,) float32 of the driving model for the canvas as it is now; ``None`` if empty.
 
         Reads the canvas now if the last answer is out of date, loading the driving model on
-        this thread if the background loader has not reached it yet.
+        this thread if the background loader has not reached it yet. In Number mode: those of
+        the digit whose bars are shown (see ``current_reading``).
         """
-        reading = self._read(wait_for_models=True)
+        reading = self.current_reading()
         return None if reading is None else reading.driver_probabilities().copy()
 
     def current_reading(self) -> Reading | None:
-        """Everything the window shows about the canvas now (see ``current_probabilities``)."""
-        return self._read(wait_for_models=True)
+        """Everything the window shows about the canvas now (see ``current_probabilities``).
+
+        In Number mode, the reading of one digit of the number: the one whose bars are shown
+        (the digit clicked, else the one nearest the last stroke), from the settled reading of
+        the canvas as it is now (``current_number``); None for an empty canvas. The whole
+        number is ``current_number()``."""
+        if not self.numbers.active:
+            return self._read(wait_for_models=True)
+        self.current_number()
+        digit = self.numbers.selected_digit()
+        return None if digit is None else _as_reading(digit.reading)
+
+    def current_number(self) -> NumberReading | None:
+        """Number mode: the number on the canvas as it is now, as ``digitpad.read_number``
+        reads it (read now on this thread if the one shown is not settled yet, loading the
+        driving model if it must); None for an empty canvas, or when Number mode is off."""
+        if not self.numbers.active:
+            return None
+        self._load_driver_now()
+        return self.numbers.settle_now()
 
     def driver(self) -> str | None:
         """The model giving the big answer."""
@@ -277,6 +311,13 @@ class MainWindow(QMainWindow):
         self._settings.setValue(keys.NUMBER_MODE, on)
         if on == self.numbers.active:
             return
+        if not on and self.canvas.ink_beyond(1):  # keep nothing hidden beyond the square
+            self.canvas.clear()
+            self.statusBar().showMessage(
+                "Number mode off: the number did not fit the square canvas, so it was "
+                "cleared · Ctrl+Z brings it back in Number mode",
+                10000,
+            )
         if on:  # the size to go back to: Number mode widens the window
             self._single_size = None if self.isMaximized() else self.size()
         aspect = NUMBER_ASPECT if on else 1
@@ -285,11 +326,20 @@ class MainWindow(QMainWindow):
         self.number_row.setVisible(on)
         self.models_column.setVisible(not on)
         self.numbers.set_active(on)
+        self.trainer.set_labelling(not on, TEACH_OFF)
+        self.why.clear()  # the why-views and the Map star were of the other mode's reading
         if not on:
             self.reader.forget()
-            self.why.clear()
             self._read_latest()
         QTimer.singleShot(0, self._after_mode_change)  # once the layout has the new size
+
+    def _on_aspect_restored(self, aspect: int) -> None:
+        """Undo brought back a drawing cleared in the other mode: go back to that mode."""
+        on = aspect == NUMBER_ASPECT
+        self.set_number_mode(on)
+        self.statusBar().showMessage(
+            f"Number mode {'on' if on else 'off'}: the drawing is back", 5000
+        )
 
     def _after_mode_change(self) -> None:
         """Back from Number mode, the size the window had before it; then fit the screen."""
@@ -300,8 +350,9 @@ class MainWindow(QMainWindow):
             self._single_size = None
         self._fit_to_screen()
 
-    def number_reading(self):
-        """The number shown in Number mode (a ``NumberReading``; None: empty or off)."""
+    def number_reading(self) -> NumberReading | None:
+        """The number shown in Number mode now, live or settled (None: empty or off; see
+        ``current_number`` for the settled one)."""
         return self.numbers.reading if self.numbers.active else None
 
     def open_image(self, path: str | Path) -> bool:
@@ -649,6 +700,7 @@ class MainWindow(QMainWindow):
                 key, picture, model, answer, None
             ),
             why_clear=self.why.clear,
+            why_verdict=self.why.show_verdict,
             parent=self,
         )
 

@@ -222,12 +222,17 @@ class MapPanel(QWidget):
         self.model_box.set_model(name)
 
     def set_drawing(
-        self, xy: np.ndarray | None, answer: int | None = None, not_sure: bool = False
+        self,
+        xy: np.ndarray | None,
+        answer: int | None = None,
+        not_sure: bool = False,
+        note: str = "",
     ) -> None:
         """Put the drawing at ``xy`` (2,) map coordinates with the caption "your ``answer``",
         "your drawing: not sure" when the answer is not sure (the Draw tab's verdict), or "your
-        drawing" while there is no answer yet; None hides it. Before the map has loaded it is
-        kept and shown once it has."""
+        drawing" while there is no answer yet, followed by `` (note)`` when ``note`` is given
+        (Number mode: which digit it is); None hides it. Before the map has loaded it is kept
+        and shown once it has."""
         if xy is None:
             self._drawing = None
         else:
@@ -238,6 +243,8 @@ class MapPanel(QWidget):
                 if answer is None
                 else f"your {answer}"
             )
+            if note:
+                caption += f" ({note})"
             self._drawing = (np.asarray(xy, np.float64).reshape(2).copy(), caption)
         self._show_drawing()
 

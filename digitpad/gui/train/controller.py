@@ -76,6 +76,7 @@ class TrainingController(QObject):
         self._explore_data = explore_data
         self._open_samples = open_samples
         self._model_in_charge = model_in_charge
+        self._labelling_off = ""  # why labelling is off ("" while it is on)
         self.helper = HelperProcess(self)
         self.helper.progress.connect(self._on_progress)
         self.helper.finished.connect(self._on_finished)
@@ -185,8 +186,25 @@ class TrainingController(QObject):
         if self._monitor is not None:
             self._monitor.close()
 
+    def set_labelling(self, allowed: bool, why: str = "") -> None:
+        """Allow Teach ▸ Label the drawing as … or not (``why``: what to do instead, shown as
+        the actions' tooltip and when one is asked for anyway)."""
+        self._labelling_off = "" if allowed else why or "Labelling is off"
+        for action, (tip, status) in zip(self.label_actions, self._label_tips, strict=True):
+            action.setEnabled(allowed)
+            action.setToolTip(tip if allowed else self._labelling_off)
+            action.setStatusTip(status if allowed else self._labelling_off)
+
+    def labelling(self) -> bool:
+        """Can a drawing be labelled now (``set_labelling``)?"""
+        return not self._labelling_off
+
     def label_drawing(self, label: int) -> Path | None:
-        """Keep the digit on the canvas as a drawing of ``label``; None if there is none."""
+        """Keep the digit on the canvas as a drawing of ``label``; None if there is none (or
+        labelling is off, ``set_labelling``: the status line says why)."""
+        if self._labelling_off:
+            self._status(self._labelling_off, 8000)
+            return None
         digit = self._model_input()
         if digit is None:
             self._status("Draw a digit first, then label it", 5000)
@@ -271,6 +289,7 @@ class TrainingController(QObject):
             )
             for digit in range(10)
         ]
+        self._label_tips = [(a.toolTip(), a.statusTip()) for a in self.label_actions]
         teach.addActions(self.label_actions)
         teach.addSeparator()
         browse = teach.addAction("Show my drawings in the browser")
