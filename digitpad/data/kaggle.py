@@ -42,6 +42,8 @@ _FIX_ROW = "Correct or remove that row and load the file again."
 _MAX_BYTES = 1 << 30
 _MAX_LINE = 1 << 16  # a real row is under 3,200 characters
 _BATCH_ROWS = 1024
+_KIND = np.zeros(256, np.uint8)  # a byte of a plain row: 1 a digit, 2 a comma, 0 anything else
+_KIND[ord("0") : ord("9") + 1], _KIND[ord(",")] = 1, 2
 # Looking the text up is three times faster than calling str() on each of 33 million values.
 _DECIMAL = tuple(str(i) for i in range(256))
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -208,13 +210,15 @@ def _parse_rows(
 
 def _all_plain(rows: list[str]) -> bool:
     """True if every comma-separated field of ``rows`` is 1-3 ASCII digits."""
-    # Vectorised over the whole batch: about four times faster than a regex per row.
-    text = np.frombuffer((",".join(rows) + ",").encode("ascii", "replace"), np.uint8)
-    commas = np.flatnonzero(text == ord(","))
-    field_widths = np.diff(commas, prepend=-1) - 1
-    n_digits = np.count_nonzero(text - ord("0") < 10)  # uint8 wraps: below "0" is large
-    return (
-        n_digits + len(commas) == len(text) and field_widths.min() >= 1 and field_widths.max() <= 3
+    # Vectorised over the whole batch, on one byte per character (no index arrays): about
+    # four times faster than a regex per row, and twice as fast as finding every comma.
+    text = np.frombuffer(("," + ",".join(rows) + ",").encode("ascii", "replace"), np.uint8)
+    kind = _KIND[text]
+    digit = kind == 1
+    return bool(
+        kind.all()
+        and not (~digit[:-1] & ~digit[1:]).any()  # no empty field (",,")
+        and not (digit[:-3] & digit[1:-2] & digit[2:-1] & digit[3:]).any()  # nor 4 digits
     )
 
 
