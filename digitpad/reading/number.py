@@ -378,7 +378,7 @@ def _scores(found: dict, height: float, judges: list[models.Classifier]) -> dict
     belief = np.mean([np.log(np.maximum(p[np.arange(len(spans)), top], 1e-9)) for p in agreed], 0)
     det, _ = detectors.shared()
     if det is not None and det.extractor is not None:
-        novelty = det.novelty(det.inputs(det.extractor(pictures)))
+        novelty = det.novelty(det.inputs(det.extractor(pictures), pictures))
         belief = belief + _NOVELTY_WEIGHT * np.log(np.maximum(1.0 - novelty, 1e-9))
     return {
         s: float(belief[k]) - _misfit(found[s].box, height, int(top[k])) - _PIECE_COST
