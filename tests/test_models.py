@@ -51,7 +51,9 @@ def test_bundled_model_reaches_its_goal(name, test_set):
     assert clf.test_accuracy == pytest.approx(accuracy, abs=1e-4)
     cached = models.test_probabilities(name)
     assert np.abs(cached - proba).max() < 1e-3
-    assert clf.train_size == 60000
+    # The 55,000 outside the validation split (rebuilt since 2026-12-02), or all 60,000 (the
+    # cnn and LeNet-5 bundled before: see the README's model table).
+    assert clf.train_size in (55_000, 60_000)
     assert clf.fit_seconds > 0 and clf.trained_on and clf.hyperparameters
 
 

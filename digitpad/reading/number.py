@@ -258,6 +258,9 @@ def _to_cut(
     wide = [k for k in wholes if _maybe_several(marks[k], height)]
     if not wide:
         return []
+    wide = [k for k in wide if not _blob(wholes[k].picture)]  # no digits to part in a blob
+    if not wide:
+        return []
     first = _scores({k: wholes[k] for k in wide}, height, judges)
     return [k for k in wide if first[k] <= -2 * _PIECE_COST or _odd(wholes[k].picture)]
 
@@ -343,6 +346,14 @@ def _seams(m: _Mark, height: float) -> list[np.ndarray | None]:
     found, _ = seams.seams(m.ink, starts, max(1, round(_SEAM_BAND * height)))
     kept = seams.distinct(found, max(1.0, _SEAM_APART * height))
     return [None, *(found[k] for k in kept), None]
+
+
+def _blob(picture: np.ndarray) -> bool:
+    """Whether ``picture`` is a filled blob as a whole: cut into slices, each would read as a
+    confident 1, so it is kept whole (and the verdict refuses it)."""
+    from . import verdict
+
+    return verdict.shape_of(picture).thickness > verdict.MAX_THICKNESS
 
 
 def _odd(picture: np.ndarray) -> bool:
