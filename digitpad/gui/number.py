@@ -22,6 +22,7 @@ from ..reading.number import NumberDigit, NumberReading
 from .canvas import DrawingCanvas, NumberBox
 from .panels import AnswerPanel, LazyProbabilityBars, ModelInputView
 from .style import MUTED, NOT_SURE, text_in
+from .worker import LatestWorker
 
 EMPTY = "Write a number"
 HINT = "click a digit's answer for its bars"
@@ -77,66 +78,24 @@ class SettleRequest:
     driver: str
 
 
-class NumberWorker(QObject):
+class NumberWorker(LatestWorker):
     """Settles the latest :class:`SettleRequest` in a daemon thread; ``ready((request,
     reading))`` arrives on the GUI thread."""
 
-    ready = Signal(object)
+    thread_name = "number"
 
     def __init__(self, live: LiveNumber, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._live = live
-        self._wake = threading.Condition()
-        self._request: SettleRequest | None = None
-        self._busy = False
-        self._stopped = False
-        self._thread: threading.Thread | None = None
 
-    def request(self, request: SettleRequest) -> None:
-        """Ask for ``request``; it replaces any request not started yet."""
-        with self._wake:
-            if self._stopped:
-                return
-            self._request = request
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="number", daemon=True)
-                self._thread.start()
-            self._wake.notify()
-
-    def is_idle(self) -> bool:
-        with self._wake:
-            return self._request is None and not self._busy
-
-    def stop(self, wait_s: float = 2.0) -> None:
-        with self._wake:
-            self._stopped = True
-            self._request = None
-            self._wake.notify()
-        if self._thread is not None:
-            self._thread.join(wait_s)
-
-    def _loop(self) -> None:
+    def starting(self) -> None:
         # Below the window's thread when the processor is busy: the pen's next stroke must
         # not wait behind a settled reading of the last one (Linux: a thread's own priority).
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        while True:
-            with self._wake:
-                while self._request is None and not self._stopped:
-                    self._wake.wait()
-                if self._stopped:
-                    return
-                request, self._request = self._request, None
-                self._busy = True
-            try:
-                reading = self._live.settle(request.ink, request.classifiers, request.driver)
-            finally:
-                with self._wake:
-                    self._busy = False
-            with self._wake:
-                if self._stopped:
-                    return
-            self.ready.emit((request, reading))
+
+    def work(self, request: SettleRequest) -> tuple[SettleRequest, NumberReading]:
+        return request, self._live.settle(request.ink, request.classifiers, request.driver)
 
 
 class NumberController(QObject):

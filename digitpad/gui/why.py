@@ -9,7 +9,6 @@ window predicts with.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from .actions import ActionFactory
 from .canvas import DrawingCanvas
 from .panels import AnswerPanel, ModelInputView, digit_image
 from .style import FOR_ANSWER, FOR_RUNNER_UP, NOT_SURE, SHADE, text_in
+from .worker import LatestWorker
 
 if TYPE_CHECKING:  # imported when first used: they are not needed to show the window
     from ..reading import neighbours, saliency
@@ -77,34 +77,21 @@ class WhyResult:
     errors: list[str] = field(default_factory=list)
 
 
-class WhyWorker(QObject):
+class WhyWorker(LatestWorker):
     """Computes :class:`WhyResult` for the latest :class:`WhyRequest` in a daemon thread.
 
     ``ready(WhyResult)`` arrives on the GUI thread. ``stop()`` ends the thread (closing).
     """
 
-    ready = Signal(object)
+    thread_name = "why"
+    # At most one piece of work per MIN_GAP_S: while the pen moves, requests come 60 times a
+    # second, and a worker busy all the time would slow the window.
+    gap_s = MIN_GAP_S
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._wake = threading.Condition()
-        self._request: WhyRequest | None = None
-        self._stopped = False
-        self._busy = False
         # (name, meta.json time) and this thread's copy of the model explained now
         self._copy: tuple[tuple[str, int], models.Classifier] | None = None
-        self._thread: threading.Thread | None = None
-
-    def request(self, request: WhyRequest) -> None:
-        """Ask for ``request``; it replaces any request not started yet."""
-        with self._wake:
-            if self._stopped:
-                return
-            self._request = request
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="why", daemon=True)
-                self._thread.start()
-            self._wake.notify()
 
     def warm_up(self, model: str, space: str | None) -> None:
         """Load what the first request will need (indexes, a copy of ``model``, its batch
@@ -113,45 +100,8 @@ class WhyWorker(QObject):
         blank[8:20, 12:16] = 1.0  # any picture will do
         self.request(WhyRequest(WARM_UP, blank, model, True, space, True))
 
-    def is_idle(self) -> bool:
-        with self._wake:
-            return self._request is None and not self._busy
-
-    def stop(self, wait_s: float = 2.0) -> None:
-        with self._wake:
-            self._stopped = True
-            self._request = None
-            self._wake.notify()
-        if self._thread is not None:
-            self._thread.join(wait_s)
-
-    def _loop(self) -> None:
-        started = -1.0
-        while True:
-            with self._wake:
-                while self._request is None and not self._stopped:
-                    self._wake.wait()
-                # At most one piece of work per MIN_GAP_S: while the pen moves, requests come
-                # 60 times a second, and a worker busy all the time would slow the window.
-                while not self._stopped:
-                    rest = started + MIN_GAP_S - time.monotonic()
-                    if rest <= 0:
-                        break
-                    self._wake.wait(rest)
-                if self._stopped:
-                    return
-                request, self._request = self._request, None
-                self._busy = True
-            started = time.monotonic()
-            try:
-                result = self.compute(request)
-            finally:
-                with self._wake:
-                    self._busy = False
-            with self._wake:
-                if self._stopped:
-                    return
-            self.ready.emit(result)
+    def work(self, request: WhyRequest) -> WhyResult:
+        return self.compute(request)
 
     def _model(self, name: str) -> models.Classifier:
         """A copy of model ``name`` for this thread only (reloaded when it is retrained or when
