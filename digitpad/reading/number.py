@@ -258,11 +258,16 @@ def _to_cut(
     wide = [k for k in wholes if _maybe_several(marks[k], height)]
     if not wide:
         return []
-    wide = [k for k in wide if not _blob(wholes[k].picture)]  # no digits to part in a blob
+    from . import verdict
+
+    shapes = {k: verdict.shape_of(wholes[k].picture) for k in wide}  # each looked at once
+    wide = [k for k in wide if not _blob(shapes[k])]  # no digits to part in a blob
     if not wide:
         return []
     first = _scores({k: wholes[k] for k in wide}, height, judges)
-    return [k for k in wide if first[k] <= -2 * _PIECE_COST or _odd(wholes[k].picture)]
+    return [
+        k for k in wide if first[k] <= -2 * _PIECE_COST or verdict.shape_problem(shapes[k]) != ""
+    ]
 
 
 def _maybe_several(m: _Mark, height: float) -> bool:
@@ -348,12 +353,13 @@ def _seams(m: _Mark, height: float) -> list[np.ndarray | None]:
     return [None, *(found[k] for k in kept), None]
 
 
-def _blob(picture: np.ndarray) -> bool:
-    """Whether ``picture`` is a filled blob as a whole: cut into slices, each would read as a
-    confident 1, so it is kept whole (and the verdict refuses it)."""
+def _blob(shape) -> bool:
+    """Whether a mark of ``shape`` (``verdict.shape_of`` of its picture) is a filled blob as a
+    whole: cut into slices, each would read as a confident 1, so it is kept whole (and the
+    verdict refuses it)."""
     from . import verdict
 
-    return verdict.shape_of(picture).thickness > verdict.MAX_THICKNESS
+    return shape.thickness > verdict.MAX_THICKNESS
 
 
 def _odd(picture: np.ndarray) -> bool:
