@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""Drawn numbers of 2–6 digits: % read entirely right, per gap kind and per length, and the
-time ``read_number`` takes.
+"""Drawn numbers of 2–6 digits: % read entirely right, per gap kind and per length, from the
+picture and from the strokes, and the time ``read_number`` takes.
 
     .venv/bin/python benchmarks/bench_numbers.py [--n 20] [--seed held-out|tuning|N] [--repeat 3]
 
@@ -11,13 +11,18 @@ the one the reader's constants were chosen on; a number N is the set of that see
 held-out set: 7 was kept unseen until the final figures). A number counts as right when every
 digit is read and right (a "?" counts as wrong).
 
+Two routes, on the very same numbers: *picture*, ``read_number(image)`` (the marks, and seam
+cuts of wide ones), and *strokes*, ``read_number(strokes=..., pen=...)`` with the strokes the
+picture was drawn with (after the number's scaling and placement, in drawing order, nothing
+said of which digit each belongs to), as the window's Number mode reads what is drawn on it.
+
 "plain components" is the baseline: each connected component of ink (8-connected, specks
 under 2 % of the largest dropped) read as one digit with the same verdict, no joining of
 pieces, no cutting.
 
-Time: ``read_number`` on a 6-digit number as an (H, W) uint8 array of the canvas's size, per
-gap kind: the median and the 99th percentile of every call (``--repeat`` calls per number,
-the models loaded beforehand).
+Time: ``read_number`` on a 6-digit number, as an (H, W) uint8 array of the canvas's size and
+as its strokes, per gap kind: the median and the 99th percentile of every call (``--repeat``
+calls per number, the models loaded beforehand).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from digitpad.preprocess import to_mnist
-from digitpad.reading import api, live, number
+from digitpad.reading import api, live, number, strokes
 from digitpad.synthetic import numbers
 
 
@@ -57,6 +62,38 @@ def plain_components(image: np.ndarray, classifiers, driver: str) -> str:
     return text
 
 
+def _table(title: str, right: dict, plain: dict | None = None) -> None:
+    """One route's table: % entirely right per gap kind (rows) and length (columns)."""
+    print(title)
+    print(
+        f"{'gap':<10}"
+        + "".join(f"{k:>7}" for k in numbers.LENGTHS)
+        + f"{'all':>8}"
+        + (f"{'plain':>8}" if plain else "")
+    )
+    for gap in numbers.GAPS:
+        row = [np.mean(right[gap, k]) for k in numbers.LENGTHS]
+        extra = f"{np.mean(plain[gap]):>8.1%}" if plain else ""
+        print(f"{gap:<10}" + "".join(f"{v:>7.0%}" for v in row) + f"{np.mean(row):>8.1%}{extra}")
+    every = [v for k in right for v in right[k]]
+    extra = f"{np.mean([v for g in plain for v in plain[g]]):>8.1%}" if plain else ""
+    print(f"{'all':<10}" + " " * 7 * len(numbers.LENGTHS) + f"{np.mean(every):>8.1%}{extra}")
+
+
+def _times(title: str, times: dict) -> None:
+    print(title)
+    for gap, ts in times.items():
+        ms = np.array(ts) * 1000
+        print(
+            f"  {gap:<10} median {statistics.median(ms):6.1f}  "
+            f"p99 {np.percentile(ms, 99):6.1f}  ({len(ms)} calls)"
+        )
+    every = np.concatenate([np.array(t) for t in times.values()]) * 1000
+    print(
+        f"  {'all':<10} median {statistics.median(every):6.1f}  p99 {np.percentile(every, 99):6.1f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--n", type=int, default=20, help="numbers of each length per gap kind")
@@ -70,46 +107,32 @@ def main() -> None:
     classifiers = api.usable_models()
     driver = live.pick_driver(None, list(classifiers))
     print(f"{args.seed} set (seed {seed}), {args.n} numbers per length and gap kind")
-    print(f"{'gap':<10}" + "".join(f"{k:>7}" for k in numbers.LENGTHS) + f"{'all':>8}{'plain':>8}")
-    totals, plain_totals, times = [], [], {}
+    pictures, pens, plain = {}, {}, {}
+    picture_times, stroke_times = {}, {}
     for gap in numbers.GAPS:
-        row, plain_row = [], []
         for length in numbers.LENGTHS:
-            right = 0
             for sample in numbers.make_numbers(args.n, seed, length, gap):
                 ink = sample.image.astype(np.float32) / 255
                 got = number.read_ink_number(ink, classifiers, driver).text
-                right += got == sample.text
-                plain_row.append(plain_components(sample.image, classifiers, driver) == sample.text)
+                pictures.setdefault((gap, length), []).append(got == sample.text)
+                drawn = [strokes.PenStroke(s, sample.pen) for s in sample.strokes]
+                by_strokes = strokes.read_pen_number(drawn, classifiers, driver).text
+                pens.setdefault((gap, length), []).append(by_strokes == sample.text)
+                plain.setdefault(gap, []).append(
+                    plain_components(sample.image, classifiers, driver) == sample.text
+                )
                 if length == 6:
                     for _ in range(args.repeat):
                         t = time.perf_counter()
                         number.read_number(sample.image)
-                        times.setdefault(gap, []).append(time.perf_counter() - t)
-            row.append(right / args.n)
-        totals += row
-        plain_totals += [float(np.mean(plain_row))]
-        print(
-            f"{gap:<10}"
-            + "".join(f"{v:>7.0%}" for v in row)
-            + f"{np.mean(row):>8.1%}{np.mean(plain_row):>8.1%}"
-        )
-    print(
-        f"{'all':<10}"
-        + " " * 7 * len(numbers.LENGTHS)
-        + f"{np.mean(totals):>8.1%}{np.mean(plain_totals):>8.1%}"
-    )
-    print("read_number on a 6-digit number, 280 × 840 uint8 array (ms):")
-    for gap, ts in times.items():
-        ms = np.array(ts) * 1000
-        print(
-            f"  {gap:<10} median {statistics.median(ms):6.1f}  "
-            f"p99 {np.percentile(ms, 99):6.1f}  ({len(ms)} calls)"
-        )
-    every = np.concatenate([np.array(t) for t in times.values()]) * 1000
-    print(
-        f"  {'all':<10} median {statistics.median(every):6.1f}  p99 {np.percentile(every, 99):6.1f}"
-    )
+                        picture_times.setdefault(gap, []).append(time.perf_counter() - t)
+                        t = time.perf_counter()
+                        number.read_number(strokes=sample.strokes, pen=sample.pen)
+                        stroke_times.setdefault(gap, []).append(time.perf_counter() - t)
+    _table("picture: read_number(image)", pictures, plain)
+    _table("strokes: read_number(strokes=..., pen=...)", pens)
+    _times("read_number on a 6-digit number, 280 × 840 uint8 array (ms):", picture_times)
+    _times("read_number on a 6-digit number's strokes (ms):", stroke_times)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def __getattr__(name: str):
 
         return read
     if name == "read_number":
-        from .reading.number import read_number
+        from .reading.strokes import read_number
 
         return read_number
     raise AttributeError(f"module 'digitpad' has no attribute {name!r}")

@@ -72,8 +72,8 @@ def test_two_digits_show_two_boxes_and_the_number(window, qtbot):
     replay_number(window.canvas, sample, between=QApplication.processEvents)
     reading = _settle(window, qtbot)
     assert reading.text == sample.text
-    # read_number's reading of the very picture on the canvas
-    assert reading.text == digitpad.read_number(window.canvas.ink()).text
+    # read_number's reading of the very strokes on the canvas
+    assert reading.text == digitpad.read_number(strokes=window.numbers.strokes()).text
     boxes = window.canvas.number_boxes()
     assert [b.answer for b in boxes] == list(sample.text) and len(boxes) == 2
     assert all(b.sure for b in boxes)
@@ -101,7 +101,9 @@ def test_the_number_is_read_while_the_pen_moves(window, qtbot):
     live = window.number_reading()
     assert live is not None and len(live.digits) == len(sample.text)
     send_mouse(window.canvas, QEvent.Type.MouseButtonRelease, *last[-1])
-    assert _settle(window, qtbot).text == digitpad.read_number(window.canvas.ink()).text
+    assert (
+        _settle(window, qtbot).text == digitpad.read_number(strokes=window.numbers.strokes()).text
+    )
 
 
 def test_pressing_a_digits_answer_shows_its_bars_and_draws_nothing(window, qtbot):
@@ -183,7 +185,9 @@ def test_undo_and_clear_read_the_number_again(window, qtbot):
     while len(window.number_reading().digits) == len(sample.text):
         window.canvas.undo()
         _settle(window, qtbot)
-    assert window.number_reading().text == digitpad.read_number(window.canvas.ink()).text
+    assert (
+        window.number_reading().text == digitpad.read_number(strokes=window.numbers.strokes()).text
+    )
     window.canvas.clear()
     qtbot.waitUntil(lambda: window.number_reading() is None)
     assert window.canvas.number_boxes() == [] and window.number_label.number() == ""
@@ -220,7 +224,7 @@ def test_current_reading_is_one_digit_of_the_number_and_current_number_the_numbe
     sample = _number_on_canvas(window, qtbot)
     number = window.current_number()  # settled now, without waiting for the worker
     assert window.numbers.settled()
-    assert number.text == digitpad.read_number(window.canvas.ink()).text == sample.text
+    assert number.text == digitpad.read_number(strokes=window.numbers.strokes()).text == sample.text
     chip = window.canvas.chip_rect(1).center()
     QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=chip)
     reading = window.current_reading()

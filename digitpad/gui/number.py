@@ -69,13 +69,15 @@ class NumberLabel(QLabel):
 class SettleRequest:
     """Read the whole canvas as ``read_number`` does: picture ``revision``, its ``ink`` (H, W)
     uint8, drawn with strokes ``strokes`` (their keys), by ``classifiers``, ``driver`` in
-    charge."""
+    charge; from the strokes themselves, ``pens``, when they are all there is (none when an
+    opened image is on the canvas: its picture is read)."""
 
     revision: int
     strokes: tuple
     ink: np.ndarray
     classifiers: dict[str, models.Classifier]
     driver: str
+    pens: tuple[PenStroke, ...] = ()
 
 
 class NumberWorker(LatestWorker):
@@ -95,7 +97,8 @@ class NumberWorker(LatestWorker):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
     def work(self, request: SettleRequest) -> tuple[SettleRequest, NumberReading]:
-        return request, self._live.settle(request.ink, request.classifiers, request.driver)
+        live, r = self._live, request
+        return r, live.settle(r.ink, r.classifiers, r.driver, list(r.pens))
 
 
 class NumberController(QObject):
@@ -103,10 +106,11 @@ class NumberController(QObject):
 
     Every change of the ink is read live a turn of the event loop later (the settled reading
     and the digit under the pen read again, ``reading.live_number``); when no stroke is being
-    drawn the whole canvas is also read as ``read_number`` reads it, in a worker thread, and
-    that settled reading replaces the live one. ``number_changed(reading)`` is emitted each
-    time a reading is shown (None for an empty canvas); ``settled()`` says whether the one
-    shown is settled. A press on a digit's answer shows that digit's bars and reason.
+    drawn the whole canvas is also read as ``read_number`` reads its strokes (an opened image:
+    its picture), in a worker thread, and that settled reading replaces the live one.
+    ``number_changed(reading)`` is emitted each time a reading is shown (None for an empty
+    canvas); ``settled()`` says whether the one shown is settled. A press on a digit's answer
+    shows that digit's bars and reason.
 
     It is given the widgets it paints on, ``classifiers()`` (the models loaded) and
     ``driver()`` (the model in charge), and ``why_update(key, picture, model, answer)``,
@@ -208,8 +212,9 @@ class NumberController(QObject):
             return None
         reading = None
         if not canvas.is_empty():
-            reading = self.live.settle(canvas.ink(), classifiers, driver)
-            self.live.accept(Settled(tuple(s.key for s in self._strokes()), reading))
+            strokes = self.strokes()
+            reading = self.live.settle(canvas.ink(), classifiers, driver, self._pens(strokes))
+            self.live.accept(Settled(tuple(s.key for s in strokes), reading))
         self._revision = self._asked = canvas.revision
         self._show(reading, True)
         return reading
@@ -241,22 +246,27 @@ class NumberController(QObject):
             return
         drawing = canvas.current_stroke() is not None
         if not canvas.has_background() and self._revision != canvas.revision:
-            reading = self.live.live(canvas.ink(), self._strokes(), classifiers, driver)
+            reading = self.live.live(canvas.ink(), self.strokes(), classifiers, driver)
             self._revision = canvas.revision
             self._show(reading, False)
         if not drawing and self._asked != canvas.revision:
             self._asked = canvas.revision
-            keys = tuple(s.key for s in self._strokes())
+            strokes = self.strokes()
+            keys = tuple(s.key for s in strokes)
+            pens = tuple(self._pens(strokes))
             ink = canvas.ink()
-            self.worker.request(SettleRequest(canvas.revision, keys, ink, classifiers, driver))
+            self.worker.request(
+                SettleRequest(canvas.revision, keys, ink, classifiers, driver, pens)
+            )
 
     def shutdown(self) -> None:
         self.worker.stop()
 
     # ---------------------------------------------------------------- inside
 
-    def _strokes(self) -> list[PenStroke]:
-        """The canvas's strokes (the one being drawn last) in ink pixels."""
+    def strokes(self) -> list[PenStroke]:
+        """The canvas's strokes (the one being drawn last) in ink pixels, as the reader sees
+        them."""
         canvas = self._canvas
         scale = canvas.scale()
         current = canvas.current_stroke()
@@ -271,6 +281,11 @@ class NumberController(QObject):
             for s in strokes
             if s.points
         ]
+
+    def _pens(self, strokes: list[PenStroke]) -> list[PenStroke]:
+        """The strokes to read the number from: ``strokes``, unless an opened image is on the
+        canvas (then none: its picture is read, ``read_number``'s way)."""
+        return [] if self._canvas.has_background() else strokes
 
     def _on_settled(self, result: tuple[SettleRequest, NumberReading | None]) -> None:
         request, reading = result

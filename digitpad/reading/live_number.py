@@ -1,9 +1,11 @@
 """Number mode's reading while the pen moves (no Qt here).
 
-``digitpad.read_number`` reads the whole picture: it finds the marks, tries cuts of touching
-ones with five models, and reads every digit with all of them, which takes 50–250 ms for six
-digits. That is the *settled* reading, worked out off the window's thread after each stroke
-(and after undo, redo, clear). While a stroke is being drawn the window shows, a frame later,
+``digitpad.read_number(strokes=...)`` reads the whole number from its strokes (each digit's
+strokes drawn alone, ``reading.strokes``; a picture opened from a file: ``read_number`` of the
+ink, which finds the marks and tries cuts of touching ones) with five models, and reads every
+digit with all of them, which takes tens to hundreds of milliseconds for six digits. That is
+the *settled* reading, worked out off the window's thread after each stroke (and after undo,
+redo, clear). While a stroke is being drawn the window shows, a frame later,
 a *live* reading built on the last settled one: only the digit under the pen is read again.
 
 - The strokes drawn since the settled reading are grouped into digits: strokes whose columns
@@ -17,8 +19,9 @@ a *live* reading built on the last settled one: only the digit under the pen is 
 - The settled digits no group took over stay as they were read.
 
 The settled reading, when it comes, replaces the live one: it is what ``read_number`` gives
-for the same picture. Every model's answer to a picture is remembered (``Remembered``), so the
-next settled reading asks the models only about the pieces that changed.
+for the same strokes (or picture). Every model's answer to a picture is remembered
+(``Remembered``), so the next settled reading asks the models only about the pieces that
+changed.
 
 >>> import numpy as np
 >>> strokes = [PenStroke(np.array([[40.0, 20], [40, 120]]), 12.0, key=1),
@@ -40,31 +43,12 @@ from .. import models
 from ..preprocess import to_mnist
 from . import api
 from .number import NumberDigit, NumberReading, read_ink_number
+from .strokes import PenStroke, goes_on, read_pen_number
 
 SAME_COLUMNS = 0.5  # strokes (or a stroke and a digit) sharing this share of the narrower one's
 # columns are one digit, as ``read_number`` joins the pieces of a digit
 FOOTPRINT_PX = 4  # a stroke's ink is looked for this much wider than its pen
 REMEMBERED = 20_000  # pictures each model's answers are kept for
-
-
-@dataclass(frozen=True, eq=False)
-class PenStroke:
-    """A stroke as the reader sees it: ``points`` (K, 2) x, y in ink pixels, the pen's
-    diameter ``width`` in pixels, whether it ``erase``s, and a ``key`` that changes when the
-    stroke does (the canvas's serial and point count)."""
-
-    points: np.ndarray
-    width: float
-    erase: bool = False
-    key: object = None
-
-    def columns(self) -> tuple[float, float]:
-        r = self.width / 2
-        return float(self.points[:, 0].min() - r), float(self.points[:, 0].max() + r)
-
-    def rows(self) -> tuple[float, float]:
-        r = self.width / 2
-        return float(self.points[:, 1].min() - r), float(self.points[:, 1].max() + r)
 
 
 class Remembered:
@@ -108,34 +92,12 @@ def group_strokes(strokes: list[PenStroke]) -> list[list[int]]:
     spans = [s.columns() for s in strokes]
     for i in range(len(strokes)):
         for j in range(i):
-            if _shared(spans[i], spans[j]) or (j == i - 1 and _goes_on(strokes[j], strokes[i])):
+            if _shared(spans[i], spans[j]) or (j == i - 1 and goes_on(strokes[j], strokes[i])):
                 parent[root(i)] = root(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(strokes)):
         groups.setdefault(root(i), []).append(i)
     return sorted(groups.values(), key=lambda g: min(spans[i][0] for i in g))
-
-
-def _goes_on(before: PenStroke, after: PenStroke) -> bool:
-    """Whether ``after`` starts on the ink of ``before``, the stroke drawn just before it (a
-    9's stem from its loop, a 5's flag from its body)."""
-    if before.erase or after.erase:
-        return False
-    reach = (before.width + after.width) / 2
-    return _distance(after.points[0], before.points) <= reach
-
-
-def _distance(p: np.ndarray, path: np.ndarray) -> float:
-    """The distance from point ``p`` to the polyline ``path`` (K, 2)."""
-    if len(path) == 1:
-        return float(np.hypot(*(p - path[0])))
-    a, b = path[:-1], path[1:]
-    ab = b - a
-    t = np.clip(
-        np.einsum("ij,ij->i", p - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-9), 0, 1
-    )
-    nearest = a + t[:, None] * ab
-    return float(np.min(np.hypot(*(p - nearest).T)))
 
 
 def _shared(a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -172,15 +134,23 @@ class LiveNumber:
         return out
 
     def settle(
-        self, ink: np.ndarray, classifiers: dict[str, models.Classifier], driver: str
+        self,
+        ink: np.ndarray,
+        classifiers: dict[str, models.Classifier],
+        driver: str,
+        strokes: list[PenStroke] | None = None,
     ) -> NumberReading | None:
-        """``read_number``'s reading of ``ink`` (H, W) uint8, bright on black, by every model
-        (None when it holds no ink)."""
+        """The number on ``ink`` (H, W) uint8, bright on black, read by every model (None when
+        it holds no ink): from ``strokes``, the pen strokes it was drawn with (in order), when
+        they are given (``read_number(strokes=...)``: each digit's strokes read alone), else
+        from the picture (``read_number``'s reading of it)."""
         if not ink.any():
             return None
-        picture = ink.astype(np.float32) / 255.0
+        remembered = self.remembered(classifiers)
         try:
-            return read_ink_number(picture, self.remembered(classifiers), driver)
+            if strokes:
+                return read_pen_number(strokes, remembered, driver, ink.shape)
+            return read_ink_number(ink.astype(np.float32) / 255.0, remembered, driver)
         except ValueError:  # only specks
             return None
 

@@ -48,7 +48,7 @@ _MAX_PIECE = 1.1  # and at most this share
 _SEAM_STEP = 0.08  # a seam is started every this share of the digits' height across a mark
 _SEAM_BAND = 0.3  # and may wander this share of it from where it started
 _SEAM_APART = 0.03  # seams closer than this share on average are one
-_PIECE_COST = 2.5  # each piece costs this (log-probability): two pieces must read better than one
+PIECE_COST = 2.5  # each piece costs this (log-probability): two pieces must read better than one
 _NOVELTY_WEIGHT = 3.0  # how much the detector's "no digit" counts in a piece's score
 _ODD = 5.0  # a piece whose shape is no single digit's (two side by side, a scribble) loses this
 _SCRAP = 0.15  # a cut piece's bits under this share of its largest are a neighbour's scraps
@@ -119,6 +119,7 @@ def read_number(image: api.ImageLike, model: str | None = None) -> NumberReading
     """Read the number in ``image``: a path to an image file (a photo, a scan, a drawing; its
     paper, light, lines and specks handled as ``digitpad.read`` handles them), or an (H, W)
     grey array with bright ink on black (uint8 0–255 or float 0–1), as the canvas holds it.
+    (``digitpad.read_number`` also reads a number from its pen strokes: ``reading.strokes``.)
 
     ``model`` picks the model in charge, as for ``digitpad.read``. Raises ``ValueError`` for an
     empty picture or an unreadable file (the message names the file) and ``ModelError`` for a
@@ -126,7 +127,7 @@ def read_number(image: api.ImageLike, model: str | None = None) -> NumberReading
     """
     ink, scale, source = _ink(image)
     if not (ink > 0).any():
-        raise ValueError(_empty(source))
+        raise ValueError(empty_message(source))
     classifiers = api.usable_models(model)
     driver = live.pick_driver(model, list(classifiers))
     return read_ink_number(ink, classifiers, driver, scale, source)
@@ -143,12 +144,23 @@ def read_ink_number(
     ``classifiers`` with ``driver`` in charge; boxes are multiplied by ``scale`` (x, y)."""
     marks = _marks(ink)
     if not marks:
-        raise ValueError(_empty(source))
+        raise ValueError(empty_message(source))
     height = float(np.median([m.bottom - m.top for m in marks]))
     judges = [classifiers[driver]] + [
         clf for name, clf in classifiers.items() if name in JUDGES and name != driver
     ]
-    pieces = _pieces(marks, height, judges)
+    return read_pieces(_pieces(marks, height, judges), classifiers, driver, scale, source)
+
+
+def read_pieces(
+    pieces: list[Piece],
+    classifiers: dict[str, models.Classifier],
+    driver: str,
+    scale: tuple[float, float] = (1.0, 1.0),
+    source: str | None = None,
+) -> NumberReading:
+    """The number whose digits are ``pieces`` (left to right), each read by every model (in one
+    batch) with the verdict ``digitpad.read`` gives it."""
     pictures = np.stack([p.picture for p in pieces])
     known = {name: clf.predict_proba(pictures) for name, clf in classifiers.items()}
     digits = []
@@ -176,7 +188,7 @@ class _Mark:
 
 
 @dataclass(frozen=True)
-class _Piece:
+class Piece:
     """One digit's MNIST picture and its box (left, top, width, height) in the ink map."""
 
     picture: np.ndarray
@@ -231,29 +243,29 @@ def _joins(left: int, w: int, h: int, g: list[int]) -> bool:
 # --------------------------------------------------------------------------- cutting
 
 
-def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) -> list[_Piece]:
+def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) -> list[Piece]:
     """Every digit: a mark as it is, or a wide mark cut where the models read it best
     (:func:`_to_cut` says which are tried; their cuts are read in one batch)."""
     wholes = {k: p for k, m in enumerate(marks) if (p := _piece(m, 0, m.right - m.left))}
     plans = {k: _plan(marks[k], height) for k in _to_cut(marks, wholes, height, judges)}
     tried = {(k, sp): p for k, (_, ways) in plans.items() for sp, p in ways.items()}
-    score = _scores(tried, height, judges) if tried else {}
-    pieces: list[_Piece] = []
+    score = score_pieces(tried, height, judges) if tried else {}
+    pieces: list[Piece] = []
     for k in range(len(marks)):
         if k in plans:
             last, ways = plans[k]
-            pieces += _best_cut(ways, {sp: score[(k, sp)] for sp in ways}, last)
+            pieces += best_cut(ways, {sp: score[(k, sp)] for sp in ways}, last)
         elif k in wholes:
             pieces.append(wholes[k])
     return pieces
 
 
 def _to_cut(
-    marks: list[_Mark], wholes: dict[int, _Piece], height: float, judges: list[models.Classifier]
+    marks: list[_Mark], wholes: dict[int, Piece], height: float, judges: list[models.Classifier]
 ) -> list[int]:
     """Which marks to try cutting: those wide enough to be several digits whose whole reading
     (all read in one batch) does not already beat every cut, as it does when it scores above
-    −2·``_PIECE_COST`` (each piece of a cut costs ``_PIECE_COST`` and none scores above it)
+    −2·``PIECE_COST`` (each piece of a cut costs ``PIECE_COST`` and none scores above it)
     and has a digit's shape."""
     wide = [k for k in wholes if _maybe_several(marks[k], height)]
     if not wide:
@@ -264,9 +276,9 @@ def _to_cut(
     wide = [k for k in wide if not _blob(shapes[k])]  # no digits to part in a blob
     if not wide:
         return []
-    first = _scores({k: wholes[k] for k in wide}, height, judges)
+    first = score_pieces({k: wholes[k] for k in wide}, height, judges)
     return [
-        k for k in wide if first[k] <= -2 * _PIECE_COST or verdict.shape_problem(shapes[k]) != ""
+        k for k in wide if first[k] <= -2 * PIECE_COST or verdict.shape_problem(shapes[k]) != ""
     ]
 
 
@@ -283,12 +295,12 @@ def _plan(m: _Mark, height: float) -> tuple[int, dict]:
     return len(ends) - 1, {s: p for s, p in found.items() if p is not None}
 
 
-def _piece(m: _Mark, a: int, b: int) -> _Piece | None:
+def _piece(m: _Mark, a: int, b: int) -> Piece | None:
     """Columns [a, b) of mark ``m`` as one digit (None when they hold no ink)."""
     return _piece_of(m, m.ink[:, a:b], a)
 
 
-def _piece_of(m: _Mark, ink: np.ndarray, a: int = 0) -> _Piece | None:
+def _piece_of(m: _Mark, ink: np.ndarray, a: int = 0) -> Piece | None:
     """``ink``, the part of mark ``m`` from its column ``a`` on, as one digit (None when it
     holds no ink); the scraps of a neighbour that a cut leaves at its edge are dropped."""
     import cv2
@@ -307,12 +319,12 @@ def _piece_of(m: _Mark, ink: np.ndarray, a: int = 0) -> _Piece | None:
     picture = to_mnist(ink[top:bottom, left:right])
     if picture is None:
         return None
-    return _Piece(picture, (m.left + a + left, m.top + top, right - left, bottom - top))
+    return Piece(picture, (m.left + a + left, m.top + top, right - left, bottom - top))
 
 
-def _best_cut(found: dict, score: dict, last: int) -> list[_Piece]:
+def best_cut(found: dict, score: dict, last: int) -> list[Piece]:
     """The pieces (``found``, by span between seams 0 … ``last``) of the way of cutting a mark
-    with the best total ``score`` (:func:`_scores`); a way with a piece whose shape the
+    with the best total ``score`` (:func:`score_pieces`); a way with a piece whose shape the
     verdict refuses loses ``_ODD`` for it (checked lazily, on the best way: it is slow)."""
     checked: set[tuple[int, int]] = set()
     while True:
@@ -369,7 +381,7 @@ def _odd(picture: np.ndarray) -> bool:
     return verdict.shape_problem(verdict.shape_of(picture)) != ""
 
 
-def _span_piece(m: _Mark, left: np.ndarray | None, right: np.ndarray | None) -> _Piece | None:
+def _span_piece(m: _Mark, left: np.ndarray | None, right: np.ndarray | None) -> Piece | None:
     """The piece of ``m`` between seams ``left`` and ``right`` (None: its edge)."""
     a = 0 if left is None else int(left.min())
     b = m.right - m.left if right is None else int(right.max())
@@ -381,7 +393,7 @@ def _span_piece(m: _Mark, left: np.ndarray | None, right: np.ndarray | None) -> 
     return _piece_of(m, ink, a)
 
 
-def _scores(found: dict, height: float, judges: list[models.Classifier]) -> dict:
+def score_pieces(found: dict, height: float, judges: list[models.Classifier]) -> dict:
     """Each span's score: the judges' mean log-probability for the digit the model in charge
     reads in it, plus the log-probability that it is a digit at all (the verdict's detector),
     less its :func:`_misfit` and a penalty when its shape is no single digit's."""
@@ -398,7 +410,7 @@ def _scores(found: dict, height: float, judges: list[models.Classifier]) -> dict
         novelty = det.novelty(det.inputs(det.extractor(pictures), pictures))
         belief = belief + _NOVELTY_WEIGHT * np.log(np.maximum(1.0 - novelty, 1e-9))
     return {
-        s: float(belief[k]) - _misfit(found[s].box, height, int(top[k])) - _PIECE_COST
+        s: float(belief[k]) - _misfit(found[s].box, height, int(top[k])) - PIECE_COST
         for k, s in enumerate(spans)
     }
 
@@ -451,7 +463,7 @@ def _ink(image: api.ImageLike) -> tuple[np.ndarray, tuple[float, float], str | N
     return np.clip(a, 0.0, 1.0).astype(np.float32), (1.0, 1.0), None
 
 
-def _empty(source: str | None) -> str:
+def empty_message(source: str | None) -> str:
     if source is None:
         return "the picture is empty (no ink): write a number, bright on black"
     return f"{source}: no digit found in the image (it is blank); open an image that shows one"

@@ -41,7 +41,10 @@ class DrawnNumber:
     """One drawn number: ``image`` (H, W) uint8, ink 255 on 0; ``text`` its digits; ``gap``
     the kind of gap between them; ``boxes`` each digit's (left, top, width, height);
     ``strokes`` every digit's strokes in drawing order, left to right, each (K, 2) x, y in the
-    image's pixels, drawn with a pen ``pen`` px wide (to replay them as mouse moves)."""
+    image's pixels, drawn with a pen ``pen`` px wide (to replay them as mouse moves, or to read
+    the number from its strokes: drawn alone with that pen, digit ``i``'s strokes give its ink
+    as the image shows it, before the image was shrunk to fit); ``digit_of`` says which digit
+    (its index, left to right) each stroke belongs to."""
 
     image: np.ndarray
     text: str
@@ -49,6 +52,11 @@ class DrawnNumber:
     boxes: tuple[tuple[int, int, int, int], ...]
     strokes: tuple[np.ndarray, ...] = ()
     pen: float = 0.0
+    digit_of: tuple[int, ...] = ()
+
+    def digit_strokes(self, i: int) -> list[np.ndarray]:
+        """Digit ``i``'s strokes (left to right), in drawing order."""
+        return [s for s, d in zip(self.strokes, self.digit_of, strict=True) if d == i]
 
 
 def make_numbers(
@@ -88,12 +96,15 @@ def make_number(
     number = _on_canvas(row, digits, gap, lefts, tops, widths, heights, shape, rng)
     # The strokes, where the digits went: each shrunk as the row was (see _on_canvas).
     f = min(1.0, 0.9 * shape[0] / row.shape[0], 0.94 * shape[1] / row.shape[1])
-    strokes = tuple(
-        s * f + box[:2]
-        for (_, _, own), box in zip(drawn_digits, number.boxes, strict=True)
-        for s in own
-    )
-    return DrawnNumber(number.image, number.text, gap, number.boxes, strokes, pen * f)
+    strokes, digit_of = _placed([own for _, _, own in drawn_digits], number.boxes, f)
+    return DrawnNumber(number.image, number.text, gap, number.boxes, strokes, pen * f, digit_of)
+
+
+def _placed(strokes: list[list[np.ndarray]], boxes, f: float):
+    """Every digit's ``strokes`` (in its crop's pixels) scaled by ``f`` and moved to its box,
+    in drawing order: the strokes, and which digit each is of."""
+    placed = [(i, s * f + box[:2]) for i, box in enumerate(boxes) for s in strokes[i]]
+    return tuple(s for _, s in placed), tuple(i for i, _ in placed)
 
 
 def _digit_ink(digit: int, height: float, pen: float, rng: np.random.Generator):
