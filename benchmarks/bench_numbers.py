@@ -99,6 +99,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20, help="numbers of each length per gap kind")
     ap.add_argument("--seed", default="held-out", help="held-out, tuning, or a seed number")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--route", choices=("both", "strokes"), default="both", help="strokes: the strokes only"
+    )
     args = ap.parse_args()
     named = {"held-out": numbers.HELD_OUT_SEED, "tuning": numbers.TUNING_SEED}
     if args.seed not in named and not args.seed.isdigit():
@@ -112,27 +115,36 @@ def main() -> None:
     for gap in numbers.GAPS:
         for length in numbers.LENGTHS:
             for sample in numbers.make_numbers(args.n, seed, length, gap):
-                ink = sample.image.astype(np.float32) / 255
-                got = number.read_ink_number(ink, classifiers, driver).text
-                pictures.setdefault((gap, length), []).append(got == sample.text)
+                if args.route == "both":
+                    _picture_route(sample, classifiers, driver, pictures, plain)
                 drawn = [strokes.PenStroke(s, sample.pen) for s in sample.strokes]
                 by_strokes = strokes.read_pen_number(drawn, classifiers, driver).text
                 pens.setdefault((gap, length), []).append(by_strokes == sample.text)
-                plain.setdefault(gap, []).append(
-                    plain_components(sample.image, classifiers, driver) == sample.text
-                )
                 if length == 6:
                     for _ in range(args.repeat):
+                        if args.route == "both":
+                            t = time.perf_counter()
+                            number.read_number(sample.image)
+                            picture_times.setdefault(gap, []).append(time.perf_counter() - t)
                         t = time.perf_counter()
-                        number.read_number(sample.image)
-                        picture_times.setdefault(gap, []).append(time.perf_counter() - t)
-                        t = time.perf_counter()
-                        number.read_number(strokes=sample.strokes, pen=sample.pen)
+                        strokes.read_number(strokes=sample.strokes, pen=sample.pen)
                         stroke_times.setdefault(gap, []).append(time.perf_counter() - t)
-    _table("picture: read_number(image)", pictures, plain)
+    if pictures:
+        _table("picture: read_number(image)", pictures, plain)
     _table("strokes: read_number(strokes=..., pen=...)", pens)
-    _times("read_number on a 6-digit number, 280 × 840 uint8 array (ms):", picture_times)
+    if picture_times:
+        _times("read_number on a 6-digit number, 280 × 840 uint8 array (ms):", picture_times)
     _times("read_number on a 6-digit number's strokes (ms):", stroke_times)
+
+
+def _picture_route(sample, classifiers, driver: str, pictures: dict, plain: dict) -> None:
+    """Read ``sample``'s picture (``read_number``'s way, and plain components) and note
+    whether each is right."""
+    ink = sample.image.astype(np.float32) / 255
+    got = number.read_ink_number(ink, classifiers, driver).text
+    pictures.setdefault((sample.gap, len(sample.text)), []).append(got == sample.text)
+    right = plain_components(sample.image, classifiers, driver) == sample.text
+    plain.setdefault(sample.gap, []).append(right)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,12 @@ PEN = 16.0  # px, the canvas's pen at the drawn-numbers set's scale
 HEIGHT = 150.0  # px, each digit's height on a 280 px high canvas
 
 
-def _placed(digit: int, seed: int, left: float) -> tuple[list[np.ndarray], float]:
-    """A synthetic drawing of ``digit`` scaled to ``HEIGHT`` with its left at ``left``: its
-    strokes and its width."""
-    d = drawn.make_drawing(digit, np.random.default_rng(seed))
+def _placed(
+    digit: int, seed: int, left: float, style: str | None = None
+) -> tuple[list[np.ndarray], float]:
+    """A synthetic drawing of ``digit`` (in ``style``) scaled to ``HEIGHT`` with its left at
+    ``left``: its strokes and its width."""
+    d = drawn.make_drawing(digit, np.random.default_rng(seed), style=style)
     points = np.vstack(d.strokes)
     lo, hi = points.min(axis=0), points.max(axis=0)
     scale = HEIGHT / (hi[1] - lo[1])
@@ -53,6 +55,16 @@ def test_a_digit_of_several_strokes_stays_one_digit(digit, style):
     assert len(d.strokes) >= 2
     n = digitpad.read_number(strokes=d.strokes, pen=d.pen_width)
     assert n.text == str(digit) and len(n.digits) == 1
+
+
+def test_a_flag_or_a_bar_put_on_after_the_next_digit_joins_its_digit():
+    for seed in range(2):
+        five, width = _placed(5, 10 + seed, 100.0, "5-two-strokes")
+        three, _ = _placed(3, 20 + seed, 100.0 + width + 30.0, "3-bumps")
+        seven, _ = _placed(7, 30 + seed, 100.0 + width + 200.0, "7-crossbar")
+        late = [five[0], *three, seven[0], five[1], seven[1]]  # the flag and the bar come last
+        n = digitpad.read_number(strokes=late, pen=PEN)
+        assert n.text == "537" and len(n.digits) == 3
 
 
 def test_a_digit_rubbed_out_is_gone_and_a_blank_is_the_usual_error():

@@ -324,15 +324,21 @@ def _piece_of(m: _Mark, ink: np.ndarray, a: int = 0) -> Piece | None:
 
 def best_cut(found: dict, score: dict, last: int) -> list[Piece]:
     """The pieces (``found``, by span between seams 0 … ``last``) of the way of cutting a mark
-    with the best total ``score`` (:func:`score_pieces`); a way with a piece whose shape the
-    verdict refuses loses ``_ODD`` for it (checked lazily, on the best way: it is slow)."""
+    with the best total ``score`` (:func:`score_pieces`): :func:`best_spans`."""
+    return [found[s] for s in best_spans(found, score, last)]
+
+
+def best_spans(found: dict, score: dict, last: int) -> list[tuple[int, int]]:
+    """The spans (keys of ``found``, between seams 0 … ``last``) of the way of cutting a mark
+    with the best total ``score``; a way with a piece whose shape the verdict refuses loses
+    ``_ODD`` for it in ``score`` (checked lazily, on the best way: it is slow)."""
     checked: set[tuple[int, int]] = set()
     while True:
         path = _best_path(score, last)
         odd = [s for s in path if s not in checked and _odd(found[s].picture)]
         checked.update(path)
         if not odd:
-            return [found[s] for s in path]
+            return path
         for s in odd:
             score[s] -= _ODD
 

@@ -11,9 +11,15 @@ after it painting the background back), brought into MNIST format and scored as
 ``read_number`` scores the pieces of a cut mark: the models' mean log-probability for the digit
 the model in charge reads, and the verdict's detector's that it is a digit at all, less a cost
 per digit, a penalty for a digit too wide or too narrow, and another for a shape that is no
-single digit's. The way of splitting the strokes into runs with the best total score is kept
-(dynamic programming over the drawing order), and each digit is read by every model with the
-same verdict as ``digitpad.read`` (``api.read_with``).
+single digit's, and a run loses more for each stroke the others of it do not hold (sharing
+most of its columns, or, drawn just before it, having it start on its ink: a 5's flag). The
+way of splitting the strokes into runs with the best total score is kept (dynamic
+programming over the drawing order), and each digit is read by every model with the same
+verdict as ``digitpad.read`` (``api.read_with``). A flag or a bar put on a digit after the
+next one was drawn is tried both where it was drawn and moved back beside the stroke it lies
+on; the order that reads better is kept.
+
+The constants were chosen on the tuning seed of ``synthetic.numbers`` only.
 
 >>> import digitpad
 >>> from digitpad.synthetic import numbers
@@ -42,7 +48,7 @@ from .number import (
     PIECE_COST,
     NumberReading,
     Piece,
-    best_cut,
+    best_spans,
     empty_message,
     read_pieces,
     score_pieces,
@@ -51,7 +57,7 @@ from .number import (
 MAX_STROKES = 4  # a digit is drawn in at most this many strokes (a 5 in three, with a dot: 4)
 SUPERSAMPLE = 4  # strokes are drawn this many times finer, then averaged down (anti-aliasing)
 _TALL = 0.5  # strokes at least this share of the tallest one's height tell the digits' height
-_TOUCH = 1.0  # a stroke starting this many pens' widths from another's ink hangs on to it
+_TOUCH = 1.0  # a stroke ending this many pens' widths from another's ink may be of its digit
 _SPECK = 0.02  # a stroke with less ink than this share of the most inked one is a speck
 _SAME_COLUMNS = 0.7  # a stroke sharing this share of the narrower one's columns with another of
 # its run is held by it (a 4's stem, a 7's bar, a 1's base), as is one that starts on the stroke
@@ -137,17 +143,56 @@ def read_pen_number(
     pens = _inked(order, shape)
     if not pens:
         raise ValueError(empty_message(None))
-    found = _runs(order, pens, shape)
+    orders = [pens]
+    moved = _late_strokes_back(order, pens)
+    if moved != pens:
+        orders.append(moved)  # both are tried: the one that reads better is kept
+    ways = [_runs(order, o) for o in orders]
+    found = _drawn_runs(order, {run for way in ways for run in way.values()}, shape)
+    score = _scored(order, found, _height([order[k] for k in pens]), classifiers, driver)
+    best = max((_best_way(way, found, score, len(pens)) for way in ways), key=lambda b: b[0])
+    pieces = sorted(best[1], key=lambda p: p.box[0] + p.box[2] / 2)
+    return read_pieces(pieces, classifiers, driver)
+
+
+def _drawn_runs(
+    order: list[PenStroke], runs: set[tuple[int, ...]], shape: tuple[int, int] | None
+) -> dict[tuple[int, ...], Piece]:
+    """Each run of strokes (indices into ``order``) drawn alone, as a piece (none for a run
+    that leaves no ink)."""
+    drawn = {run: _piece(_drawn(order, list(run), shape)) for run in runs}
+    return {run: p for run, p in drawn.items() if p is not None}
+
+
+def _scored(
+    order: list[PenStroke],
+    found: dict[tuple[int, ...], Piece],
+    height: float,
+    classifiers: dict[str, models.Classifier],
+    driver: str,
+) -> dict[tuple[int, ...], float]:
+    """Each run's score as one digit: ``number.score_pieces``' (the judges' belief, the
+    detector's, the width), with ``_DIGIT_COST`` a digit and ``_LOOSE`` for each stroke the
+    others of its run do not hold."""
     judges = [classifiers[driver]] + [
         clf for name, clf in classifiers.items() if name in JUDGES and name != driver
     ]
-    score = score_pieces(found, _height([order[k] for k in pens]), judges)
-    for i, j in score:
-        run = [order[k] for k in pens[i:j]]
-        score[(i, j)] += PIECE_COST - _DIGIT_COST - _LOOSE * _loose(run)
-    pieces = best_cut(found, score, len(pens))
-    pieces.sort(key=lambda p: p.box[0] + p.box[2] / 2)
-    return read_pieces(pieces, classifiers, driver)
+    score = score_pieces(found, height, judges)
+    for run in score:
+        score[run] += PIECE_COST - _DIGIT_COST - _LOOSE * _loose([order[k] for k in run])
+    return score
+
+
+def _best_way(
+    way: dict[tuple[int, int], tuple[int, ...]], found: dict, score: dict, last: int
+) -> tuple[float, list[Piece]]:
+    """The best split of one order of the strokes into digits (``way``: each run of it, by
+    span, as its strokes; ``found`` and ``score``: each run's piece and score): its total score
+    and its digits."""
+    spans = {span: run for span, run in way.items() if run in found}
+    mine = {span: score[run] for span, run in spans.items()}
+    path = best_spans({span: found[run] for span, run in spans.items()}, mine, last)
+    return sum(mine[span] for span in path), [found[spans[span]] for span in path]
 
 
 def _inked(order: list[PenStroke], shape: tuple[int, int] | None) -> list[int]:
@@ -160,20 +205,47 @@ def _inked(order: list[PenStroke], shape: tuple[int, int] | None) -> list[int]:
     return [k for k in pens if inked.get(k, 0) > _SPECK * most]
 
 
-def _runs(
-    order: list[PenStroke], pens: list[int], shape: tuple[int, int] | None
-) -> dict[tuple[int, int], Piece]:
-    """Every run of ``pens`` (i, j: ``pens[i:j]``) that may be one digit, as a piece: at most
-    ``MAX_STROKES`` strokes that hang together, drawn alone."""
-    found: dict[tuple[int, int], Piece] = {}
+def _late_strokes_back(order: list[PenStroke], pens: list[int]) -> list[int]:
+    """``pens`` (indices into ``order``) with each flat stroke (under ``_TALL`` of the digits'
+    height) added to a digit drawn earlier (a 5's flag or a 7's bar put on after the next
+    digit) moved back to just after the stroke of that
+    digit it lies on (one that holds ``_SAME_COLUMNS`` of its columns, or that it starts on),
+    when the stroke drawn just before it neither holds it nor has it start on it. A digit is
+    then still a run of strokes."""
+    out = list(pens)
+    height = _height([order[k] for k in pens])
+    for k in pens[2:]:
+        p = out.index(k)
+        before, rows = order[out[p - 1]], order[k].rows()
+        if rows[1] - rows[0] >= _TALL * height:
+            continue  # a digit's body, not a flag or a bar put on later
+        if goes_on(before, order[k]) or _held_by(before, order[k]):
+            continue
+        hosts = [
+            q
+            for q in range(p - 1)
+            if _held_by(order[out[q]], order[k]) or goes_on(order[out[q]], order[k])
+        ]
+        if hosts:
+            out.insert(hosts[-1] + 1, out.pop(p))
+    return out
+
+
+def _held_by(host: PenStroke, stroke: PenStroke) -> bool:
+    """Whether ``host`` holds ``stroke``: they share ``_SAME_COLUMNS`` of the narrower one's
+    columns."""
+    return _shared(host.columns(), stroke.columns()) >= _SAME_COLUMNS
+
+
+def _runs(order: list[PenStroke], pens: list[int]) -> dict[tuple[int, int], tuple[int, ...]]:
+    """Every run of ``pens`` (i, j: ``pens[i:j]``) that may be one digit: at most
+    ``MAX_STROKES`` strokes that hang together (the strokes' indices into ``order``, sorted)."""
+    found = {}
     for i in range(len(pens)):
         for j in range(i + 1, min(len(pens), i + MAX_STROKES) + 1):
             run = pens[i:j]
-            if j - i > 1 and not _together([order[k] for k in run]):
-                continue
-            piece = _piece(_drawn(order, run, shape))
-            if piece is not None:
-                found[(i, j)] = piece
+            if j - i == 1 or _together([order[k] for k in run]):
+                found[(i, j)] = tuple(sorted(run))
     return found
 
 
@@ -203,9 +275,7 @@ def _loose(run: list[PenStroke]) -> int:
     on its ink."""
     loose = 0
     for k in range(1, len(run)):
-        held = goes_on(run[k - 1], run[k]) or any(
-            _shared(run[m].columns(), run[k].columns()) >= _SAME_COLUMNS for m in range(k)
-        )
+        held = goes_on(run[k - 1], run[k]) or any(_held_by(run[m], run[k]) for m in range(k))
         loose += not held
     return loose
 
@@ -271,7 +341,7 @@ def _drawn(
     x0, y0, x1, y1 = window
     big = np.zeros(((y1 - y0) * SUPERSAMPLE, (x1 - x0) * SUPERSAMPLE), np.uint8)
     mine = set(run)
-    for k in range(run[0], len(order)):
+    for k in range(min(run), len(order)):
         s = order[k]
         if k in mine or (s.erase and len(s.points)):
             _paint(big, s, (x0, y0), 0 if s.erase else 255, cv2)
