@@ -35,6 +35,7 @@ SEED_TUNE = (11, 22)  # drawings the "not sure" thresholds were chosen on / chec
 SEED_ACCURACY = 4242  # drawings no rule or model was tuned on
 SEED_REJECT = 4343
 FRAME_S = 1 / 60  # moves arrive at 60 per second
+CHECK_WAIT = 600  # frames (10 s) Number mode's check waits for the last settled reading
 
 # A fresh process doing what `digitpad` does, timing the first paint of the canvas and the
 # first answer after one stroke, from the moment the parent started it.
@@ -256,7 +257,8 @@ def number_latency(per_gap: int, why: bool = True) -> dict:
     """Number mode: 6-digit numbers (``synthetic.numbers``, held-out seed, ``per_gap`` of each
     gap kind) replayed as mouse moves at 60 per second. For every move, the time until a
     reading of a picture that includes it is shown (``number_changed`` for its revision or a
-    later one); for every pen-up, the time until ``read_number``'s settled reading is shown."""
+    later one); for every pen-up, the time until the settled reading (``read_number`` of the
+    strokes) is shown; and how many numbers were settled and entirely right at the end."""
     from PySide6.QtCore import QEvent, QTimer
 
     from digitpad.gui import number as number_gui
@@ -298,11 +300,12 @@ def number_latency(per_gap: int, why: bool = True) -> dict:
             events += [(QEvent.Type.MouseMove, *p) for p in pts[1:]]
             events.append((QEvent.Type.MouseButtonRelease, *pts[-1]))
         events += [("wait", 0, 0)] * 30  # half a second for the last settled reading
+        events.append(("check", sample.text, 0))
         events.append(("clear", 0, 0))
     moves: list[tuple[int, float]] = []  # (revision, sent at) not answered yet
     live_ms: list[float] = []
     settle_ms: list[float] = []
-    state = {"i": 0, "released": None, "lives": 0, "settled": 0}
+    state = {"i": 0, "released": None, "lives": 0, "settled": 0, "right": 0, "waited": 0}
 
     def on_number(_reading) -> None:
         now = time.perf_counter()
@@ -326,6 +329,14 @@ def number_latency(per_gap: int, why: bool = True) -> dict:
         kind, x, y = events[i]
         state["i"] = i + 1
         if kind == "wait":
+            return
+        if kind == "check":  # the number settled before the canvas is cleared (up to 10 s)
+            if not w.numbers.settled() and state["waited"] < CHECK_WAIT:
+                state["i"], state["waited"] = i, state["waited"] + 1  # again, a frame later
+                return
+            shown = w.numbers.reading
+            state["right"] += w.numbers.settled() and shown is not None and shown.text == x
+            state["waited"] = 0
             return
         if kind == "pen":
             canvas.set_pen_width(x)
@@ -367,6 +378,7 @@ def number_latency(per_gap: int, why: bool = True) -> dict:
         "settle_ms": np.array(settle_ms) * 1e3,
         "live_readings": state["lives"],
         "settled_readings": state["settled"],
+        "right": state["right"],
         "canvas": (canvas.width(), canvas.height()),
     }
 
@@ -653,7 +665,8 @@ def main() -> None:
             f"were shown. The window's thread used {r['thread_ms_per_move']:.1f} ms of "
             "processor time per move in all (reading, painting, events). Load average "
             f"{r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end "
-            f"({os.cpu_count()} CPUs).\n"
+            f"({os.cpu_count()} CPUs). Settled and entirely right when the canvas was "
+            f"cleared: {r['right']} of {r['numbers']} numbers.\n"
         )
 
     if "accuracy" in sections or "reject" in sections:
