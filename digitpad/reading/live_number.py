@@ -43,7 +43,7 @@ from .. import models
 from ..preprocess import to_mnist
 from . import api
 from .number import NumberDigit, NumberReading, read_ink_number
-from .strokes import PenStroke, goes_on, read_pen_number
+from .strokes import PenStroke, goes_on, read_pen_number, shared_columns
 
 SAME_COLUMNS = 0.5  # strokes (or a stroke and a digit) sharing this share of the narrower one's
 # columns are one digit, as ``read_number`` joins the pieces of a digit
@@ -101,8 +101,7 @@ def group_strokes(strokes: list[PenStroke]) -> list[list[int]]:
 
 
 def _shared(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    shared = min(a[1], b[1]) - max(a[0], b[0])
-    return shared > 0 and shared >= SAME_COLUMNS * min(a[1] - a[0], b[1] - b[0])
+    return shared_columns(a, b) >= SAME_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def read_pen_number(
     """The number drawn with ``strokes`` (in drawing order), read by ``classifiers`` with
     ``driver`` in charge, as the module says; ``shape``: the canvas (height, width)."""
     order = list(strokes)
-    pens = _inked(order, shape)
+    pens, alone = _inked(order, shape)
     if not pens:
         raise ValueError(empty_message(None))
     orders = [pens]
@@ -148,7 +148,7 @@ def read_pen_number(
     if moved != pens:
         orders.append(moved)  # both are tried: the one that reads better is kept
     ways = [_runs(order, o) for o in orders]
-    found = _drawn_runs(order, {run for way in ways for run in way.values()}, shape)
+    found = _drawn_runs(order, {run for way in ways for run in way.values()}, shape, alone)
     score = _scored(order, found, _height([order[k] for k in pens]), classifiers, driver)
     best = max((_best_way(way, found, score, len(pens)) for way in ways), key=lambda b: b[0])
     pieces = sorted(best[1], key=lambda p: p.box[0] + p.box[2] / 2)
@@ -156,11 +156,17 @@ def read_pen_number(
 
 
 def _drawn_runs(
-    order: list[PenStroke], runs: set[tuple[int, ...]], shape: tuple[int, int] | None
+    order: list[PenStroke],
+    runs: set[tuple[int, ...]],
+    shape: tuple[int, int] | None,
+    alone: dict[int, tuple[np.ndarray, int, int] | None],
 ) -> dict[tuple[int, ...], Piece]:
     """Each run of strokes (indices into ``order``) drawn alone, as a piece (none for a run
-    that leaves no ink)."""
-    drawn = {run: _piece(_drawn(order, list(run), shape)) for run in runs}
+    that leaves no ink); a run of one stroke k is ``alone[k]``, drawn already."""
+    drawn = {
+        run: _piece(alone[run[0]] if len(run) == 1 else _drawn(order, list(run), shape))
+        for run in runs
+    }
     return {run: p for run, p in drawn.items() if p is not None}
 
 
@@ -195,14 +201,16 @@ def _best_way(
     return sum(mine[span] for span in path), [found[spans[span]] for span in path]
 
 
-def _inked(order: list[PenStroke], shape: tuple[int, int] | None) -> list[int]:
+def _inked(
+    order: list[PenStroke], shape: tuple[int, int] | None
+) -> tuple[list[int], dict[int, tuple[np.ndarray, int, int] | None]]:
     """The pen strokes of ``order`` (their indices) that leave ink of their own: not rubbed
-    out by the eraser, not off the canvas, no speck."""
+    out by the eraser, not off the canvas, no speck; and each pen stroke drawn alone."""
     pens = [k for k, s in enumerate(order) if not s.erase and len(s.points)]
     alone = {k: _drawn(order, [k], shape) for k in pens}
     inked = {k: int((a[0] >= INK_FRACTION * 255).sum()) for k, a in alone.items() if a is not None}
     most = max(inked.values(), default=0)
-    return [k for k in pens if inked.get(k, 0) > _SPECK * most]
+    return [k for k in pens if inked.get(k, 0) > _SPECK * most], alone
 
 
 def _late_strokes_back(order: list[PenStroke], pens: list[int]) -> list[int]:
@@ -234,7 +242,7 @@ def _late_strokes_back(order: list[PenStroke], pens: list[int]) -> list[int]:
 def _held_by(host: PenStroke, stroke: PenStroke) -> bool:
     """Whether ``host`` holds ``stroke``: they share ``_SAME_COLUMNS`` of the narrower one's
     columns."""
-    return _shared(host.columns(), stroke.columns()) >= _SAME_COLUMNS
+    return shared_columns(host.columns(), stroke.columns()) >= _SAME_COLUMNS
 
 
 def _runs(order: list[PenStroke], pens: list[int]) -> dict[tuple[int, int], tuple[int, ...]]:
@@ -280,7 +288,7 @@ def _loose(run: list[PenStroke]) -> int:
     return loose
 
 
-def _shared(a: tuple[float, float], b: tuple[float, float]) -> float:
+def shared_columns(a: tuple[float, float], b: tuple[float, float]) -> float:
     """The share of the narrower of column spans ``a`` and ``b`` that both cover."""
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0])) / max(min(a[1] - a[0], b[1] - b[0]), 1e-9)
 
