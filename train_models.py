@@ -100,11 +100,12 @@ def build(family, x, y, xt, yt, args, held_out) -> None:
     args.checkpoints.mkdir(parents=True, exist_ok=True)
     keras_family = families.family(family).network
     checkpoint = args.checkpoints / f"{family}.keras" if keras_family else None
-    members, epochs = None, args.epochs
-    if keras_family:
-        recipe = families.defaults(family)
-        members = args.members or recipe.get("bundled_members")
-        epochs = epochs or recipe.get("bundled_epochs")
+    members, epochs, seed, recipe = None, args.epochs, 0, None
+    if keras_family:  # the bundled net's own recipe: the family's ``bundled_*`` defaults
+        recipe = bundled_recipe(family)
+        members = args.members or recipe.pop("members", None)
+        epochs = epochs or recipe.pop("epochs", None)
+        seed = int(recipe.pop("seed", 0))
     trained = fitting.fit(
         family,
         x,
@@ -112,8 +113,10 @@ def build(family, x, y, xt, yt, args, held_out) -> None:
         epochs=epochs,
         progress=_printer(),
         checkpoint=checkpoint,
+        seed=seed,
         members=members,
         validation=held_out if keras_family else None,
+        recipe=recipe,
     )
     meta = fitting.save(trained, args.out / family, xt, yt, family)
     calibrate.calibrate_folder(args.out / family, log=print)
@@ -129,6 +132,15 @@ def build(family, x, y, xt, yt, args, held_out) -> None:
     if family == "cnn":  # its neighbours and map come from its own features
         build_explain(args.out / family)
         build_verdict(args.out / family)
+
+
+def bundled_recipe(family: str) -> dict:
+    """What the bundled net of ``family`` is trained with beyond the menu's recipe: its
+    ``bundled_X`` defaults as ``{X: value}`` (members, epochs and seed among them)."""
+    prefix = "bundled_"
+    return {
+        k[len(prefix) :]: v for k, v in families.defaults(family).items() if k.startswith(prefix)
+    }
 
 
 def build_verdict(folder: Path) -> None:

@@ -10,7 +10,8 @@ Each picture goes through the path a user's does (``preprocess.to_mnist`` of the
 model loaded, as in the window. Sets (see ``digitpad/synthetic/negatives.py`` for how the
 non-digits are made):
 
-- real digits: the MNIST test set (never tuned on), the MNIST validation split (thresholds
+- real digits: the MNIST test set (never tuned on; also its first fifth through ``to_mnist``
+  again, as ``digitpad.read`` gets an MNIST picture), the MNIST validation split (thresholds
   were chosen on it), synthetic drawings normal (seed 1000) and hard (seed 2000) as in
   ``bench_core.py`` (never tuned on), and the tuning drawings (seeds 11, 22);
 - non-digits: ``negatives.make(kind, part, n, seed=0)`` for each kind, the held-out part
@@ -45,6 +46,10 @@ def _drawings(n: int, seed: int, variant: str) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _again(pictures: np.ndarray) -> np.ndarray:
+    return np.stack([preprocess.to_mnist(p) for p in pictures])
+
+
 def real_sets(n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray, bool]]:
     """name → (pictures, labels, held out?)."""
     xt, yt = mnist.load_mnist("test")
@@ -53,6 +58,8 @@ def real_sets(n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray, 
     k = min(len(xt), 5 * n)
     return {
         "MNIST test": (xt[:k], yt[:k], True),
+        # as digitpad.read gets them, an opened PNG or an array: through to_mnist once more
+        "MNIST test, through to_mnist": (_again(xt[: k // 5]), yt[: k // 5], True),
         f"drawn normal (seed {1000 + seed})": (*_drawings(n, 1000 + seed, "normal"), True),
         f"drawn hard (seed {2000 + seed})": (*_drawings(n, 2000 + seed, "hard"), True),
         "MNIST validation split": (x[val][: min(len(val), 2 * n)], y[val][: 2 * n], False),

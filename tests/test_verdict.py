@@ -211,6 +211,8 @@ def cnn_copy(tmp_path):
     folder.mkdir()
     for name in ("model.keras", "features.tflite", "verdict.npz", "verdict.json"):
         shutil.copy(explain_dir() / name, folder / name)
+    if (explain_dir() / "verdict.tflite").exists():  # the convolutional network
+        shutil.copy(explain_dir() / "verdict.tflite", folder / "verdict.tflite")
     return folder
 
 
@@ -248,6 +250,18 @@ def _pickle_npz(folder):
     (folder / "verdict.json").write_text(json.dumps(meta))
 
 
+def _foreign_network(folder):
+    """verdict.tflite replaced by bytes that are no network, with a matching checksum."""
+    import hashlib
+    import json
+
+    payload = b"TFL3 but no flatbuffer at all"
+    (folder / "verdict.tflite").write_bytes(payload)
+    meta = json.loads((folder / "verdict.json").read_text())
+    meta["files"]["verdict.tflite"] = hashlib.sha256(payload).hexdigest()
+    (folder / "verdict.json").write_text(json.dumps(meta))
+
+
 def _stale(folder):
     (folder / "model.keras").write_bytes((folder / "model.keras").read_bytes() + b"x")
 
@@ -261,6 +275,9 @@ def _stale(folder):
         (_damage_npz, "damaged"),
         (_pickle_npz, "pickle"),
         (_stale, "retrained"),
+        (lambda f: (f / "verdict.tflite").unlink(), "verdict.tflite is missing"),
+        (lambda f: (f / "verdict.tflite").write_bytes(b"TFL3"), "verdict.tflite: damaged"),
+        (_foreign_network, "LiteRT cannot load it"),
     ],
 )
 def test_missing_damaged_or_stale_statistics_fall_back_to_the_shape_rules(

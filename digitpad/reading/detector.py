@@ -12,10 +12,11 @@ falls among the 128 values of its ``features`` layer (``features.tflite``, besid
 - a small network trained with **outlier exposure** (Hendrycks et al. 2019): digits (MNIST and
   synthetic drawings) against the tuning part of ``synthetic.negatives`` (letters, signs,
   scribbles, blobs, shapes, two digits, objects, photos, textures), reading the features, the
-  ten distances, the logits and, when ``verdict.npz`` has ``pixel_pool`` (k), the picture
-  itself averaged over k×k blocks (the cnn's features are made to tell digits apart and fold
-  many non-digits onto some digit; the strokes themselves still differ). Its output, the
-  probability that the picture is no digit, is
+  ten distances, the logits and the picture itself (the cnn's features are made to tell digits
+  apart and fold many non-digits onto some digit; the strokes themselves still differ). The
+  bundled one is convolutional: ``verdict.tflite``, run with LiteRT (``NoveltyNetwork``); the
+  older form, a one-hidden-layer network in NumPy reading the picture in k×k block means
+  (``pixel_pool``), still loads. Its output, the probability that the picture is no digit, is
   compared with a threshold chosen on the MNIST validation split and tuning drawings so that
   few real digits are refused.
 
@@ -23,8 +24,10 @@ Everything fitted lives in the cnn's folder, written by ``python train_models.py
 (``training.verdict_fit``):
 
     resources/models/cnn/verdict.npz    the arrays (read with allow_pickle=False)
+    resources/models/cnn/verdict.tflite the convolutional network (a flatbuffer: no code)
     resources/models/cnn/verdict.json   thresholds, date, data used, measured rates, SHA-256 of
-                                        verdict.npz, and of the cnn files it was fitted for
+                                        verdict.npz and verdict.tflite, and of the cnn files
+                                        it was fitted for
 
 Loading checks the checksum and that the cnn's ``model.keras`` and ``features.tflite`` are the
 ones the statistics were fitted for; a missing, damaged or stale file raises ``ModelError``
@@ -49,6 +52,7 @@ DATA_FILE = "verdict.npz"
 META_FILE = "verdict.json"
 FORMAT = 1
 ARRAYS = ("means", "whitener", "dense_w", "dense_b", "in_mean", "in_scale")
+NETWORK_FILE = "verdict.tflite"  # the convolutional outlier-exposure network, when there is one
 REFIT = "refit them with: python train_models.py --verdict"
 
 
@@ -71,7 +75,9 @@ class Examination:
 class Detector:
     """The fitted statistics and the cnn's feature model; ``examine`` one picture."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], meta: dict, extractor=None) -> None:
+    def __init__(
+        self, arrays: dict[str, np.ndarray], meta: dict, extractor=None, network=None
+    ) -> None:
         self.meta = meta
         self.thresholds: dict = meta["thresholds"]
         self.means = arrays["means"].astype(np.float32)  # (10, D)
@@ -86,7 +92,10 @@ class Detector:
         while f"layer{n}_w" in arrays:
             self.layers.append((arrays[f"layer{n}_w"].astype(np.float32), arrays[f"layer{n}_b"]))
             n += 1
-        if not self.layers:
+        #: the convolutional network (``NoveltyNetwork``) that reads the picture beside the
+        #: standardised inputs; without it, the NumPy layers above
+        self.network = network
+        if not self.layers and network is None:
             raise ModelError("no outlier-exposure layers")
         self.pixel_pool = int(arrays["pixel_pool"][0]) if "pixel_pool" in arrays else 0
         self.extractor = extractor
@@ -119,9 +128,18 @@ class Detector:
             parts.append(pooled(pictures, self.pixel_pool))
         return np.hstack(parts), d2, energy
 
-    def novelty(self, x: np.ndarray) -> np.ndarray:
-        """(N,) probability of "no digit" for network inputs ``x`` (from ``inputs``)."""
+    def novelty_of(self, features: np.ndarray, pictures: np.ndarray) -> np.ndarray:
+        """(N,) probability of "no digit" for (N, 128) features of (N, 28, 28) pictures."""
+        return self.novelty(self.inputs(features, pictures), pictures)
+
+    def novelty(self, x: np.ndarray, pictures: np.ndarray | None = None) -> np.ndarray:
+        """(N,) probability of "no digit" for network inputs ``x`` (from ``inputs``) and, for
+        the convolutional network, the pictures they are of."""
         h = (x - self.in_mean) / self.in_scale
+        if self.network is not None:
+            if pictures is None:
+                raise ValueError("this detector reads the pictures too")
+            return self.network(h, pictures)
         for k, (w, b) in enumerate(self.layers):
             h = h @ w + b
             if k < len(self.layers) - 1:
@@ -134,7 +152,7 @@ class Detector:
         x, d2, energy = self._inputs(
             np.asarray(features, np.float32).reshape(-1, len(self.means[0])), pictures
         )
-        nov = self.novelty(x)
+        nov = self.novelty(x, pictures)
         return [Examination(float(nov[i]), d2[i], float(energy[i])) for i in range(len(x))]
 
     def examine(self, digit: np.ndarray) -> Examination:
@@ -171,10 +189,78 @@ class Detector:
         missing = [k for k in ARRAYS if k not in arrays]
         if missing:
             raise ModelError(f"{folder / DATA_FILE}: {', '.join(missing)} missing; {REFIT}")
+        network = _network(folder, meta)
         try:
-            return cls(arrays, meta, FeatureExtractor(tfl, folder / FEATURES_FILE))
+            return cls(arrays, meta, FeatureExtractor(tfl, folder / FEATURES_FILE), network)
         except (KeyError, ValueError, TypeError) as e:
             raise ModelError(f"{folder / DATA_FILE}: does not fit ({e}); {REFIT}") from None
+
+
+def _network(folder: Path, meta: dict) -> NoveltyNetwork | None:
+    """The convolutional network the meta names, checked against its checksum; or None."""
+    wanted = meta.get("files", {}).get(NETWORK_FILE)
+    if wanted is None:
+        return None
+    content = _read(folder / NETWORK_FILE)
+    if _sha256(content) != wanted:
+        raise ModelError(f"{folder / NETWORK_FILE}: damaged (checksum mismatch); {REFIT}")
+    return NoveltyNetwork(content, folder / NETWORK_FILE)
+
+
+class NoveltyNetwork:
+    """The convolutional outlier-exposure network in LiteRT: (N, K) standardised inputs and
+    the (N, 28, 28) pictures → (N,) probability of "no digit". One thread: it runs beside the
+    window's reading, one picture at a time (a batch for read_number's pieces)."""
+
+    def __init__(self, model_bytes: bytes, where: Path | str = NETWORK_FILE) -> None:
+        self._bytes, self._where = model_bytes, where
+        self._lock = threading.Lock()
+        self._by_batch: dict[int, tuple[object, int, int, int]] = {}
+        self._interpreter(1)
+
+    def _interpreter(self, batch: int) -> tuple[object, int, int, int]:
+        """(interpreter, picture input, vector input, output) for ``batch`` pictures."""
+        if batch in self._by_batch:
+            return self._by_batch[batch]
+        from ai_edge_litert.interpreter import Interpreter
+
+        from ..models.litert import quiet_native_stderr
+
+        try:
+            with quiet_native_stderr():
+                it = Interpreter(model_content=self._bytes, num_threads=1)
+            inputs = it.get_input_details()
+            by_rank = {len(d["shape"]): d for d in inputs}
+            if len(inputs) != 2 or set(by_rank) != {2, 4}:
+                raise ValueError(f"inputs {[tuple(d['shape']) for d in inputs]}")
+            pic, vec = by_rank[4], by_rank[2]
+            if tuple(pic["shape"][1:]) != (28, 28, 1):
+                raise ValueError(f"takes {tuple(pic['shape'])}, not 28×28 pictures")
+            if batch != 1:
+                it.resize_tensor_input(pic["index"], [batch, 28, 28, 1])
+                it.resize_tensor_input(vec["index"], [batch, int(vec["shape"][1])])
+            it.allocate_tensors()
+        except (ValueError, RuntimeError) as e:
+            raise ModelError(f"{self._where}: LiteRT cannot load it ({e}); {REFIT}") from None
+        if len(self._by_batch) >= 3:
+            self._by_batch.clear()
+        entry = (it, pic["index"], vec["index"], it.get_output_details()[0]["index"])
+        self._by_batch[batch] = entry
+        return entry
+
+    def __call__(self, x: np.ndarray, pictures: np.ndarray, batch: int = 256) -> np.ndarray:
+        x = np.asarray(x, np.float32)
+        p = np.asarray(pictures, np.float32).reshape(-1, 28, 28, 1)
+        out = np.empty(len(x), np.float32)
+        with self._lock:  # an interpreter is not re-entrant
+            for s in range(0, len(x), batch):
+                n = min(batch, len(x) - s)
+                it, pic, vec, res = self._interpreter(n)
+                it.set_tensor(pic, p[s : s + n])
+                it.set_tensor(vec, x[s : s + n])
+                it.invoke()
+                out[s : s + n] = it.get_tensor(res).reshape(-1)
+        return out
 
 
 def pooled(pictures: np.ndarray, k: int) -> np.ndarray:

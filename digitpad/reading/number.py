@@ -413,7 +413,7 @@ def score_pieces(found: dict, height: float, judges: list[models.Classifier]) ->
     belief = np.mean([np.log(np.maximum(p[np.arange(len(spans)), top], 1e-9)) for p in agreed], 0)
     det, _ = detectors.shared()
     if det is not None and det.extractor is not None:
-        novelty = det.novelty(det.inputs(det.extractor(pictures), pictures))
+        novelty = det.novelty_of(det.extractor(pictures), pictures)
         belief = belief + _NOVELTY_WEIGHT * np.log(np.maximum(1.0 - novelty, 1e-9))
     return {
         s: float(belief[k]) - _misfit(found[s].box, height, int(top[k])) - PIECE_COST

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ class FitOptions:
     seed: int = 0
     validation: tuple[np.ndarray, np.ndarray] | None = None
     members: int | None = None
+    recipe: Mapping[str, Any] | None = None
 
 
 def fit_keras(
@@ -57,6 +59,7 @@ def fit_keras(
     cancel: CancelToken | None = None,
     checkpoint: Path | None = None,
     seed: int = 0,
+    recipe: Mapping[str, Any] | None = None,
 ):
     """Train a Keras network of ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int.
 
@@ -64,6 +67,7 @@ def fit_keras(
     resumes from it. With ``validation`` (x, y, never fitted on), every epoch ends by measuring
     the batch-norm statistics again and scoring the network in inference ("val_loss",
     "val_accuracy"; ``nets.EpochEnd``); without, the statistics are measured once at the end.
+    ``recipe`` overrides the family's defaults (``train_models.py`` passes its ``bundled_*``).
     Returns ``(model, history, seconds)``: history maps metric → list per epoch; seconds counts
     every epoch, the ones before a resume included.
     """
@@ -71,7 +75,7 @@ def fit_keras(
 
     from . import nets  # imports TensorFlow
 
-    cfg = families.defaults(family)
+    cfg = families.defaults(family) | dict(recipe or {})
     if epochs is not None:
         cfg["epochs"] = int(epochs)
     if augment is not None:
@@ -87,7 +91,9 @@ def fit_keras(
     if model is None:
         model = nets.build(family, steps * cfg["epochs"], cfg)
     strength = nets.strength_variable(cfg.get("augment_strength", 1.0))
-    train_ds = nets.dataset(x, y, cfg["batch"], cfg["augment"], seed=seed, strength=strength)
+    train_ds = nets.dataset(
+        x, y, cfg["batch"], cfg["augment"], seed, strength, cfg.get("pens", "mild")
+    )
     reporter = _make_reporter_class()(cfg["epochs"], steps, progress, cancel, checkpoint, state)
     reporter.past = past
     callbacks = [
@@ -198,16 +204,26 @@ def fit(
     seed: int = 0,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     members: int | None = None,
+    recipe: Mapping[str, Any] | None = None,
 ) -> Trained:
     """Train model ``family`` on x (N, 28, 28) float32 in [0, 1], y (N,) int in 0–9.
 
     ``validation`` (x, y), for the networks only: scored after every epoch ("val_loss",
     "val_accuracy" in the progress info and the history), never fitted on. ``members``, for
     the networks only: how many nets (seeds ``seed``, ``seed + 1``, ...) to train and average.
+    ``recipe``, for the networks only: hyper-parameters that override the family's defaults.
     """
     row = families.family(family)
     options = FitOptions(
-        epochs, augment, progress, cancel or CancelToken(), checkpoint, seed, validation, members
+        epochs,
+        augment,
+        progress,
+        cancel or CancelToken(),
+        checkpoint,
+        seed,
+        validation,
+        members,
+        recipe,
     )
     return FITTERS[row.fitter](row, x, y, options)
 
@@ -398,7 +414,8 @@ def _fit_network(row: Family, x: np.ndarray, y: np.ndarray, options: FitOptions)
         from . import nets
 
         model = nets.average(nets_, name=row.name)
-    hyper = dict(row.defaults, epochs=len(member_history.get("loss", [])) or options.epochs)
+    hyper = dict(row.defaults, **(options.recipe or {}))
+    hyper["epochs"] = len(member_history.get("loss", [])) or options.epochs
     hyper["members"] = members
     hyper["seeds"] = [options.seed + k for k in range(members)]
     if options.augment is not None:
@@ -428,6 +445,7 @@ def _fit_member(family: str, k: int, members: int, x, y, options: FitOptions):
         checkpoint=checkpoint,
         seed=options.seed + k,
         validation=options.validation,
+        recipe=options.recipe,
     )
 
 
