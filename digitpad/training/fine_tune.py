@@ -49,13 +49,16 @@ class Recipe:
     ``mnist.validation_split()``, never on the held-out drawings or the test set)."""
 
     steps: int = 100
-    learning_rate: float = 3e-4
+    # Chosen again for the bundled 16-epoch compact cnn (tuning draw, validation split): the
+    # old recipe (3·10⁻⁴, 3 layers frozen, made for the 30-epoch net) gave 90.0 % / 99.80 %;
+    # 10⁻³ with 2 frozen 97.8 % / 99.80 % (1 frozen 98.1 % / 99.74 %; keep 0.3 99.3 % / 99.74 %).
+    learning_rate: float = 1e-3
     user_batch: int = 32
     replay_batch: int = 96
     #: Augmentation strength for the user's drawings (1.0: as the network was trained).
     user_augment: float = 0.5
     #: Weighted layers (convolutions, dense), counted from the input, that stay frozen.
-    frozen: int = 3
+    frozen: int = 2
     #: Progress reports (and points of the loss and accuracy curves) per fine-tune.
     rounds: int = 10
     #: Share of the starting weights in the result: weights = keep · before + (1 − keep) ·
