@@ -153,11 +153,18 @@ def test_clear_digits_give_a_digit(loaded, mnist_test):
     x = np.concatenate([x, np.stack([to_mnist(drawn.render(d)) for d in drawings])])
     y = np.concatenate([y, [d.label for d in drawings]])
     probs = _all(loaded, x)
+    refused = []
     for i in range(len(x)):
         v = verdict.judge(
             {n: p[i] for n, p in probs.items()}, "cnn", x[i], temperature=loaded["cnn"].temperature
         )
-        assert v.digit == y[i], (i, v)
+        assert v.digit in (y[i], None), (i, v)  # never a wrong digit
+        if v.digit is None:
+            refused.append(i)
+    # The goal lets the verdict refuse up to 1 % of the digits the cnn reads right; of these
+    # 60 at most one. The one refused since the convolutional network (2026-12-02) is MNIST
+    # test digit 8, a 5 with an open, hooked bowl (novelty 0.9996).
+    assert len(refused) <= 1 and set(refused) <= {8}, refused
 
 
 def _letter(name: str, seed: int) -> np.ndarray:
@@ -342,6 +349,7 @@ def test_broad_tuning_sources_stay_out_of_the_held_out_part():
 
 
 _BROAD_NAMES = {
+    "traced",
     "DroidSansFallbackFull.ttf",
     "D050000L.otf",
     "DejaVuMathTeXGyre.ttf",
@@ -359,6 +367,31 @@ def test_new_scripts_leave_out_what_is_written_like_a_digit():
     assert not set(broad.ARMENIAN + broad.LATIN_MORE + broad.MATH) & digit_like
     assert not set(broad.DINGBATS) & set("lmxyz")  # D050000L's circles and vertical bars
     assert not set(broad._cjk()) & set("一二三十口乙")
+
+
+def test_a_traced_glyph_is_its_skeleton_gone_over_with_one_pen():
+    from digitpad.synthetic import broad
+
+    canvas = np.zeros((broad.SIZE, broad.SIZE), np.uint8)
+    canvas[60:220, 100:160] = 255  # a bar 60 px wide: its skeleton is one line down the middle
+    canvas[130:150, 40:240] = 255  # crossed by another: a plus
+    skeleton = broad.thin(canvas > 127)
+    assert skeleton.sum() < 0.05 * (canvas > 127).sum()
+    # unbroken down the middle of the bar (Zhang-Suen shortens each end by about half the
+    # width), one pixel wide there, and within the ink
+    assert skeleton[95:185, 100:160].any(axis=1).all()
+    assert skeleton[100:125, 125:135].sum(axis=1).max() == 1 and not skeleton[canvas == 0].any()
+    ink = broad.traced(canvas, np.random.default_rng(1)) > 127
+    # one pen, 8-24 px: much thinner than the 60 px bar, still unbroken
+    assert 0 < ink[110, :].sum() <= 30 and ink[95:185, 100:160].any(axis=1).all()
+    tuning = [p.source for p in broad_tuning_letters()]
+    assert any(s.startswith("traced:") for s in tuning)
+
+
+def broad_tuning_letters():
+    from digitpad.synthetic import negatives
+
+    return negatives.make("letters", "tune", 40, seed=5)
 
 
 def test_elastic_warp_moves_the_ink_but_keeps_it():
