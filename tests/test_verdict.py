@@ -472,3 +472,27 @@ def test_an_ensemble_is_written_as_one_network_whose_output_is_the_members_mean(
     assert np.allclose(det.novelty(x), want, atol=1e-5)
     with pytest.raises(ValueError, match="pictures"):
         det.inputs(features)
+
+
+def test_the_convolutional_network_runs_in_litert_as_keras_trained_it(monkeypatch):
+    """A tiny fit of the outlier-exposure network (Keras, build time) read back by
+    ``detector.NoveltyNetwork`` (LiteRT): one probability per picture, the same one picture by
+    picture as in a batch, and pictures of the kind it learnt as "no digit" score higher."""
+    from digitpad.reading.detector import NoveltyNetwork
+    from digitpad.training import verdict_fit
+
+    monkeypatch.setattr(verdict_fit, "CONV_EPOCHS", 3)
+    rng = np.random.default_rng(0)
+    n = 256
+    y = np.r_[np.zeros(n // 2), np.ones(n // 2)]
+    pictures = rng.uniform(0, 0.2, (n, 28, 28)).astype(np.float32)
+    pictures[n // 2 :, 4:24, 4:24] += 0.7  # the "non-digits": a bright square
+    x = rng.normal(0, 1, (n, 148)).astype(np.float32)
+    scaling, content = verdict_fit._oe_convolutional(x, pictures, y, log=lambda m: None)
+    net = NoveltyNetwork(content)
+    h = (x - scaling["in_mean"]) / scaling["in_scale"]
+    batch = net(h, pictures)
+    assert batch.shape == (n,) and np.all((batch >= 0) & (batch <= 1))
+    one = np.array([net(h[i : i + 1], pictures[i : i + 1])[0] for i in range(0, n, 37)])
+    np.testing.assert_allclose(one, batch[::37], atol=1e-5)
+    assert batch[n // 2 :].mean() > batch[: n // 2].mean() + 0.3
