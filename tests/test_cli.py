@@ -35,8 +35,11 @@ def test_predict_reads_mnist_pngs(tmp_path, test_digits, capsys):
     assert main(["predict", *map(str, paths)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 10
-    predicted = [int(line.split("\t")[2]) for line in lines]
-    assert predicted == y[:10].tolist()
+    answers = [line.split("\t")[2] for line in lines]
+    # every answer right, but test digit 8 (a 5 with an open, hooked bowl) may be "not sure"
+    # (see tests/test_verdict.py: the one digit of these the verdict refuses)
+    for i, (answer, digit) in enumerate(zip(answers, y[:10].tolist(), strict=True)):
+        assert answer == str(digit) or (i == 8 and answer.startswith("not sure: ")), (i, answer)
 
 
 def test_predict_with_every_model(tmp_path, test_digits, capsys):
