@@ -40,6 +40,41 @@ def quiet_native_stderr():
         os.close(saved)
 
 
+def batch_interpreter(model_bytes: bytes, batch: int, where: object) -> object:
+    """A one-thread LiteRT interpreter of ``model_bytes`` whose inputs take ``batch`` rows (the
+    first dimension of each resized), its tensors allocated; ``ModelError`` naming ``where``
+    when LiteRT cannot load it."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    try:
+        with quiet_native_stderr():
+            it = Interpreter(model_content=model_bytes, num_threads=1)
+            if batch != 1:
+                for d in it.get_input_details():
+                    it.resize_tensor_input(d["index"], [batch, *map(int, d["shape"][1:])])
+            it.allocate_tensors()
+    except (ValueError, RuntimeError) as e:
+        raise ModelError(f"{where}: LiteRT cannot load it ({e})") from None
+    return it
+
+
+class Interpreters:
+    """``batch_interpreter``s of one network, kept for the last few batch sizes asked for
+    (not re-entrant: the caller holds a lock around each use)."""
+
+    def __init__(self, model_bytes: bytes, where: object, keep: int = 3) -> None:
+        self._bytes, self._where, self._keep = model_bytes, where, keep
+        self._by_batch: dict[int, object] = {}
+
+    def __call__(self, batch: int) -> object:
+        if batch not in self._by_batch:
+            it = batch_interpreter(self._bytes, batch, self._where)
+            if len(self._by_batch) >= self._keep:
+                self._by_batch.clear()
+            self._by_batch[batch] = it
+        return self._by_batch[batch]
+
+
 @dataclass(repr=False)
 class LiteRTModel(Classifier):
     """A network whose forward pass runs in LiteRT (XNNPACK on the CPU)."""

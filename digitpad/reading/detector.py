@@ -213,40 +213,23 @@ class NoveltyNetwork:
     window's reading, one picture at a time (a batch for read_number's pieces)."""
 
     def __init__(self, model_bytes: bytes, where: Path | str = NETWORK_FILE) -> None:
-        self._bytes, self._where = model_bytes, where
+        from ..models.litert import Interpreters
+
         self._lock = threading.Lock()
-        self._by_batch: dict[int, tuple[object, int, int, int]] = {}
-        self._interpreter(1)
-
-    def _interpreter(self, batch: int) -> tuple[object, int, int, int]:
-        """(interpreter, picture input, vector input, output) for ``batch`` pictures."""
-        if batch in self._by_batch:
-            return self._by_batch[batch]
-        from ai_edge_litert.interpreter import Interpreter
-
-        from ..models.litert import quiet_native_stderr
-
+        self._interpreters = Interpreters(model_bytes, where)
         try:
-            with quiet_native_stderr():
-                it = Interpreter(model_content=self._bytes, num_threads=1)
-            inputs = it.get_input_details()
-            by_rank = {len(d["shape"]): d for d in inputs}
-            if len(inputs) != 2 or set(by_rank) != {2, 4}:
-                raise ValueError(f"inputs {[tuple(d['shape']) for d in inputs]}")
-            pic, vec = by_rank[4], by_rank[2]
-            if tuple(pic["shape"][1:]) != (28, 28, 1):
-                raise ValueError(f"takes {tuple(pic['shape'])}, not 28×28 pictures")
-            if batch != 1:
-                it.resize_tensor_input(pic["index"], [batch, 28, 28, 1])
-                it.resize_tensor_input(vec["index"], [batch, int(vec["shape"][1])])
-            it.allocate_tensors()
-        except (ValueError, RuntimeError) as e:
-            raise ModelError(f"{self._where}: LiteRT cannot load it ({e}); {REFIT}") from None
-        if len(self._by_batch) >= 3:
-            self._by_batch.clear()
-        entry = (it, pic["index"], vec["index"], it.get_output_details()[0]["index"])
-        self._by_batch[batch] = entry
-        return entry
+            first = self._interpreters(1)
+        except ModelError as e:
+            raise ModelError(f"{e}; {REFIT}") from None
+        inputs = first.get_input_details()
+        by_rank = {len(d["shape"]): d for d in inputs}
+        picture = by_rank.get(4, {"shape": ()})["shape"]
+        if len(inputs) != 2 or 2 not in by_rank or tuple(picture[1:]) != (28, 28, 1):
+            shapes = [tuple(int(n) for n in d["shape"]) for d in inputs]
+            raise ModelError(f"{where}: takes {shapes}, not a 28×28 picture and a vector; {REFIT}")
+        # tensor indices are the flatbuffer's: the same in every interpreter of it
+        self._picture, self._vector = by_rank[4]["index"], by_rank[2]["index"]
+        self._output = first.get_output_details()[0]["index"]
 
     def __call__(self, x: np.ndarray, pictures: np.ndarray, batch: int = 256) -> np.ndarray:
         x = np.asarray(x, np.float32)
@@ -255,11 +238,11 @@ class NoveltyNetwork:
         with self._lock:  # an interpreter is not re-entrant
             for s in range(0, len(x), batch):
                 n = min(batch, len(x) - s)
-                it, pic, vec, res = self._interpreter(n)
-                it.set_tensor(pic, p[s : s + n])
-                it.set_tensor(vec, x[s : s + n])
+                it = self._interpreters(n)
+                it.set_tensor(self._picture, p[s : s + n])
+                it.set_tensor(self._vector, x[s : s + n])
                 it.invoke()
-                out[s : s + n] = it.get_tensor(res).reshape(-1)
+                out[s : s + n] = it.get_tensor(self._output).reshape(-1)
         return out
 
 

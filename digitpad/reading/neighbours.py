@@ -137,36 +137,16 @@ class FeatureExtractor:
     """The CNN's ``features`` layer run in LiteRT: (N, 28, 28) float32 → (N, 128) float32."""
 
     def __init__(self, model_bytes: bytes, where: Path | str = FEATURES_FILE) -> None:
-        self._bytes = model_bytes
-        self._where = where
+        from ..models.litert import Interpreters
+
         self._lock = threading.Lock()
-        self._by_batch: dict[int, object] = {}
+        self._interpreter = Interpreters(model_bytes, where)
         it = self._interpreter(1)
         inp = it.get_input_details()[0]
         out = it.get_output_details()[0]
         if tuple(inp["shape"][1:3]) != (28, 28) or len(out["shape"]) != 2:
             raise ModelError(f"{where}: takes {tuple(inp['shape'])}, not 28×28 pictures")
         self.size = int(out["shape"][-1])
-
-    def _interpreter(self, batch: int):
-        from ai_edge_litert.interpreter import Interpreter
-
-        from ..models.litert import quiet_native_stderr
-
-        if batch not in self._by_batch:
-            try:
-                with quiet_native_stderr():
-                    it = Interpreter(model_content=self._bytes, num_threads=1)
-                    if batch != 1:
-                        idx = it.get_input_details()[0]["index"]
-                        it.resize_tensor_input(idx, [batch, 28, 28, 1])
-                    it.allocate_tensors()
-            except (ValueError, RuntimeError) as e:
-                raise ModelError(f"{self._where}: LiteRT cannot load it ({e})") from None
-            if len(self._by_batch) >= 3:
-                self._by_batch.clear()
-            self._by_batch[batch] = it
-        return self._by_batch[batch]
 
     def __call__(self, images: np.ndarray, batch: int = 256) -> np.ndarray:
         x = np.asarray(images, np.float32).reshape(-1, 28, 28)
