@@ -102,7 +102,7 @@ def build(family, x, y, xt, yt, args, held_out) -> None:
     checkpoint = args.checkpoints / f"{family}.keras" if keras_family else None
     members, epochs, seed, recipe = None, args.epochs, 0, None
     if keras_family:  # the bundled net's own recipe: the family's ``bundled_*`` defaults
-        recipe = bundled_recipe(family)
+        recipe = families.bundled(family)
         members = args.members or recipe.pop("members", None)
         epochs = epochs or recipe.pop("epochs", None)
         seed = int(recipe.pop("seed", 0))
@@ -132,15 +132,6 @@ def build(family, x, y, xt, yt, args, held_out) -> None:
     if family == "cnn":  # its neighbours and map come from its own features
         build_explain(args.out / family)
         build_verdict(args.out / family)
-
-
-def bundled_recipe(family: str) -> dict:
-    """What the bundled net of ``family`` is trained with beyond the menu's recipe: its
-    ``bundled_X`` defaults as ``{X: value}`` (members, epochs and seed among them)."""
-    prefix = "bundled_"
-    return {
-        k[len(prefix) :]: v for k, v in families.defaults(family).items() if k.startswith(prefix)
-    }
 
 
 def build_verdict(folder: Path) -> None:

@@ -37,9 +37,7 @@ def test_the_table_says_what_the_bundled_model_is(name):
     if row.defaults.get("chosen_on") and "chosen_on" not in trained:
         pytest.skip(f"the bundled {name} predates its recipe: python train_models.py --only {name}")
     # the bundled nets may train longer, and otherwise, than the menu's recipe: bundled_X is X
-    prefix = "bundled_"
-    bundled = dict(row.defaults, members=1)
-    bundled |= {k[len(prefix) :]: v for k, v in row.defaults.items() if k.startswith(prefix)}
+    bundled = dict(row.defaults, members=1) | families.bundled(name)
     keys = ("C", "pca_components", "epochs", "decay", "batch", "max_iter", "members", "lr", "pens")
     for key in keys:
         if key in bundled and key in trained:

@@ -120,6 +120,13 @@ def defaults(name: str) -> dict[str, Any]:
     return dict(family(name).defaults)
 
 
+def bundled(name: str) -> dict[str, Any]:
+    """What the bundled model of family ``name`` is trained with beyond the menu's recipe: its
+    ``bundled_X`` defaults as ``{X: value}`` (members, epochs, seed, pens, ...)."""
+    prefix = "bundled_"
+    return {k[len(prefix) :]: v for k, v in family(name).defaults.items() if k.startswith(prefix)}
+
+
 def title(name: str) -> str:
     """What the user reads for family ``name`` (the name itself for an unknown one)."""
     return BY_NAME[name].title if name in BY_NAME else name

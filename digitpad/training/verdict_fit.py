@@ -41,7 +41,14 @@ from ..data import mnist
 from ..fileio import atomic_write
 from ..preprocess import to_mnist
 from ..reading import verdict
-from ..reading.detector import DATA_FILE, FORMAT, META_FILE, NETWORK_FILE, Detector
+from ..reading.detector import (
+    DATA_FILE,
+    FORMAT,
+    META_FILE,
+    NETWORK_FILE,
+    Detector,
+    NoveltyNetwork,
+)
 from ..reading.neighbours import FEATURES_FILE, FeatureExtractor
 from ..synthetic import drawn, negatives
 
@@ -219,7 +226,8 @@ def build(folder: Path, log=print) -> dict:
     network = None
     if CONVOLUTIONAL:
         scaling, network = _oe_convolutional(xs, every, ys, log)
-        detector = Detector({**stats, **scaling}, {"thresholds": {}}, network=_run(network))
+        run = NoveltyNetwork(network)
+        detector = Detector({**stats, **scaling}, {"thresholds": {}}, network=run)
     else:
         detector = Detector({**stats, **_oe_network(xs, ys, log)}, {"thresholds": {}})
     tune = {
@@ -260,12 +268,6 @@ def _exposure_data(x_fit, train_f, probe, extract, log, t0):
     ys = np.r_[np.zeros(n_pos), np.ones(len(xs) - n_pos)]
     log(f"outlier exposure data: {len(xs):,} pictures, {time.perf_counter() - t0:.0f} s")
     return xs, every, ys
-
-
-def _run(content: bytes):
-    from ..reading.detector import NoveltyNetwork
-
-    return NoveltyNetwork(content)
 
 
 def _placeholder_net(d: int) -> dict[str, np.ndarray]:
