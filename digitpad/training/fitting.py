@@ -81,6 +81,10 @@ def fit_keras(
     if augment is not None:
         cfg["augment"] = bool(augment)
     keras.utils.set_random_seed(seed)
+    if cfg.get("flagged_ones", 0) > 0:  # European 1s: training.ones
+        from .ones import flag_ones
+
+        x = flag_ones(x, y, float(cfg["flagged_ones"]), seed)
     start_epoch, model, past = 0, None, {"seconds": 0.0, "history": {}}
     state = checkpoint.with_suffix(".epoch.json") if checkpoint else None
     if checkpoint and checkpoint.exists() and state.exists():
