@@ -47,6 +47,18 @@ class FitOptions:
     recipe: Mapping[str, Any] | None = None
 
 
+def _network_recipe(
+    family: str, recipe: Mapping[str, Any] | None, epochs: int | None, augment: bool | None
+) -> dict[str, Any]:
+    """The family's defaults, overridden by ``recipe``, then by ``epochs`` and ``augment``."""
+    cfg = families.defaults(family) | dict(recipe or {})
+    if epochs is not None:
+        cfg["epochs"] = int(epochs)
+    if augment is not None:
+        cfg["augment"] = bool(augment)
+    return cfg
+
+
 def fit_keras(
     family: str,
     x: np.ndarray,
@@ -75,11 +87,7 @@ def fit_keras(
 
     from . import nets  # imports TensorFlow
 
-    cfg = families.defaults(family) | dict(recipe or {})
-    if epochs is not None:
-        cfg["epochs"] = int(epochs)
-    if augment is not None:
-        cfg["augment"] = bool(augment)
+    cfg = _network_recipe(family, recipe, epochs, augment)
     keras.utils.set_random_seed(seed)
     if cfg.get("flagged_ones", 0) > 0:  # European 1s: training.ones
         from .ones import flag_ones
