@@ -342,7 +342,9 @@ def test_broad_tuning_sources_stay_out_of_the_held_out_part():
     rng = np.random.default_rng(3)
     shapes = [broad.make_shapes(rng, i)[1] for i in range(60)]
     assert not [s for s in shapes if s.startswith("irregular polygon:4")]
-    assert {s.split(":")[0].split("+")[0] for s in shapes} == {"irregular polygon", "lumpy curve"}
+    kinds = {s.split(":")[0].split("+")[0] for s in shapes}
+    assert kinds == {"irregular polygon", "lumpy curve", "doodle"}
+    assert {s.split(":")[1] for s in shapes if s.startswith("doodle:")} == set(broad.DOODLES)
     for kind in ("letters", "symbols", "scribbles", "blobs", "shapes"):
         sources = {p.source for p in negatives.make(kind, "held-out", 12, seed=4)}
         assert not any(s.split(":")[0] in _BROAD_NAMES for s in sources), kind
@@ -356,6 +358,7 @@ _BROAD_NAMES = {
     "strokes",
     "composition",
     "lumpy curve+0",
+    "doodle",
     "made-up photo",
 }
 

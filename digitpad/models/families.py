@@ -63,6 +63,10 @@ def _family(name, short_title, fitter, file_format, rank, network=False, **defau
 # bundled before. The bundled net now also trains with broader pens (``bundled_pens``: a sixth
 # of the strokes two pixels thicker, as the window's widest pen draws) for 16 epochs, seed 3,
 # chosen on the split and on drawn digits (seed 66), never on the test set: README, model table.
+# Since 2026-12-03 it also sees European 1s (``bundled_flagged_ones``: 30 % of MNIST's 1s given
+# a flag, some a base, ``training.ones``), which it read as 7s and 2s: on the tuning drawings
+# (seeds 11 / 22) 99.55 / 98.90 % → 100.0 / 99.70 %, on the split 99.78 → 99.66 % (a second
+# seed, 4, gave 99.58 %; seed 3 kept).
 TABLE: tuple[Family, ...] = (
     _family(
         "logistic", "Logistic regression", "logistic", "linear", 6,
@@ -89,7 +93,7 @@ TABLE: tuple[Family, ...] = (
         "cnn", "CNN (batch norm)", "keras", "tflite", 1, True,
         epochs=6, batch=128, lr=4e-3, schedule="one-cycle", warmup=0.2, smoothing=0.1,
         augment=True, augment_strength=1.0, clean_epochs=0, members=1, bundled_members=1,
-        bundled_epochs=16, bundled_pens="broad", bundled_seed=3,
+        bundled_epochs=16, bundled_pens="broad", bundled_seed=3, bundled_flagged_ones=0.3,
         chosen_on="mnist.validation_split (55,000 fit / 5,000 validation), not the test set",
     ),
 )  # fmt: skip

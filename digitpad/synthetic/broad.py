@@ -7,15 +7,17 @@ sources (other fonts, other shapes and objects, another photo) are new to it but
 its reach. None of them copies a held-out source:
 
 - ``letters``: more fonts of the tuning families and three more scripts (CJK ideographs,
-  Hangul, Armenian; DroidSansFallback, DejaVu Sans), thin or bold, elastically distorted as a
-  hand would;
+  Hangul, Armenian; DroidSansFallback, DejaVu Sans), thin or bold, narrower or wider
+  (``squeezed``), elastically distorted as a hand would;
 - ``symbols``: dingbats (D050000L) and mathematical signs (DejaVu Math), distorted likewise;
 - of both, ``TRACED`` (0.4) gone over with a mouse's pen: the glyph's skeleton drawn with one
   round pen of 8–24 px (``traced``), as someone drawing the letter would;
 - ``scribbles``: random compositions of one to four smooth or cornered strokes;
 - ``blobs``: filled random shapes (smooth lumps, stars, hulls, several at once), of any size;
 - ``shapes``: irregular polygon outlines (never four corners: the held-out part has
-  quadrilaterals) and lumpy closed curves, with or without marks inside;
+  quadrilaterals) and lumpy closed curves, with or without marks inside, and a third of
+  common doodles (``DOODLES``: hearts, stars, faces, clouds, bars, triangles, curved arrows,
+  targets), each from a formula with broad parameters, none from a stroke template;
 - ``objects``: random compositions of three to six primitives (lines, arcs, loops, boxes,
   triangles, dots, wavy lines) and a dozen more object templates (chair, lamp, bottle, …);
 - ``photos``: made-up photographs (coloured lumps, gradients, edges, noise) opened as a
@@ -144,12 +146,32 @@ def _glyph(chars, font_names, rng, i, render_glyph, glyphs):
     char = have[int(rng.integers(len(have)))]
     canvas = render_glyph(char, name, rng)
     style = ""
+    if rng.random() < SQUEEZED:
+        canvas = squeezed(canvas, rng)
     if rng.random() < TRACED:
         canvas, style = traced(canvas, rng), "traced:"
     if rng.random() < 0.7:
         canvas = elastic(canvas, rng)
     return canvas, f"{style}{name}:{char}"
 
+
+def squeezed(canvas: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``canvas`` narrower or wider by up to 1.8× (one side shrunk, kept centred), as a hand
+    writes a letter narrow or broad, whatever the font."""
+    import cv2  # a dependency; imported here, build / benchmark time only
+
+    f = float(np.exp(rng.uniform(np.log(0.55), np.log(1.8))))
+    w, h = (round(SIZE * f), SIZE) if f < 1 else (SIZE, round(SIZE / f))
+    small = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA)
+    out = np.zeros_like(canvas)
+    y, x = (SIZE - h) // 2, (SIZE - w) // 2
+    out[y : y + h, x : x + w] = small
+    return out
+
+
+#: Share of the broad glyphs made narrower or wider (``squeezed``): the held-out part's narrow
+#: and geometric fonts were missed most among the printed letters.
+SQUEEZED = 0.4
 
 #: Share of the broad glyphs gone over with a pen (``traced``): the held-out part's mouse-drawn
 #: letters were missed most, and the tuning part's own drawn letters are a few templates.
@@ -262,7 +284,143 @@ def _lumpy(rng) -> np.ndarray:
     return np.column_stack([rad * np.cos(t), rad * np.sin(t)])
 
 
+def _closed(x: np.ndarray, y: np.ndarray, rng) -> np.ndarray:
+    """A closed curve as a hand draws it: begun anywhere, ending a little short or past."""
+    pts = np.column_stack([x, y])[:-1]
+    pts = np.roll(pts, -int(rng.integers(len(pts))), axis=0)
+    extra = int(len(pts) * rng.uniform(-0.04, 0.06))
+    return pts[: len(pts) + extra] if extra < 0 else np.vstack([pts, pts[: extra + 1]])
+
+
+def _heart(rng) -> list[np.ndarray]:
+    t = np.linspace(0, 2 * np.pi, 121)
+    x = 16 * np.sin(t) ** 3 * rng.uniform(0.8, 1.25)
+    y = -(13 * np.cos(t) - rng.uniform(3, 7) * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
+    if rng.random() < 0.4:  # two strokes, from the dip to the tip on each side
+        return [np.column_stack([x[:61], y[:61]]), np.column_stack([x[60:], y[60:]])[::-1]]
+    return [_closed(x, y, rng)]
+
+
+def _star(rng) -> list[np.ndarray]:
+    k = int(rng.integers(5, 9))
+    a0 = rng.uniform(0, 2 * np.pi)
+    if rng.random() < 0.4 and k in (5, 7):  # drawn without lifting the pen: {k/2}
+        t = a0 + np.arange(k + 1) * 4 * np.pi / k
+        rad = rng.uniform(0.9, 1.1, k + 1)
+    else:  # the outline of a k-pointed star
+        t = a0 + np.arange(2 * k + 1) * np.pi / k
+        rad = np.where(np.arange(2 * k + 1) % 2 == 0, 1.0, rng.uniform(0.35, 0.6))
+        rad = rad * rng.uniform(0.9, 1.1, 2 * k + 1)
+    rad[-1] = rad[0]
+    return [np.column_stack([rad * np.cos(t), rad * np.sin(t)])]
+
+
+def _face(rng) -> list[np.ndarray]:
+    t = np.linspace(0, 2 * np.pi, 81)
+    outline = _closed(np.cos(t) * rng.uniform(0.85, 1.15), np.sin(t), rng)
+    eye_y, eye_x = rng.uniform(-0.45, -0.2), rng.uniform(0.25, 0.45)
+    if rng.random() < 0.5:  # dots
+        eyes = [np.array([[s * eye_x, eye_y], [s * eye_x + 0.01, eye_y + 0.01]]) for s in (-1, 1)]
+    else:  # short dashes or little rings
+        r = rng.uniform(0.06, 0.12)
+        u = np.linspace(0, 2 * np.pi, 16)
+        ring = rng.random() < 0.5
+        eyes = [
+            np.column_stack([s * eye_x + r * np.cos(u), eye_y + r * np.sin(u)])
+            if ring
+            else np.array([[s * eye_x, eye_y - r], [s * eye_x, eye_y + r]])
+            for s in (-1, 1)
+        ]
+    u = np.linspace(-1, 1, 20) * rng.uniform(0.3, 0.55)
+    mouth = np.column_stack([u, rng.uniform(0.3, 0.5) + rng.uniform(-0.5, 0.6) * (0.3 - u**2)])
+    return [outline, *eyes, mouth]
+
+
+def _cloud(rng) -> list[np.ndarray]:
+    n = int(rng.integers(4, 9))
+    t = np.linspace(0, 2 * np.pi, 30 * n + 1)
+    rad = 1 + rng.uniform(0.12, 0.3) * np.abs(np.sin(n * (t + rng.uniform(0, 1)) / 2))
+    x, y = 1.5 * rad * np.cos(t), rad * np.sin(t)
+    if rng.random() < 0.6:  # a flat underside
+        y = np.minimum(y, rng.uniform(0.4, 0.8))
+    return [_closed(x, y, rng)]
+
+
+def _bars(rng) -> list[np.ndarray]:
+    """Two to four bars one above the other (= ≡ ≈), never upright (that would be 11)."""
+    n = int(rng.integers(2, 4))
+    a = rng.uniform(-0.35, 0.35)
+    u = np.linspace(-1, 1, 24)
+    wavy = rng.random() < 0.3
+    bars = []
+    for j in range(n):
+        length = rng.uniform(0.8, 1.2)
+        v = j * rng.uniform(0.5, 0.9) + (0.12 * np.sin(u * 6) if wavy else 0 * u)
+        bx, by = u * length + rng.uniform(-0.1, 0.1), v
+        bars.append(
+            np.column_stack([bx * np.cos(a) - by * np.sin(a), bx * np.sin(a) + by * np.cos(a)])
+        )
+    return bars
+
+
+def _triangle(rng) -> list[np.ndarray]:
+    for _ in range(20):
+        pts = rng.uniform(-1, 1, (3, 2))
+        (ax, ay), (bx, by) = pts[1] - pts[0], pts[2] - pts[0]
+        area = 0.5 * abs(ax * by - ay * bx)
+        if area >= 0.35 * np.ptp(pts, axis=0).max() ** 2:
+            break
+    if rng.random() < 0.3:  # three strokes
+        return [np.array([pts[j], pts[(j + 1) % 3]]) for j in range(3)]
+    closing = pts[0] + (pts[1] - pts[0]) * rng.uniform(-0.05, 0.15)
+    return [np.vstack([pts, closing])]
+
+
+def _curved_arrow(rng) -> list[np.ndarray]:
+    t = rng.uniform(0, 2 * np.pi) + np.linspace(0, rng.uniform(1.5, 4.5), 40)
+    arc = np.column_stack([np.cos(t), np.sin(t)])
+    tip, back = arc[-1], arc[-4]
+    d = (tip - back) / np.linalg.norm(tip - back)
+    side = np.array([-d[1], d[0]])
+    size = rng.uniform(0.3, 0.5)
+    head = np.array([tip - size * (d + 0.7 * side), tip, tip - size * (d - 0.7 * side)])
+    return [arc, head] if rng.random() < 0.6 else [np.vstack([arc, head[:1]])[:-1], head]
+
+
+def _target(rng) -> list[np.ndarray]:
+    """Two or three rings one inside the other, apart enough for the pen."""
+    t = np.linspace(0, 2 * np.pi, 61)
+    k = int(rng.integers(2, 4))
+    radii = np.linspace(1, rng.uniform(0.3, 0.45) if k == 3 else rng.uniform(0.3, 0.6), k)
+    rings = [np.column_stack([np.cos(t), np.sin(t)]) * r for r in radii]
+    if rng.random() < 0.5:  # and a dot in the middle
+        rings.append(np.array([[0.0, 0.0], [0.01, 0.01]]))
+    return rings
+
+
+#: Common doodles, each drawn from its own formula with broad parameters (not from the
+#: held-out part's stroke templates): hearts, stars, faces, clouds, bars (= ≡ ≈), triangles,
+#: curved arrows and targets.
+DOODLES = {
+    "heart": _heart,
+    "star": _star,
+    "face": _face,
+    "cloud": _cloud,
+    "bars": _bars,
+    "triangle": _triangle,
+    "curved arrow": _curved_arrow,
+    "target": _target,
+}
+
+
+def make_doodle(rng, i):
+    name = list(DOODLES)[(i // 3) % len(DOODLES)]
+    return _draw(DOODLES[name](rng), rng, f"doodle:{name}")
+
+
 def make_shapes(rng, i):
+    if i % 3 == 2:
+        return make_doodle(rng, i)
     if i % 2 == 0:
         k = (3, 5, 6, 7, 8, 9)[int(rng.integers(6))]  # not 4: quadrilaterals are held out
         outline, style = _polygon(rng, k), f"irregular polygon:{k}"
