@@ -360,6 +360,7 @@ _BROAD_NAMES = {
     "lumpy curve+0",
     "doodle",
     "made-up photo",
+    "varied photo crop",
 }
 
 
@@ -499,3 +500,26 @@ def test_the_convolutional_network_runs_in_litert_as_keras_trained_it(monkeypatc
     one = np.array([net(h[i : i + 1], pictures[i : i + 1])[0] for i in range(0, n, 37)])
     np.testing.assert_allclose(one, batch[::37], atol=1e-5)
     assert batch[n // 2 :].mean() > batch[: n // 2].mean() + 0.3
+
+
+def test_regions_match_scipy_labelling_on_digits_and_noise():
+    """``verdict._regions`` (union-find over row runs) against SciPy's labelling (tests only)."""
+    from scipy import ndimage
+
+    from digitpad.data import mnist
+
+    x, _ = mnist.load_mnist("test")
+    rng = np.random.default_rng(5)
+    masks = [x[i] >= verdict.INK for i in range(300)]
+    masks += [rng.random((28, 28)) < p for p in np.linspace(0.05, 0.95, 200)]
+    masks += [np.pad(~m, 1, constant_values=True) for m in masks[:100]]
+    masks += [np.zeros((28, 28), bool), np.ones((28, 28), bool)]
+    for diagonal in (True, False):
+        structure = np.ones((3, 3)) if diagonal else None
+        for m in masks:
+            labels, n = ndimage.label(m, structure=structure)
+            want = []
+            for k in range(1, n + 1):
+                cols = np.flatnonzero((labels == k).any(axis=0))
+                want.append((int((labels == k).sum()), int(cols[0]), int(cols[-1])))
+            assert sorted(verdict._regions(m, diagonal)) == sorted(want)
