@@ -416,3 +416,31 @@ def test_a_dialog_opens_over_its_parent_right_of_the_canvas_even_with_room_besid
     assert got.left() == canvas.right() + 9  # over the right-hand side, reaching past it
     small = place_child(QSize(300, 284), window, screen, canvas, beside=False)
     assert window.contains(small) and small.right() == window.right()  # fits: inside it
+
+
+def test_a_training_window_deleted_before_its_warm_up_is_left_alone(qtbot):
+    """The warm-up is queued with the monitor as its context: deleting the monitor first (a
+    window closed at once) drops the call instead of raising in Qt's event loop."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    from digitpad.gui.actions import ActionFactory
+    from digitpad.gui.train import TrainingController
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    trainer = TrainingController(
+        owner,
+        make_action=ActionFactory(owner),
+        status=lambda text, ms: None,
+        model_input=lambda: None,
+        clear_canvas=lambda: None,
+        refresh_models=lambda: None,
+        explore_data=lambda: None,
+        open_samples=lambda rows, title: None,
+    )
+    trainer._prepare_monitor()  # queues the warm-up
+    monitor = trainer._monitor
+    shiboken6.delete(monitor)
+    qtbot.wait(50)  # pytest-qt fails the test on an exception raised in the event loop
+    assert not shiboken6.isValid(monitor)

@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
         # the GUI thread (a window that is never painted starts them after a moment anyway).
         self._started = False
         self.canvas.installEventFilter(self)
-        QTimer.singleShot(START_ANYWAY_MS, self._after_first_paint)
+        QTimer.singleShot(START_ANYWAY_MS, self, self._after_first_paint)
 
     # ------------------------------------------------------------------ public API
 
@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         if not on:
             self.reader.forget()
             self._read_latest()
-        QTimer.singleShot(0, self._after_mode_change)  # once the layout has the new size
+        QTimer.singleShot(0, self, self._after_mode_change)  # once the layout has the new size
 
     def _on_aspect_restored(self, aspect: int) -> None:
         """Undo brought back a drawing cleared in the other mode: go back to that mode."""
@@ -559,7 +559,7 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if watched is self.canvas and event.type() == QEvent.Type.Paint and not self._started:
-            QTimer.singleShot(0, self._after_first_paint)
+            QTimer.singleShot(0, self, self._after_first_paint)
         return super().eventFilter(watched, event)
 
     def _after_first_paint(self) -> None:
@@ -1046,13 +1046,13 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         if not self._pen_chosen:
-            QTimer.singleShot(0, self._fit_default_pen)  # once the canvas has its new size
+            QTimer.singleShot(0, self, self._fit_default_pen)  # once the canvas has its new size
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        QTimer.singleShot(0, self._fit_default_pen)  # once the layout has sized the canvas
+        QTimer.singleShot(0, self, self._fit_default_pen)  # once the layout has sized the canvas
         # Once the window manager has framed the window: its frame now known, fit that too.
-        QTimer.singleShot(FRAMED_AFTER_MS, self._fit_to_screen)
+        QTimer.singleShot(FRAMED_AFTER_MS, self, self._fit_to_screen)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._settings.setValue(keys.GEOMETRY, self.saveGeometry())

@@ -88,7 +88,7 @@ class TrainingController(QObject):
         self._update_actions()
         # Build and draw the training window once while the app is idle, so that starting a
         # training does not pay for it (about 0.1 s of pyqtgraph set-up on the GUI thread).
-        QTimer.singleShot(PREPARE_AFTER_MS, self._prepare_monitor)
+        QTimer.singleShot(PREPARE_AFTER_MS, self, self._prepare_monitor)
 
     # ------------------------------------------------------------------ API
 
@@ -104,7 +104,9 @@ class TrainingController(QObject):
 
     def _prepare_monitor(self) -> None:
         if self._monitor is None and not self.helper.is_running():
-            QTimer.singleShot(0, self.monitor.warm_up)
+            # With the monitor as context: dropped if it is deleted first (a window closed
+            # at once), instead of calling into a deleted C++ object.
+            QTimer.singleShot(0, self.monitor, self.monitor.warm_up)
 
     def is_running(self) -> bool:
         return self.helper.is_running()

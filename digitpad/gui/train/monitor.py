@@ -316,7 +316,7 @@ class TrainingMonitor(QWidget):
             getattr(self, key).setData(xs, ys)
             self._dirty.discard(key)
         if self._dirty:
-            QTimer.singleShot(NEXT_PLOT_MS, self.redraw)
+            QTimer.singleShot(NEXT_PLOT_MS, self, self.redraw)
 
     def _add(self, key: str, x: float, y: float) -> None:
         self._series.setdefault(key, []).append((float(x), float(y)))
