@@ -20,8 +20,8 @@ its reach. None of them copies a held-out source:
   targets), each from a formula with broad parameters, none from a stroke template;
 - ``objects``: random compositions of three to six primitives (lines, arcs, loops, boxes,
   triangles, dots, wavy lines) and a dozen more object templates (chair, lamp, bottle, …);
-- ``photos``: made-up photographs (coloured lumps, gradients, edges, noise) opened as a
-  photo file is;
+- ``photos``: made-up photographs (coloured lumps, gradients, edges, noise) and crops of the
+  tuning photo turned, mirrored, recoloured, relit and blurred, opened as a photo file is;
 - ``two digits`` and ``textures`` keep their own tuning sources (already caught ≥ 98 %).
 
 Characters written like a digit are left out of the new scripts as in ``negatives``.
@@ -495,9 +495,59 @@ def make_objects(rng, i):
     return _draw(unit, rng, name, height=rng.uniform(0.5, 0.85))
 
 
+@functools.cache
+def _tuning_photo() -> Image.Image:
+    from sklearn.datasets import load_sample_image  # build/benchmark time only
+
+    return Image.fromarray(load_sample_image("china.jpg"))  # the tuning part's own photo
+
+
+_TURNS = (
+    None,
+    Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.TRANSPOSE,
+)
+
+
+def _opened(img: Image.Image) -> np.ndarray:
+    """What opening ``img`` as a photo file gives the verdict (nothing, when it is refused)."""
+    try:
+        return preprocess.ink_from_pil(img)
+    except ValueError:  # the loader refuses it: nothing reaches the verdict
+        return np.zeros((SIZE, SIZE), np.float32)
+
+
+def make_varied_crop(rng, i) -> tuple[np.ndarray, str]:
+    """A crop of the tuning photo turned or mirrored, its colours swapped, its light and
+    contrast changed, sometimes blurred: other pictures than the tuning crops' own, so that
+    the detector learns photographs rather than that photo."""
+    img = _tuning_photo()
+    w, h = img.size
+    side = int(rng.uniform(0.1, 1.0) * min(w, h))
+    x, y = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
+    crop = img.crop((x, y, x + side, y + side)).resize((SIZE, SIZE), Image.Resampling.BOX)
+    turn = _TURNS[int(rng.integers(len(_TURNS)))]
+    if turn is not None:
+        crop = crop.transpose(turn)
+    arr = np.asarray(crop, np.float32)[..., rng.permutation(3)] / 255
+    arr = arr ** float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
+    arr = (arr - arr.mean()) * rng.uniform(0.6, 1.6) + arr.mean()
+    crop = Image.fromarray((np.clip(arr, 0, 1) * 255).astype(np.uint8), "RGB")
+    if rng.random() < 0.5:
+        crop = crop.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 3))))
+    return _opened(crop), "varied photo crop"
+
+
 def make_photo(rng, i) -> tuple[np.ndarray, str]:
     """A made-up photograph: a gradient, coloured lumps and boxes, blur and grain, opened as
-    a photo file is (``preprocess.ink_from_pil``)."""
+    a photo file is (``preprocess.ink_from_pil``); every other one a varied crop of the tuning
+    photo (``make_varied_crop``)."""
+    if i % 2 == 1:
+        return make_varied_crop(rng, i)
     g = np.linspace(0, 1, SIZE)
     base = rng.uniform(0, 255, 3)
     tilt = rng.uniform(-120, 120, 3)
@@ -513,8 +563,4 @@ def make_photo(rng, i) -> tuple[np.ndarray, str]:
     img = img.filter(ImageFilter.GaussianBlur(float(rng.uniform(0, 6))))
     noisy = np.asarray(img, np.float32) + rng.normal(0, rng.uniform(0, 20), (SIZE, SIZE, 3))
     img = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")
-    try:
-        ink = preprocess.ink_from_pil(img)
-    except ValueError:  # the loader refuses it: nothing reaches the verdict
-        ink = np.zeros((SIZE, SIZE), np.float32)
-    return ink, "made-up photo"
+    return _opened(img), "made-up photo"
