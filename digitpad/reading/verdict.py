@@ -224,7 +224,7 @@ def _regions(mask: np.ndarray, diagonal: bool) -> list[tuple[int, int, int]]:
     few dozen runs for a digit, so it is fast in plain Python, without SciPy (whose import,
     0.2–0.4 s, the window's first reading would wait for). The runs come from one
     ``np.nonzero`` for the whole mask, in row order: 0.05 ms a digit, against 0.17 ms with a
-    ``np.flatnonzero`` per row (``tests/test_verdict.py`` checks both give the same regions).
+    ``np.flatnonzero`` per row (``tests/test_verdict.py`` checks it against SciPy's labelling).
     """
     edges = np.diff(np.pad(mask.astype(np.int8), ((0, 0), (1, 1))), axis=1)
     rows, starts = (v.tolist() for v in np.nonzero(edges == 1))

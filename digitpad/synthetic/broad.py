@@ -496,10 +496,20 @@ def make_objects(rng, i):
 
 
 @functools.cache
-def _tuning_photo() -> Image.Image:
+def sample_photo(name: str) -> Image.Image:
+    """One of scikit-learn's sample photographs (``china.jpg`` tunes, ``flower.jpg`` is held
+    out)."""
     from sklearn.datasets import load_sample_image  # build/benchmark time only
 
-    return Image.fromarray(load_sample_image("china.jpg"))  # the tuning part's own photo
+    return Image.fromarray(load_sample_image(name))
+
+
+def square_crop(img: Image.Image, rng: np.random.Generator, smallest: float) -> Image.Image:
+    """A random square of ``img``, ``smallest``–1 of its shorter side, resized to the canvas."""
+    w, h = img.size
+    side = int(rng.uniform(smallest, 1.0) * min(w, h))
+    x, y = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
+    return img.crop((x, y, x + side, y + side)).resize((SIZE, SIZE), Image.Resampling.BOX)
 
 
 _TURNS = (
@@ -513,11 +523,11 @@ _TURNS = (
 )
 
 
-def _opened(img: Image.Image) -> np.ndarray:
+def opened(img: Image.Image) -> np.ndarray:
     """What opening ``img`` as a photo file gives the verdict (nothing, when it is refused)."""
     try:
         return preprocess.ink_from_pil(img)
-    except ValueError:  # the loader refuses it: nothing reaches the verdict
+    except ValueError:  # page.NoDigit / SeveralDigits: the loader refuses it, nothing to read
         return np.zeros((SIZE, SIZE), np.float32)
 
 
@@ -525,11 +535,7 @@ def make_varied_crop(rng, i) -> tuple[np.ndarray, str]:
     """A crop of the tuning photo turned or mirrored, its colours swapped, its light and
     contrast changed, sometimes blurred: other pictures than the tuning crops' own, so that
     the detector learns photographs rather than that photo."""
-    img = _tuning_photo()
-    w, h = img.size
-    side = int(rng.uniform(0.1, 1.0) * min(w, h))
-    x, y = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
-    crop = img.crop((x, y, x + side, y + side)).resize((SIZE, SIZE), Image.Resampling.BOX)
+    crop = square_crop(sample_photo("china.jpg"), rng, 0.1)  # the tuning part's own photo
     turn = _TURNS[int(rng.integers(len(_TURNS)))]
     if turn is not None:
         crop = crop.transpose(turn)
@@ -539,7 +545,7 @@ def make_varied_crop(rng, i) -> tuple[np.ndarray, str]:
     crop = Image.fromarray((np.clip(arr, 0, 1) * 255).astype(np.uint8), "RGB")
     if rng.random() < 0.5:
         crop = crop.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 3))))
-    return _opened(crop), "varied photo crop"
+    return opened(crop), "varied photo crop"
 
 
 def make_photo(rng, i) -> tuple[np.ndarray, str]:
@@ -563,4 +569,4 @@ def make_photo(rng, i) -> tuple[np.ndarray, str]:
     img = img.filter(ImageFilter.GaussianBlur(float(rng.uniform(0, 6))))
     noisy = np.asarray(img, np.float32) + rng.normal(0, rng.uniform(0, 20), (SIZE, SIZE, 3))
     img = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")
-    return _opened(img), "made-up photo"
+    return opened(img), "made-up photo"

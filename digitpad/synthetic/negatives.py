@@ -369,24 +369,10 @@ def _objects(rng, held, i):
 
 
 @functools.cache
-def _photo(name: str) -> Image.Image:
-    from sklearn.datasets import load_sample_image  # build/benchmark time only
-
-    return Image.fromarray(load_sample_image(name))
-
-
 def _photos(rng, held, i):
     name = "flower.jpg" if held else "china.jpg"
-    img = _photo(name)
-    w, h = img.size
-    side = int(rng.uniform(0.15, 1.0) * min(w, h))
-    x, y = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
-    crop = img.crop((x, y, x + side, y + side)).resize((SIZE, SIZE), Image.Resampling.BOX)
-    try:
-        ink = preprocess.ink_from_pil(crop)  # what opening the photo as a file does
-    except ValueError:  # page.NoDigit / SeveralDigits: opening it is refused, nothing to read
-        ink = np.zeros((SIZE, SIZE), np.float32)
-    return ink, name
+    crop = broad.square_crop(broad.sample_photo(name), rng, 0.15)
+    return broad.opened(crop), name  # what opening the photo as a file does
 
 
 def _textures(rng, held, i):
