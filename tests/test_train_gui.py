@@ -269,26 +269,36 @@ def test_a_new_model_appears_in_the_explore_panels_and_drawings_in_the_browser(w
     assert np.abs(samples.images[row] / 255.0 - seen).max() <= 1 / 255 + 1e-6
 
 
-def test_the_training_controller_needs_no_window(qtbot):
-    from PySide6.QtWidgets import QWidget
-
+def _controller(owner, **given):
+    """A ``TrainingController`` for ``owner`` with no window: callbacks that do nothing unless
+    ``given``."""
     from digitpad.gui.actions import ActionFactory
     from digitpad.gui.train import TrainingController
+
+    callbacks = {
+        "status": lambda text, ms: None,
+        "model_input": lambda: None,
+        "clear_canvas": lambda: None,
+        "refresh_models": lambda: None,
+        "explore_data": lambda: None,
+        "open_samples": lambda rows, title: None,
+    }
+    return TrainingController(owner, make_action=ActionFactory(owner), **{**callbacks, **given})
+
+
+def test_the_training_controller_needs_no_window(qtbot):
+    from PySide6.QtWidgets import QWidget
 
     owner = QWidget()
     qtbot.addWidget(owner)
     said, cleared = [], []
     test_x, _ = mnist.load_mnist("test")
     picture = [test_x[0]]
-    trainer = TrainingController(
+    trainer = _controller(
         owner,
-        make_action=ActionFactory(owner),
         status=lambda text, ms: said.append(text),
         model_input=lambda: picture[0],
         clear_canvas=lambda: cleared.append(True),
-        refresh_models=lambda: None,
-        explore_data=lambda: None,
-        open_samples=lambda rows, title: None,
     )
     texts = [a.text() for a in trainer.train_menu.actions()]
     assert "Is it a 4?…" in texts and "Accuracy against training-set size…" in texts
@@ -424,21 +434,9 @@ def test_a_training_window_deleted_before_its_warm_up_is_left_alone(qtbot):
     import shiboken6
     from PySide6.QtWidgets import QWidget
 
-    from digitpad.gui.actions import ActionFactory
-    from digitpad.gui.train import TrainingController
-
     owner = QWidget()
     qtbot.addWidget(owner)
-    trainer = TrainingController(
-        owner,
-        make_action=ActionFactory(owner),
-        status=lambda text, ms: None,
-        model_input=lambda: None,
-        clear_canvas=lambda: None,
-        refresh_models=lambda: None,
-        explore_data=lambda: None,
-        open_samples=lambda rows, title: None,
-    )
+    trainer = _controller(owner)
     trainer._prepare_monitor()  # queues the warm-up
     monitor = trainer._monitor
     shiboken6.delete(monitor)
