@@ -7,6 +7,7 @@
     python train_models.py --explain        # rebuild only the cnn's neighbours and map data
     python train_models.py --calibrate      # only fit the temperatures (after every build too)
     python train_models.py --verdict        # refit only the cnn's "not sure" statistics
+    python train_models.py --sequence       # train only the reader of touching digits
 
 Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
 Every model is fitted on the 55,000 training images outside ``mnist.validation_split()``, with
@@ -60,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         "done anyway after the cnn is rebuilt",
     )
     ap.add_argument(
+        "--sequence",
+        action="store_true",
+        help="only train the sequence reader that read_number uses on touching digits "
+        "(digitpad.training.sequence_fit; not part of a full rebuild)",
+    )
+    ap.add_argument(
         "--checkpoints", type=Path, default=CHECKPOINTS, help="where networks checkpoint"
     )
     ap.add_argument(
@@ -72,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.calibrate:
         for family in args.only or families.NAMES:
             calibrate.calibrate_folder(args.out / family, log=print)
+        return 0
+    if args.sequence:
+        from digitpad.training import sequence_fit
+
+        print("== sequence reader: rows of touching digits", flush=True)
+        sequence_fit.fit(args.out / "sequence", args.checkpoints, log=print)
         return 0
     if args.explain:
         build_explain(args.out / "cnn")

@@ -3,6 +3,7 @@
 picture and from the strokes, and the time ``read_number`` takes.
 
     .venv/bin/python benchmarks/bench_numbers.py [--n 20] [--seed held-out|tuning|N] [--repeat 3]
+        [--digits drawn|mnist|none]
 
 The numbers are ``digitpad.synthetic.numbers`` (synthetic mouse drawings laid side by side on
 the 280 × 840 canvas, gaps "overlap", "touching", "close", "wide"): ``--n`` of each length for
@@ -15,6 +16,13 @@ Two routes, on the very same numbers: *picture*, ``read_number(image)`` (the mar
 cuts of wide ones), and *strokes*, ``read_number(strokes=..., pen=...)`` with the strokes the
 picture was drawn with (after the number's scaling and placement, in drawing order, nothing
 said of which digit each belongs to), as the window's Number mode reads what is drawn on it.
+
+``--digits mnist``: the same numbers made of MNIST *test* digits (real handwriting no model was
+trained on, ``numbers.make_mnist_numbers``), read from the picture only (they have no strokes).
+``--digits none``: "numbers" of 2–6 things that are no digit (held-out letters, symbols,
+scribbles, shapes, objects: ``rows.make_nondigit_numbers``, ``--n`` × 20 of each kind, gap kinds
+in turn), from the picture: the share read with no digit at all (every one "?"), and the share
+with one wrong digit given at most.
 
 "plain components" is the baseline: each connected component of ink (8-connected, specks
 under 2 % of the largest dropped) read as one digit with the same verdict, no joining of
@@ -102,6 +110,12 @@ def main() -> None:
     ap.add_argument(
         "--route", choices=("both", "strokes"), default="both", help="strokes: the strokes only"
     )
+    ap.add_argument(
+        "--digits",
+        choices=("drawn", "mnist", "none"),
+        default="drawn",
+        help="mnist: MNIST test digits; none: things that are no digit",
+    )
     args = ap.parse_args()
     named = {"held-out": numbers.HELD_OUT_SEED, "tuning": numbers.TUNING_SEED}
     if args.seed not in named and not args.seed.isdigit():
@@ -110,6 +124,10 @@ def main() -> None:
     classifiers = api.usable_models()
     driver = live.pick_driver(None, list(classifiers))
     print(f"{args.seed} set (seed {seed}), {args.n} numbers per length and gap kind")
+    if args.digits == "mnist":
+        return _mnist_numbers(args.n, seed, classifiers, driver)
+    if args.digits == "none":
+        return _nondigits(args.n * 20, seed, classifiers, driver)
     pictures, pens, plain = {}, {}, {}
     picture_times, stroke_times = {}, {}
     for gap in numbers.GAPS:
@@ -135,6 +153,31 @@ def main() -> None:
     if picture_times:
         _times("read_number on a 6-digit number, 280 × 840 uint8 array (ms):", picture_times)
     _times("read_number on a 6-digit number's strokes (ms):", stroke_times)
+
+
+def _mnist_numbers(n: int, seed: int, classifiers, driver: str) -> None:
+    """The numbers of MNIST test digits, from the picture."""
+    pictures, plain = {}, {}
+    for gap in numbers.GAPS:
+        for length in numbers.LENGTHS:
+            for sample in numbers.make_mnist_numbers(n, seed, length, gap):
+                _picture_route(sample, classifiers, driver, pictures, plain)
+    _table("MNIST test digits, picture: read_number(image)", pictures, plain)
+
+
+def _nondigits(n: int, seed: int, classifiers, driver: str) -> None:
+    """Rows of things that are no digit, from the picture: how many get no digit."""
+    from digitpad.synthetic import rows
+
+    print(f"{'kind':<10}{'no digit':>10}{'<= 1 digit':>12}  (of {n})")
+    for kind in rows.NEGATIVE_KINDS:
+        given = []
+        for sample in rows.make_nondigit_numbers(n, kind, seed):
+            ink = sample.image.astype(np.float32) / 255
+            got = number.read_ink_number(ink, classifiers, driver)
+            given.append(sum(d.digit is not None for d in got.digits))
+        given = np.array(given)
+        print(f"{kind:<10}{np.mean(given == 0):>10.1%}{np.mean(given <= 1):>12.1%}")
 
 
 def _picture_route(sample, classifiers, driver: str, pictures: dict, plain: dict) -> None:

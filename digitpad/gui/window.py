@@ -140,8 +140,11 @@ class AspectBox(QWidget):
 
 def _as_reading(digit: DigitReading) -> Reading:
     """A digit of a number as a ``Reading``: its picture, every model's probabilities, the
-    model in charge and its verdict (the mean of the answer over the models as support)."""
+    model in charge and its verdict (the mean of the answer over the models as support). The
+    model in charge's bars are the digit's own probabilities: the sequence reader's, for a digit
+    of touching ones that it read (``reading.number``), else that model's answer."""
     probabilities = {name: np.asarray(a.probabilities) for name, a in digit.answers.items()}
+    probabilities[digit.model] = np.asarray(digit.probabilities)
     top = int(np.argmax(digit.probabilities)) if digit.digit is None else digit.digit
     support = float(np.mean([p[top] for p in probabilities.values()]))
     judged = Verdict(digit.digit, digit.confidence, support, digit.reason)

@@ -28,7 +28,7 @@ ValueError: the picture is empty (no ink): write a number, bright on black
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,9 @@ _SCRAP = 0.15  # a cut piece's bits under this share of its largest are a neighb
 _NARROWEST = 0.3  # a piece narrower than this share of the height is a 1 or a scrap
 _WIDEST = 0.9  # a piece wider than this share of the digits' height is rarely one digit
 _WIDTH_PENALTY = 20.0  # how fast it gets rarer (log-probability per unit of width/height)
+SEQUENCE_SURE = 0.5  # a wide mark the sequence reader reads this surely is cut as it reads
+TOLD_SURE = 0.9  # and a digit of it that the piece's own reading disputes, this surely, kept
+UNCLEAR = "these digits touch or cross, and this one is unclear"
 JUDGES = ("lenet5", "mlp", "logistic", "linear_svm")  # quicker models that check the cuts
 
 
@@ -167,9 +170,30 @@ def read_pieces(
     for i, p in enumerate(pieces):
         mine = {name: known[name][i] for name in classifiers}
         reading = api.read_with(p.picture, classifiers, driver, source, mine)
+        if p.told is not None and reading.digit != int(np.argmax(p.told)):
+            reading = _as_told(reading, p.told)
         digits.append(NumberDigit(reading, _scaled(p.box, scale)))
     text = "".join("?" if d.digit is None else str(d.digit) for d in digits)
     return NumberReading(text, tuple(digits), driver, source)
+
+
+def _as_told(reading: api.DigitReading, told: np.ndarray) -> api.DigitReading:
+    """A cut piece of touching digits that its models and verdict read otherwise than the
+    sequence reader (the piece alone is a digit with a neighbour's stroke, or without its own):
+    the sequence reader's answer, not sure below ``TOLD_SURE``; every model's answer kept."""
+    import dataclasses
+
+    digit = int(np.argmax(told))
+    p = np.array(told, np.float32)
+    p.setflags(write=False)
+    sure = float(p[digit]) >= TOLD_SURE
+    return dataclasses.replace(
+        reading,
+        digit=digit if sure else None,
+        reason="" if sure else UNCLEAR,
+        confidence=float(p[digit]),
+        probabilities=p,
+    )
 
 
 # --------------------------------------------------------------------------- marks
@@ -189,10 +213,12 @@ class _Mark:
 
 @dataclass(frozen=True)
 class Piece:
-    """One digit's MNIST picture and its box (left, top, width, height) in the ink map."""
+    """One digit's MNIST picture and its box (left, top, width, height) in the ink map; for a
+    digit of touching ones that the sequence reader read, its (10,) probabilities there."""
 
     picture: np.ndarray
     box: tuple[int, int, int, int]
+    told: np.ndarray | None = None
 
 
 def _marks(ink: np.ndarray) -> list[_Mark]:
@@ -245,41 +271,104 @@ def _joins(left: int, w: int, h: int, g: list[int]) -> bool:
 
 def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) -> list[Piece]:
     """Every digit: a mark as it is, or a wide mark cut where the models read it best
-    (:func:`_to_cut` says which are tried; their cuts are read in one batch)."""
+    (:func:`_to_cut` says which are tried; their cuts are read in one batch). A wide mark the
+    sequence reader reads surely is cut into as many pieces as it reads digits, each scored
+    as the digit it reads there (:func:`_path_as`)."""
     wholes = {k: p for k, m in enumerate(marks) if (p := _piece(m, 0, m.right - m.left))}
-    plans = {k: _plan(marks[k], height) for k in _to_cut(marks, wholes, height, judges)}
-    tried = {(k, sp): p for k, (_, ways) in plans.items() for sp, p in ways.items()}
-    score = score_pieces(tried, height, judges) if tried else {}
+    wide = _wide(marks, wholes, height)
+    read = _sequences(marks, wide)
+    several = [k for k, q in read.items() if len(q.digits) >= 2]
+    cut = sorted(set(_to_cut(wide, wholes, height, judges)) | set(several))
+    plans, scores = _planned(marks, cut, height, judges)
     pieces: list[Piece] = []
     for k in range(len(marks)):
         if k in plans:
             last, ways = plans[k]
-            pieces += best_cut(ways, {sp: score[(k, sp)] for sp in ways}, last)
+            pieces += _cut(ways, {sp: scores[(k, sp)] for sp in ways}, last, read.get(k))
         elif k in wholes:
             pieces.append(wholes[k])
     return pieces
 
 
+def _planned(marks: list[_Mark], cut: list[int], height: float, judges) -> tuple[dict, dict]:
+    """The ways of cutting each mark of ``cut`` (:func:`_plan`), and every piece's
+    :func:`digit_scores` (all read in one batch), by (mark, span)."""
+    plans = {k: _plan(marks[k], height) for k in cut}
+    tried = {(k, sp): p for k, (_, ways) in plans.items() for sp, p in ways.items()}
+    return plans, digit_scores(tried, height, judges) if tried else {}
+
+
+def _cut(ways: dict, scores: dict, last: int, told) -> list[Piece]:
+    """The pieces of one mark: cut as the sequence reader read it (``told``, when it read it
+    surely and some way of cutting has that many pieces), each piece carrying the reader's
+    probabilities there; else the way with the best score."""
+    path = _path_as(scores, last, told.digits) if told is not None else None
+    if path is None:
+        path = best_spans(ways, {sp: float(v[top]) for sp, (v, top) in scores.items()}, last)
+        return [ways[sp] for sp in path]
+    return [replace(ways[sp], told=t) for sp, t in zip(path, told.probabilities, strict=True)]
+
+
+def _wide(marks: list[_Mark], wholes: dict[int, Piece], height: float) -> list[int]:
+    """The marks wide enough to be several digits, but for filled blobs (no digits to part)."""
+    wide = [k for k in wholes if _maybe_several(marks[k], height)]
+    return [k for k in wide if not _blob(_shape(wholes[k]))]
+
+
+def _shape(piece: Piece):
+    from . import verdict
+
+    return verdict.shape_of(piece.picture)
+
+
+def _sequences(marks: list[_Mark], wide: list[int]) -> dict:
+    """The sequence reader's reading of each of the ``wide`` marks that it reads surely
+    (its best path's probability at least ``SEQUENCE_SURE``)."""
+    from . import sequence
+
+    reader = sequence.shared() if wide else None
+    if reader is None:
+        return {}
+    found = reader.read([marks[k].ink for k in wide])
+    return {
+        k: q
+        for k, q in zip(wide, found, strict=True)
+        if q is not None and q.digits and q.confidence >= SEQUENCE_SURE
+    }
+
+
 def _to_cut(
-    marks: list[_Mark], wholes: dict[int, Piece], height: float, judges: list[models.Classifier]
+    wide: list[int], wholes: dict[int, Piece], height: float, judges: list[models.Classifier]
 ) -> list[int]:
-    """Which marks to try cutting: those wide enough to be several digits whose whole reading
-    (all read in one batch) does not already beat every cut, as it does when it scores above
+    """Which of the ``wide`` marks to try cutting: those whose whole reading (all read in one
+    batch) does not already beat every cut, as it does when it scores above
     −2·``PIECE_COST`` (each piece of a cut costs ``PIECE_COST`` and none scores above it)
     and has a digit's shape."""
-    wide = [k for k in wholes if _maybe_several(marks[k], height)]
     if not wide:
         return []
     from . import verdict
 
-    shapes = {k: verdict.shape_of(wholes[k].picture) for k in wide}  # each looked at once
-    wide = [k for k in wide if not _blob(shapes[k])]  # no digits to part in a blob
-    if not wide:
-        return []
     first = score_pieces({k: wholes[k] for k in wide}, height, judges)
     return [
-        k for k in wide if first[k] <= -2 * PIECE_COST or verdict.shape_problem(shapes[k]) != ""
+        k
+        for k in wide
+        if first[k] <= -2 * PIECE_COST or verdict.shape_problem(_shape(wholes[k])) != ""
     ]
+
+
+def _path_as(scores: dict, last: int, digits: tuple[int, ...]) -> list[tuple[int, int]] | None:
+    """The spans from end 0 to end ``last`` that cut a mark into ``len(digits)`` pieces, piece
+    i scored as ``digits[i]`` (``scores``: :func:`digit_scores`), with the best total; None
+    when there is no such way."""
+    n = len(digits)
+    best: dict[tuple[int, int], tuple[float, list]] = {(0, 0): (0.0, [])}
+    for i, j in sorted(scores, key=lambda sp: sp[1]):
+        for k in range(n):
+            if (i, k) in best:
+                total = best[(i, k)][0] + float(scores[(i, j)][0][digits[k]])
+                if (j, k + 1) not in best or total > best[(j, k + 1)][0]:
+                    best[(j, k + 1)] = (total, [*best[(i, k)][1], (i, j)])
+    return best[(last, n)][1] if (last, n) in best else None
 
 
 def _maybe_several(m: _Mark, height: float) -> bool:
@@ -403,6 +492,13 @@ def score_pieces(found: dict, height: float, judges: list[models.Classifier]) ->
     """Each span's score: the judges' mean log-probability for the digit the model in charge
     reads in it, plus the log-probability that it is a digit at all (the verdict's detector),
     less its :func:`_misfit` and a penalty when its shape is no single digit's."""
+    scores = digit_scores(found, height, judges)
+    return {s: float(by_digit[top]) for s, (by_digit, top) in scores.items()}
+
+
+def digit_scores(found: dict, height: float, judges: list[models.Classifier]) -> dict:
+    """Each span's score as each digit (10,) (as :func:`score_pieces` scores the digit the model
+    in charge reads), and that digit."""
     from . import detector as detectors
 
     spans = list(found)
@@ -410,15 +506,16 @@ def score_pieces(found: dict, height: float, judges: list[models.Classifier]) ->
     first = judges[0].predict_proba(pictures)
     top = first.argmax(axis=1)
     agreed = [first] + [j.predict_proba(pictures) for j in judges[1:]]
-    belief = np.mean([np.log(np.maximum(p[np.arange(len(spans)), top], 1e-9)) for p in agreed], 0)
+    belief = np.mean([np.log(np.maximum(p, 1e-9)) for p in agreed], 0)
     det, _ = detectors.shared()
     if det is not None and det.extractor is not None:
         novelty = det.novelty_of(det.extractor(pictures), pictures)
-        belief = belief + _NOVELTY_WEIGHT * np.log(np.maximum(1.0 - novelty, 1e-9))
-    return {
-        s: float(belief[k]) - _misfit(found[s].box, height, int(top[k])) - PIECE_COST
-        for k, s in enumerate(spans)
-    }
+        belief = belief + _NOVELTY_WEIGHT * np.log(np.maximum(1.0 - novelty, 1e-9))[:, None]
+    out = {}
+    for k, s in enumerate(spans):
+        misfit = np.array([_misfit(found[s].box, height, d) for d in range(10)])
+        out[s] = (belief[k] - misfit - PIECE_COST, int(top[k]))
+    return out
 
 
 def _misfit(box: tuple[int, int, int, int], height: float, digit: int) -> float:

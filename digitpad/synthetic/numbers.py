@@ -82,22 +82,68 @@ def make_number(
     """The number ``digits`` drawn with gaps of kind ``gap`` on a canvas of ``shape``."""
     height = rng.uniform(0.4, 0.6) * shape[0]
     pen = float(np.clip(rng.normal(16.0, 2.0), 12, 20))
-    drawn_digits = [_digit_ink(d, height, pen, rng) for d in digits]
-    inks = [(ink, top) for ink, top, _ in drawn_digits]
+    drawn_digits = [digit_ink(d, height, pen, rng) for d in digits]
+    number, row = laid(
+        [(ink, top) for ink, top, _ in drawn_digits], digits, gap, height, rng, shape
+    )
+    # The strokes, where the digits went: each shrunk as the row was (see _on_canvas).
+    f = min(1.0, 0.9 * shape[0] / row.shape[0], 0.94 * shape[1] / row.shape[1])
+    strokes, digit_of = _placed([own for _, _, own in drawn_digits], number.boxes, f)
+    return DrawnNumber(number.image, number.text, gap, number.boxes, strokes, pen * f, digit_of)
+
+
+def laid(inks, digits, gap, height, rng, shape):
+    """``inks`` ((ink, top) each) joined with gaps of kind ``gap`` and laid on the canvas:
+    the number, and the joined row before it was shrunk to fit."""
     tops = [t - min(t for _, t in inks) for _, t in inks]
     tall = max(t + ink.shape[0] for (ink, _), t in zip(inks, tops, strict=True))
     row = np.zeros((tall, 0), np.uint8)
     lefts = []
     for i, (ink, _) in enumerate(inks):
-        row, left = _join(row, ink, tops[i], _gap(gap, height, rng) if i else 0.0)
+        row, left = join_ink(row, ink, tops[i], gap_px(gap, height, rng) if i else 0.0)
         lefts.append(left)
     widths = [ink.shape[1] for ink, _ in inks]
     heights = [ink.shape[0] for ink, _ in inks]
-    number = _on_canvas(row, digits, gap, lefts, tops, widths, heights, shape, rng)
-    # The strokes, where the digits went: each shrunk as the row was (see _on_canvas).
-    f = min(1.0, 0.9 * shape[0] / row.shape[0], 0.94 * shape[1] / row.shape[1])
-    strokes, digit_of = _placed([own for _, _, own in drawn_digits], number.boxes, f)
-    return DrawnNumber(number.image, number.text, gap, number.boxes, strokes, pen * f, digit_of)
+    return _on_canvas(row, digits, gap, lefts, tops, widths, heights, shape, rng), row
+
+
+def make_mnist_numbers(
+    n: int, seed: int = HELD_OUT_SEED, length: int | None = None, gap: str | None = None
+) -> list[DrawnNumber]:
+    """As :func:`make_numbers`, but each digit a digit of the MNIST *test* set (real
+    handwriting that no model was trained on), cropped to its ink and enlarged to the number's
+    height (85–115 % of it, its baseline up to 8 % off); no strokes."""
+    from ..data.mnist import load_mnist
+
+    images, labels = load_mnist("test", as_float=False)
+    out = []
+    for i in range(n):
+        rng = np.random.default_rng([seed, i, length or 0, GAPS.index(gap) if gap else 9, 28])
+        k = length or LENGTHS[i % len(LENGTHS)]
+        kind = gap or GAPS[(i // len(LENGTHS)) % len(GAPS)]
+        digits = [int(d) for d in rng.integers(0, 10, k)]
+        height = rng.uniform(0.4, 0.6) * CANVAS[0]
+        inks = [
+            enlarged(images[int(rng.choice(np.flatnonzero(labels == d)))], height, rng)
+            for d in digits
+        ]
+        out.append(laid(inks, digits, kind, height, rng, CANVAS)[0])
+    return out
+
+
+def enlarged(image: np.ndarray, height: float, rng: np.random.Generator):
+    """``image`` (28 × 28 uint8, an MNIST digit) cropped to its ink and enlarged to 85–115 % of
+    ``height`` px, and its top relative to the number's line (its baseline up to 8 % off)."""
+    import cv2
+
+    rows = np.flatnonzero(image.max(axis=1) >= 26)
+    cols = np.flatnonzero(image.max(axis=0) >= 26)
+    crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    f = height * rng.uniform(0.85, 1.15) / crop.shape[0]
+    size = (max(1, round(crop.shape[1] * f)), max(1, round(crop.shape[0] * f)))
+    ink = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
+    top = (height - ink.shape[0]) + rng.normal(0.0, 0.04) * height
+    return ink, round(top)
 
 
 def _placed(strokes: list[list[np.ndarray]], boxes, f: float):
@@ -107,7 +153,7 @@ def _placed(strokes: list[list[np.ndarray]], boxes, f: float):
     return tuple(s for _, s in placed), tuple(i for i, _ in placed)
 
 
-def _digit_ink(digit: int, height: float, pen: float, rng: np.random.Generator):
+def digit_ink(digit: int, height: float, pen: float, rng: np.random.Generator):
     """One drawn digit at about ``height`` px, cropped to its ink: (h, w) uint8, its top
     relative to the number's line (px), and its strokes in the crop's pixels."""
     drawing = drawn.make_drawing(digit, rng)
@@ -125,7 +171,7 @@ def _digit_ink(digit: int, height: float, pen: float, rng: np.random.Generator):
     return ink, round(top), [s - (cols[0], rows[0]) for s in strokes]
 
 
-def _gap(kind: str, height: float, rng: np.random.Generator) -> float:
+def gap_px(kind: str, height: float, rng: np.random.Generator) -> float:
     """The distance (px) between neighbouring inks; negative: into each other."""
     if kind == "overlap":
         return -rng.uniform(2.0, max(3.0, 0.12 * height))
@@ -136,7 +182,7 @@ def _gap(kind: str, height: float, rng: np.random.Generator) -> float:
     return rng.uniform(0.15, 0.5) * height
 
 
-def _join(row: np.ndarray, ink: np.ndarray, top: int, distance: float):
+def join_ink(row: np.ndarray, ink: np.ndarray, top: int, distance: float):
     """``ink`` laid at row ``top`` right of ``row``'s ink, its closest pixel ``distance`` px
     from it on the same line: the joined row, and where ``ink``'s left ended up in it."""
     h = row.shape[0]
