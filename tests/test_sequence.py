@@ -108,7 +108,7 @@ def test_a_corrupt_reader_file_is_refused_at_load(tmp_path):
 
     bad = tmp_path / "model.tflite"
     bad.write_bytes(b"not a network" * 10)
-    with pytest.raises(ModelError, match="model.tflite"):
+    with pytest.raises(ModelError, match=r"model\.tflite"):
         sequence.SequenceReader(bad)
 
 
@@ -134,3 +134,32 @@ def test_the_probability_of_a_reading_sums_every_path_that_gives_it():
             if collapse(path) == digits
         )
         assert sequence.probability(probs, list(digits)) == pytest.approx(brute)
+
+
+@pytest.mark.skipif(sequence.shared() is None, reason="no sequence reader bundled")
+def test_crossing_digits_are_read_right_with_the_reader_and_less_often_without(monkeypatch):
+    import digitpad
+
+    made = numbers.make_numbers(8, seed=numbers.TUNING_SEED, length=4, gap="overlap")
+    with_reader = sum(digitpad.read_number(s.image).text == s.text for s in made)
+    monkeypatch.setattr(sequence, "shared", lambda: None)
+    without = sum(digitpad.read_number(s.image).text == s.text for s in made)
+    assert with_reader >= 7 and with_reader > without
+
+
+@pytest.mark.skipif(sequence.shared() is None, reason="no sequence reader bundled")
+def test_the_reader_reads_no_digit_in_most_rows_of_letters():
+    from digitpad.synthetic import rows
+
+    made = rows.make_nondigit_numbers(10, "letters", seed=0, part="tune")
+    found = sequence.shared().read([s.image.astype(np.float32) / 255 for s in made])
+    assert sum(q is not None and not q.digits for q in found) >= 8
+
+
+def test_the_bundled_reader_says_what_it_was_trained_on():
+    meta = sequence.metadata()
+    if not meta:
+        pytest.skip("no sequence reader bundled")
+    assert meta["input"] == [sequence.HEIGHT, sequence.WIDTH]
+    assert meta["frames"] == sequence.FRAMES
+    assert "MNIST training digits" in meta["trained_on"] and meta["date"]

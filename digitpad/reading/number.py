@@ -163,7 +163,8 @@ def read_pieces(
     source: str | None = None,
 ) -> NumberReading:
     """The number whose digits are ``pieces`` (left to right), each read by every model (in one
-    batch) with the verdict ``digitpad.read`` gives it."""
+    batch) with the verdict ``digitpad.read`` gives it; a piece of touching digits that the
+    sequence reader read otherwise gets that reader's answer (:func:`_as_told`)."""
     pictures = np.stack([p.picture for p in pieces])
     known = {name: clf.predict_proba(pictures) for name, clf in classifiers.items()}
     digits = []
@@ -306,6 +307,8 @@ def _cut(ways: dict, scores: dict, last: int, told) -> list[Piece]:
     if path is None:
         path = best_spans(ways, {sp: float(v[top]) for sp, (v, top) in scores.items()}, last)
         return [ways[sp] for sp in path]
+    if len(path) == 1:  # kept whole: the verdict alone judges it, as any digit
+        return [ways[path[0]]]
     return [replace(ways[sp], told=t) for sp, t in zip(path, told.probabilities, strict=True)]
 
 

@@ -83,14 +83,16 @@ def _mnist_ink(digit: int, height: float, mnist, rng: np.random.Generator):
     return numbers.enlarged(images[int(rng.choice(pool))], height, rng)
 
 
-def make_nondigit_numbers(n: int, kind: str, seed: int = numbers.HELD_OUT_SEED) -> list:
+def make_nondigit_numbers(
+    n: int, kind: str, seed: int = numbers.HELD_OUT_SEED, part: str = "held-out"
+) -> list:
     """``n`` "numbers" of 2–6 things that are no digit, of ``kind`` (one of
-    ``NEGATIVE_KINDS``, from the *held-out* part of ``synthetic.negatives``), laid on the
-    Number mode's canvas as ``synthetic.numbers`` lays digits (gap kinds in turn): a reader
-    should give no digit for any of them. ``text`` is "?" for each thing."""
+    ``NEGATIVE_KINDS``, from ``part`` of ``synthetic.negatives``, the held-out one unless told),
+    laid on the Number mode's canvas as ``synthetic.numbers`` lays digits (gap kinds in turn): a
+    reader should give no digit for any of them. ``text`` is "?" for each thing."""
     from . import negatives
 
-    pictures = [p.image for p in negatives.make(kind, "held-out", 3 * n, seed=seed)]
+    pictures = [p.image for p in negatives.make(kind, part, 3 * n, seed=seed)]
     out = []
     for i in range(n):
         rng = np.random.default_rng([seed, i, NEGATIVE_KINDS.index(kind)])
