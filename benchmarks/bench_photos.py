@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/bench_photos.py accuracy [--n 40] [--code DIR]
     .venv/bin/python benchmarks/bench_photos.py clean [--code DIR]
+    .venv/bin/python benchmarks/bench_photos.py numbers [--n 5] [--conditions ...]
     .venv/bin/python benchmarks/bench_photos.py load
     .venv/bin/python benchmarks/bench_photos.py libraries
 
@@ -16,6 +17,11 @@ photos are always made by this one), for a before/after comparison.
 
 ``clean``: pictures that were read well before (pen-drawn PNGs, printed and handwriting-style
 font digits, small scanned MNIST digits), held out the same way.
+
+``numbers``: photo-like pictures of whole numbers: the held-out drawn numbers of
+``synthetic.numbers`` (seed 1; ``--n`` of each gap kind per condition, lengths 2–6 in turn) put
+on paper and photographed as one digit is, read by ``digitpad.read_number`` from the JPEG file;
+% entirely right per condition and per gap kind.
 
 ``load``: median of 5 loads of a 12 MP, 48 MP and 200 MP JPEG, with CPU time and the load
 average, and the first load in a fresh process (OpenCV's import included).
@@ -321,9 +327,51 @@ def read_by(rows: list[dict], args, folder: Path, title: str) -> None:
         table(rows, read_set(rows, code, folder))
 
 
+PHOTO_NUMBER_CONDITIONS = (
+    "clean",
+    "falloff",
+    "grain",
+    "ruled",
+    "squared",
+    "blue",
+    "blur",
+    "tilt",
+    "shadow",
+    "jpeg",
+    "mixed",
+)
+
+
+def numbers_in_photos(folder: Path, n: int, conditions: list[str]) -> None:
+    """Drawn numbers photographed on paper, read whole from the JPEG file."""
+    import digitpad
+    from digitpad.synthetic import numbers, photos
+
+    by_condition: dict[str, list[bool]] = {}
+    by_gap: dict[str, list[bool]] = {}
+    for c, condition in enumerate(conditions or PHOTO_NUMBER_CONDITIONS):
+        for gap in numbers.GAPS:
+            for i, sample in enumerate(numbers.make_numbers(n, numbers.HELD_OUT_SEED, gap=gap)):
+                rng = np.random.default_rng([HELD_OUT_SEED, c, numbers.GAPS.index(gap), i])
+                photo = photos.make_photo(sample.image, sample.text, rng, condition)
+                path = folder / f"number-{condition}-{gap}-{i:02d}.jpg"
+                path.write_bytes(photo.jpeg())
+                try:
+                    right = digitpad.read_number(path).text == sample.text
+                except ValueError:
+                    right = False
+                by_condition.setdefault(condition, []).append(right)
+                by_gap.setdefault(gap, []).append(right)
+    print("Photos of drawn numbers, read_number(path): entirely right")
+    for name, got in [*by_condition.items(), *by_gap.items()]:
+        print(f"  {name:<10} {np.mean(got):6.1%}  ({len(got)})")
+    every = [v for got in by_condition.values() for v in got]
+    print(f"  {'all':<10} {np.mean(every):6.1%}  ({len(every)})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=("accuracy", "clean", "load", "libraries"))
+    ap.add_argument("what", choices=("accuracy", "clean", "numbers", "load", "libraries"))
     ap.add_argument("--n", type=int, default=40, help="pictures per condition")
     ap.add_argument("--code", type=Path, default=ROOT, help="the checkout whose load_image reads")
     ap.add_argument("--before", type=Path, help="another checkout to read the same set with")
@@ -344,6 +392,8 @@ def main() -> int:
         elif args.what == "clean":
             rows = make_clean_set(folder, args.n, HELD_OUT_SEED)
             read_by(rows, args, folder, "Clean pictures")
+        elif args.what == "numbers":
+            numbers_in_photos(folder, args.n, args.conditions.split(",") if args.conditions else [])
         elif args.what == "load":
             load_times(folder)
         else:

@@ -150,3 +150,20 @@ def test_a_crossing_pair_is_one_mark_cut_in_two():
                 assert abs((d.box[0] + d.box[2] / 2) - (truth[0] + truth[2] / 2)) < truth[2] / 3
             return
     pytest.fail("no overlapping pair that is one mark was read right")
+
+
+def test_photos_of_touching_numbers_are_read_from_the_file(tmp_path):
+    """Drawn numbers whose digits touch, photographed on paper (uneven light, grain, lines,
+    blue or black ink, blur, tilt, JPEG): read whole from the file."""
+    from digitpad.synthetic import photos
+
+    made = numbers.make_numbers(4, seed=numbers.TUNING_SEED, length=3, gap="touching")
+    right = 0
+    for i, sample in enumerate(made):
+        photo = photos.make_photo(sample.image, sample.text, np.random.default_rng(i), "mixed")
+        path = tmp_path / f"number-{i}.jpg"
+        path.write_bytes(photo.jpeg())
+        n = digitpad.read_number(path)
+        right += n.text == sample.text
+        assert n.digits and all(d.box[2] > 0 for d in n.digits)
+    assert right >= 3

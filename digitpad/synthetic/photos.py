@@ -288,11 +288,14 @@ def _place_ink(ink: np.ndarray, look: _Look, rng: np.random.Generator, shape: tu
     a = a[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     moved = look.rotation or look.perspective or look.edge  # keep it inside the frame
     height, spread = (0.7 * look.digit_height, 0.08) if moved else (look.digit_height, 0.15)
-    scale = min(height * h / a.shape[0], 0.9 * w / a.shape[1])
+    # A wide ink (a whole number) fills at most 80 % of the frame's width (60 % when the page is
+    # turned, as the turn is overscanned 1.25 times), with a margin of 3 %: as a person frames it.
+    scale = min(height * h / a.shape[0], (0.6 if moved else 0.8) * w / a.shape[1])
     dh, dw = max(1, round(a.shape[0] * scale)), max(1, round(a.shape[1] * scale))
     a = cv2.resize(a, (dw, dh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    top = int(np.clip((h - dh) / 2 + rng.uniform(-spread, spread) * h, 0, h - dh))
-    left = int(np.clip((w - dw) / 2 + rng.uniform(-spread, spread) * w, 0, w - dw))
+    my, mx = min(round(0.03 * h), (h - dh) // 2), min(round(0.03 * w), (w - dw) // 2)
+    top = int(np.clip((h - dh) / 2 + rng.uniform(-spread, spread) * h, my, h - dh - my))
+    left = int(np.clip((w - dw) / 2 + rng.uniform(-spread, spread) * w, mx, w - dw - mx))
     cover[top : top + dh, left : left + dw] = np.clip(a, 0, 1) * rng.uniform(0.85, 1.0)
     return cover
 
