@@ -317,3 +317,25 @@ def test_switching_number_mode_off_keeps_a_drawing_that_fits_the_square(window, 
     window.set_number_mode(False)
     assert window.canvas.strokes() == strokes and not window.number_mode()
     assert window.current_reading().verdict.digit == 7
+
+
+def test_a_digit_the_sequence_reader_read_shows_its_answer_in_the_bars():
+    """A digit of touching ones whose piece the models read otherwise: the bars of the model in
+    charge are the digit's own probabilities (the sequence reader's), every other model's its
+    own answer on the piece."""
+    from digitpad.data import mnist
+    from digitpad.gui import window as window_module
+    from digitpad.reading import number
+
+    x, y = mnist.load_mnist("test")
+    reading = digitpad.read(np.round(x[0] * 255).astype(np.uint8))
+    told = np.full(10, 0.005, np.float32)
+    told[(int(y[0]) + 1) % 10] = 0.955
+    digit = number._as_told(reading, told)
+    shown = window_module._as_reading(digit)
+    assert shown.verdict.digit == digit.digit
+    assert np.allclose(shown.probabilities[digit.model], told)
+    others = [name for name in reading.answers if name != digit.model]
+    assert others and all(
+        np.allclose(shown.probabilities[n], reading.answers[n].probabilities) for n in others
+    )

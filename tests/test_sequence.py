@@ -163,3 +163,50 @@ def test_the_bundled_reader_says_what_it_was_trained_on():
     assert meta["input"] == [sequence.HEIGHT, sequence.WIDTH]
     assert meta["frames"] == sequence.FRAMES
     assert "MNIST training digits" in meta["trained_on"] and meta["date"]
+
+
+def test_a_piece_is_cut_where_the_reader_saw_its_digit():
+    """Two ways of cutting into two pieces; the better-scored one puts digit 0's column in
+    piece 1: told where the reader saw each digit, the cut that holds them is kept."""
+    flat = np.zeros(10)
+    scores = {
+        (0, 1): (flat - 1.0, 0),
+        (1, 3): (flat - 1.0, 0),
+        (0, 2): (flat, 0),
+        (2, 3): (flat, 0),
+        (0, 3): (flat - 9.0, 0),
+    }
+    assert number._path_as(scores, 3, (4, 5)) == [(0, 2), (2, 3)]
+    holds = {(sp, k): True for sp in scores for k in range(2)}
+    holds[((0, 2), 0)] = False  # digit 0 was seen left of where piece (0, 2) starts, say
+    assert number._path_as(scores, 3, (4, 5), holds) == [(0, 1), (1, 3)]
+
+
+@pytest.mark.skipif(sequence.shared() is None, reason="no sequence reader bundled")
+def test_each_digit_read_lies_where_its_ink_is():
+    sample = numbers.make_numbers(4, seed=numbers.TUNING_SEED, length=3, gap="touching")[0]
+    q = sequence.shared().read([sample.image.astype(np.float32) / 255])[0]
+    assert q.text == sample.text and len(q.centres) == 3
+    for c, (left, _, w, _) in zip(q.centres, sample.boxes, strict=True):
+        assert left <= c <= left + w
+
+
+def test_training_a_reader_writes_one_that_loads_and_reads(tmp_path):
+    """``train_models.py --sequence``'s fit, on a few rows for one epoch: a LiteRT file that
+    the reader loads, and its metadata."""
+    from digitpad.training import sequence_fit
+
+    meta = sequence_fit.fit(
+        tmp_path / "sequence",
+        tmp_path / "ck",
+        epochs=1,
+        n_rows=128,
+        log=lambda m: None,
+        check_rows=16,
+    )
+    assert meta["history"][0]["epoch"] == 1 and 0.0 <= meta["history"][0]["rows_right"] <= 1.0
+    assert (tmp_path / "ck" / "sequence-01.weights.h5").is_file()
+    reader = sequence.SequenceReader(tmp_path / "sequence" / "model.tflite")
+    probs = reader.probabilities(np.zeros((2, sequence.HEIGHT, sequence.WIDTH), np.float32))
+    assert probs.shape == (2, sequence.FRAMES, sequence.BLANK + 1)
+    assert np.allclose(probs.sum(axis=2), 1.0, atol=1e-4)

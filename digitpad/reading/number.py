@@ -285,7 +285,8 @@ def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) 
     for k in range(len(marks)):
         if k in plans:
             last, ways = plans[k]
-            pieces += _cut(ways, {sp: scores[(k, sp)] for sp in ways}, last, read.get(k))
+            mine = {sp: scores[(k, sp)] for sp in ways}
+            pieces += _cut(ways, mine, last, read.get(k), marks[k].left)
         elif k in wholes:
             pieces.append(wholes[k])
     return pieces
@@ -299,17 +300,31 @@ def _planned(marks: list[_Mark], cut: list[int], height: float, judges) -> tuple
     return plans, digit_scores(tried, height, judges) if tried else {}
 
 
-def _cut(ways: dict, scores: dict, last: int, told) -> list[Piece]:
-    """The pieces of one mark: cut as the sequence reader read it (``told``, when it read it
-    surely and some way of cutting has that many pieces), each piece carrying the reader's
-    probabilities there; else the way with the best score."""
-    path = _path_as(scores, last, told.digits) if told is not None else None
+def _cut(ways: dict, scores: dict, last: int, told, left: int = 0) -> list[Piece]:
+    """The pieces of one mark (its first column ``left`` in the ink map): cut as the sequence
+    reader read it (``told``, when it read it surely and some way of cutting has that many
+    pieces; each piece holding where the reader saw its digit, when some way does), each piece
+    carrying the reader's probabilities there; else the way with the best score."""
+    path = None
+    if told is not None:
+        path = _path_as(scores, last, told.digits, _holds(ways, told, left))
+        path = path or _path_as(scores, last, told.digits)
     if path is None:
         path = best_spans(ways, {sp: float(v[top]) for sp, (v, top) in scores.items()}, last)
         return [ways[sp] for sp in path]
     if len(path) == 1:  # kept whole: the verdict alone judges it, as any digit
         return [ways[path[0]]]
     return [replace(ways[sp], told=t) for sp, t in zip(path, told.probabilities, strict=True)]
+
+
+def _holds(ways: dict, told, left: int) -> dict:
+    """For each span of ``ways`` and each digit i the sequence reader read (``told``): whether
+    the span's piece spans the column where the reader saw digit i."""
+    return {
+        (sp, k): p.box[0] <= left + c <= p.box[0] + p.box[2]
+        for sp, p in ways.items()
+        for k, c in enumerate(told.centres)
+    }
 
 
 def _wide(marks: list[_Mark], wholes: dict[int, Piece], height: float) -> list[int]:
@@ -359,18 +374,22 @@ def _to_cut(
     ]
 
 
-def _path_as(scores: dict, last: int, digits: tuple[int, ...]) -> list[tuple[int, int]] | None:
+def _path_as(
+    scores: dict, last: int, digits: tuple[int, ...], holds: dict | None = None
+) -> list[tuple[int, int]] | None:
     """The spans from end 0 to end ``last`` that cut a mark into ``len(digits)`` pieces, piece
     i scored as ``digits[i]`` (``scores``: :func:`digit_scores`), with the best total; None
-    when there is no such way."""
+    when there is no such way. ``holds[(span, i)]``: whether that span may be piece i (where
+    the sequence reader saw digit i lies in it); any span may, when not given."""
     n = len(digits)
     best: dict[tuple[int, int], tuple[float, list]] = {(0, 0): (0.0, [])}
     for i, j in sorted(scores, key=lambda sp: sp[1]):
         for k in range(n):
-            if (i, k) in best:
-                total = best[(i, k)][0] + float(scores[(i, j)][0][digits[k]])
-                if (j, k + 1) not in best or total > best[(j, k + 1)][0]:
-                    best[(j, k + 1)] = (total, [*best[(i, k)][1], (i, j)])
+            if (i, k) not in best or (holds is not None and not holds[((i, j), k)]):
+                continue
+            total = best[(i, k)][0] + float(scores[(i, j)][0][digits[k]])
+            if (j, k + 1) not in best or total > best[(j, k + 1)][0]:
+                best[(j, k + 1)] = (total, [*best[(i, k)][1], (i, j)])
     return best[(last, n)][1] if (last, n) in best else None
 
 

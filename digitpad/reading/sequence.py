@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,12 @@ def prepare(ink: np.ndarray) -> np.ndarray | None:
     """``ink`` (H, W) float in [0, 1], bright on black, as the network reads it:
     (HEIGHT, WIDTH) float32, cropped to the ink, ``HEIGHT`` px high (or narrower to fit
     ``WIDTH``), at the left, its brightest pixel 1. None when it holds no ink."""
+    placed = _placed(ink)
+    return None if placed is None else placed[0]
+
+
+def _placed(ink: np.ndarray) -> tuple[np.ndarray, int, float] | None:
+    """:func:`prepare`'s picture, the first column of ``ink`` it holds, and its scale."""
     import cv2
 
     peak = float(ink.max()) if ink.size else 0.0
@@ -54,7 +60,7 @@ def prepare(ink: np.ndarray) -> np.ndarray | None:
     out = np.zeros((HEIGHT, WIDTH), np.float32)
     top = (HEIGHT - size[1]) // 2
     out[top : top + size[1], : size[0]] = np.clip(small, 0.0, 1.0)
-    return out
+    return out, int(cols[0]), f
 
 
 @dataclass(frozen=True)
@@ -62,12 +68,15 @@ class Sequence:
     """What the network read: ``digits``; ``confidence``, the probability of those digits (over
     every way of laying them on the columns: :func:`probability`);
     ``spans``, each digit's first and last column (in ``FRAMES``), left to right; and
-    ``probabilities``, each digit's (10,) (those of its surest column, "no digit" left out)."""
+    ``probabilities``, each digit's (10,) (those of its surest column, "no digit" left out);
+    ``centres``, where each digit's columns lie in the ink read (its pixel column; from
+    :meth:`SequenceReader.read`)."""
 
     digits: tuple[int, ...]
     confidence: float
     spans: tuple[tuple[int, int], ...]
     probabilities: tuple[np.ndarray, ...] = ()
+    centres: tuple[float, ...] = ()
 
     @property
     def text(self) -> str:
@@ -143,12 +152,18 @@ class SequenceReader:
 
     def read(self, inks: list[np.ndarray]) -> list[Sequence | None]:
         """Each of ``inks`` read whole (None for one with no ink)."""
-        prepared = [prepare(ink) for ink in inks]
-        kept = [p for p in prepared if p is not None]
+        placed = [_placed(ink) for ink in inks]
+        kept = [p for p in placed if p is not None]
         if not kept:
             return [None] * len(inks)
-        found = iter(decode(p) for p in self.probabilities(np.stack(kept)))
-        return [None if p is None else next(found) for p in prepared]
+        found = iter(decode(q) for q in self.probabilities(np.stack([p[0] for p in kept])))
+        return [None if p is None else _in_ink(next(found), p[1], p[2]) for p in placed]
+
+
+def _in_ink(q: Sequence, left: int, f: float) -> Sequence:
+    """``q`` with each digit's centre in the pixel columns of the ink it was read from."""
+    centres = tuple(left + (a + b + 1) / 2 * STRIDE / f for a, b in q.spans)
+    return replace(q, centres=centres)
 
 
 _shared: list[SequenceReader | None] = []  # loaded once: [the reader, or None]

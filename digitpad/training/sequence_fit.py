@@ -56,7 +56,9 @@ def _chunk(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
     others = [
         p.image
         for kind in rows.NEGATIVE_KINDS
-        for p in negatives.make(kind, "tune", _NEGATIVES_PER_KIND, seed=seed * 10 + part)
+        for p in negatives.make(
+            kind, "tune", min(_NEGATIVES_PER_KIND, 4 + n // 10), seed=seed * 10 + part
+        )
     ]
     pictures = np.zeros((n, sequence.HEIGHT, sequence.WIDTH), np.uint8)
     labels = np.full((n, MAX_DIGITS), -1, np.int32)
@@ -93,6 +95,7 @@ def fit(
     epochs: int = EPOCHS,
     n_rows: int = ROWS,
     log: Callable[[str], None] = print,
+    check_rows: int = CHECK_ROWS,
 ) -> dict:
     """Train, check after each epoch, export ``out/model.tflite`` and ``out/meta.json``."""
     import tensorflow as tf
@@ -112,7 +115,7 @@ def fit(
         return loss
 
     start, history = time.perf_counter(), []
-    check_x, check_y = make_rows(CHECK_ROWS, _CHECK_SEED)
+    check_x, check_y = make_rows(check_rows, _CHECK_SEED)
     x, y = make_rows(n_rows, rows.TRAINING_SEEDS[0])
     log(f"{n_rows} rows made in {time.perf_counter() - start:.0f} s")
     checkpoints.mkdir(parents=True, exist_ok=True)
@@ -128,7 +131,7 @@ def fit(
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "rows_right": right})
         log(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, rows right {right:.2%}")
         net.save_weights(checkpoints / f"sequence-{epoch + 1:02d}.weights.h5")
-    return export(net, out, history, time.perf_counter() - start, n_rows)
+    return export(net, out, history, time.perf_counter() - start, n_rows, check_rows)
 
 
 def _shifted(pictures: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -166,7 +169,7 @@ def row_accuracy(predict: Callable, pictures: np.ndarray, labels: np.ndarray) ->
     return right / len(labels)
 
 
-def export(net, out: Path, history: list, seconds: float, n_rows: int) -> dict:
+def export(net, out: Path, history: list, seconds: float, n_rows: int, check_rows: int) -> dict:
     """The network with a softmax on its columns as ``out/model.tflite``, and its metadata."""
     import keras
     import tensorflow as tf
@@ -183,7 +186,7 @@ def export(net, out: Path, history: list, seconds: float, n_rows: int) -> dict:
             "drawings, half MNIST training digits; a tenth of rows of non-digits (tuning part "
             "of synthetic.negatives) read as none"
         ),
-        "check": f"{CHECK_ROWS} rows of seed {_CHECK_SEED}, rows_right after each epoch",
+        "check": f"{check_rows} rows of seed {_CHECK_SEED}, rows_right after each epoch",
         "input": [sequence.HEIGHT, sequence.WIDTH],
         "frames": sequence.FRAMES,
         "parameters": int(net.count_params()),
