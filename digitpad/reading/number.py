@@ -277,7 +277,7 @@ def _pieces(marks: list[_Mark], height: float, judges: list[models.Classifier]) 
     as the digit it reads there (:func:`_path_as`)."""
     wholes = {k: p for k, m in enumerate(marks) if (p := _piece(m, 0, m.right - m.left))}
     wide = _wide(marks, wholes, height)
-    read = _sequences(marks, wide)
+    read = _sequences(marks, list(wide))
     several = [k for k, q in read.items() if len(q.digits) >= 2]
     cut = sorted(set(_to_cut(wide, wholes, height, judges)) | set(several))
     plans, scores = _planned(marks, cut, height, judges)
@@ -327,21 +327,20 @@ def _holds(ways: dict, told, left: int) -> dict:
     }
 
 
-def _wide(marks: list[_Mark], wholes: dict[int, Piece], height: float) -> list[int]:
-    """The marks wide enough to be several digits, but for filled blobs (no digits to part)."""
-    wide = [k for k in wholes if _maybe_several(marks[k], height)]
-    return [k for k in wide if not _blob(_shape(wholes[k]))]
-
-
-def _shape(piece: Piece):
+def _wide(marks: list[_Mark], wholes: dict[int, Piece], height: float) -> dict:
+    """The marks wide enough to be several digits, but for filled blobs (no digits to part),
+    each with its shape (``verdict.shape_of`` of its whole picture, looked at once)."""
     from . import verdict
 
-    return verdict.shape_of(piece.picture)
+    shapes = {
+        k: verdict.shape_of(wholes[k].picture) for k in wholes if _maybe_several(marks[k], height)
+    }
+    return {k: shape for k, shape in shapes.items() if not _blob(shape)}
 
 
 def _sequences(marks: list[_Mark], wide: list[int]) -> dict:
     """The sequence reader's reading of each of the ``wide`` marks that it reads surely
-    (its best path's probability at least ``SEQUENCE_SURE``)."""
+    (the probability of the digits it reads at least ``SEQUENCE_SURE``)."""
     from . import sequence
 
     reader = sequence.shared() if wide else None
@@ -356,22 +355,18 @@ def _sequences(marks: list[_Mark], wide: list[int]) -> dict:
 
 
 def _to_cut(
-    wide: list[int], wholes: dict[int, Piece], height: float, judges: list[models.Classifier]
+    wide: dict, wholes: dict[int, Piece], height: float, judges: list[models.Classifier]
 ) -> list[int]:
-    """Which of the ``wide`` marks to try cutting: those whose whole reading (all read in one
-    batch) does not already beat every cut, as it does when it scores above
-    −2·``PIECE_COST`` (each piece of a cut costs ``PIECE_COST`` and none scores above it)
+    """Which of the ``wide`` marks (with their shapes) to try cutting: those whose whole
+    reading (all read in one batch) does not already beat every cut, as it does when it scores
+    above −2·``PIECE_COST`` (each piece of a cut costs ``PIECE_COST`` and none scores above it)
     and has a digit's shape."""
     if not wide:
         return []
     from . import verdict
 
     first = score_pieces({k: wholes[k] for k in wide}, height, judges)
-    return [
-        k
-        for k in wide
-        if first[k] <= -2 * PIECE_COST or verdict.shape_problem(_shape(wholes[k])) != ""
-    ]
+    return [k for k in wide if first[k] <= -2 * PIECE_COST or verdict.shape_problem(wide[k]) != ""]
 
 
 def _path_as(

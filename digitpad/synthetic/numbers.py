@@ -95,16 +95,23 @@ def make_number(
 def laid(inks, digits, gap, height, rng, shape):
     """``inks`` ((ink, top) each) joined with gaps of kind ``gap`` and laid on the canvas:
     the number, and the joined row before it was shrunk to fit."""
+    row, tops, lefts = join_row(inks, lambda: gap_px(gap, height, rng))
+    widths = [ink.shape[1] for ink, _ in inks]
+    heights = [ink.shape[0] for ink, _ in inks]
+    return _on_canvas(row, digits, gap, lefts, tops, widths, heights, shape, rng), row
+
+
+def join_row(inks, distance) -> tuple[np.ndarray, list[int], list[int]]:
+    """``inks`` ((ink, top) each) joined left to right, each ``distance()`` px from the one
+    before (:func:`join_ink`): the row, each ink's top in it and each ink's left."""
     tops = [t - min(t for _, t in inks) for _, t in inks]
     tall = max(t + ink.shape[0] for (ink, _), t in zip(inks, tops, strict=True))
     row = np.zeros((tall, 0), np.uint8)
     lefts = []
     for i, (ink, _) in enumerate(inks):
-        row, left = join_ink(row, ink, tops[i], gap_px(gap, height, rng) if i else 0.0)
+        row, left = join_ink(row, ink, tops[i], distance() if i else 0.0)
         lefts.append(left)
-    widths = [ink.shape[1] for ink, _ in inks]
-    heights = [ink.shape[0] for ink, _ in inks]
-    return _on_canvas(row, digits, gap, lefts, tops, widths, heights, shape, rng), row
+    return row, tops, lefts
 
 
 def make_mnist_numbers(

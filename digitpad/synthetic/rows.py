@@ -60,12 +60,7 @@ def make_negative_row(rng: np.random.Generator, pictures: list[np.ndarray]) -> n
 
 def _joined(inks: list, height: float, rng: np.random.Generator) -> np.ndarray:
     """``inks`` ((ink, top) each) joined left to right, touching, crossing or close."""
-    tops = [t - min(t for _, t in inks) for _, t in inks]
-    tall = max(t + ink.shape[0] for (ink, _), t in zip(inks, tops, strict=True))
-    row = np.zeros((tall, 0), np.uint8)
-    for i, (ink, _) in enumerate(inks):
-        row, _ = numbers.join_ink(row, ink, tops[i], _distance(height, rng) if i else 0.0)
-    return row
+    return numbers.join_row(inks, lambda: _distance(height, rng))[0]
 
 
 def _distance(height: float, rng: np.random.Generator) -> float:
