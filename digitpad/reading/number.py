@@ -182,13 +182,11 @@ def _as_told(reading: api.DigitReading, told: np.ndarray) -> api.DigitReading:
     """A cut piece of touching digits that its models and verdict read otherwise than the
     sequence reader (the piece alone is a digit with a neighbour's stroke, or without its own):
     the sequence reader's answer, not sure below ``TOLD_SURE``; every model's answer kept."""
-    import dataclasses
-
     digit = int(np.argmax(told))
     p = np.array(told, np.float32)
     p.setflags(write=False)
     sure = float(p[digit]) >= TOLD_SURE
-    return dataclasses.replace(
+    return replace(
         reading,
         digit=digit if sure else None,
         reason="" if sure else UNCLEAR,
@@ -426,12 +424,6 @@ def _piece_of(m: _Mark, ink: np.ndarray, a: int = 0) -> Piece | None:
     if picture is None:
         return None
     return Piece(picture, (m.left + a + left, m.top + top, right - left, bottom - top))
-
-
-def best_cut(found: dict, score: dict, last: int) -> list[Piece]:
-    """The pieces (``found``, by span between seams 0 … ``last``) of the way of cutting a mark
-    with the best total ``score`` (:func:`score_pieces`): :func:`best_spans`."""
-    return [found[s] for s in best_spans(found, score, last)]
 
 
 def best_spans(found: dict, score: dict, last: int) -> list[tuple[int, int]]:

@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from ..models import bundled_dir
+from ..preprocess import INK_FRACTION
 
 HEIGHT = 32  # the picture the network reads: this many px high ...
 WIDTH = 192  # ... and this wide (a mark wider than this at that height is shrunk to fit)
 STRIDE = 4  # px of the picture per column
 FRAMES = WIDTH // STRIDE
 BLANK = 10  # the symbol "no digit here"
-_INK = 0.1  # a pixel is ink from this share of the brightest (as ``preprocess.INK_FRACTION``)
 
 
 def folder() -> Path:
@@ -50,8 +50,8 @@ def _placed(ink: np.ndarray) -> tuple[np.ndarray, int, float] | None:
     peak = float(ink.max()) if ink.size else 0.0
     if peak <= 1e-3:
         return None
-    rows = np.flatnonzero(ink.max(axis=1) >= _INK * peak)
-    cols = np.flatnonzero(ink.max(axis=0) >= _INK * peak)
+    rows = np.flatnonzero(ink.max(axis=1) >= INK_FRACTION * peak)
+    cols = np.flatnonzero(ink.max(axis=0) >= INK_FRACTION * peak)
     crop = np.asarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], np.float32) / peak
     h, w = crop.shape
     f = min(HEIGHT / h, WIDTH / w)

@@ -116,7 +116,7 @@ def fit(
 
     start, history = time.perf_counter(), []
     check_x, check_y = make_rows(check_rows, _CHECK_SEED)
-    x, y = make_rows(n_rows, rows.TRAINING_SEEDS[0])
+    x, y = make_rows(n_rows, rows.TRAINING_SEED)
     log(f"{n_rows} rows made in {time.perf_counter() - start:.0f} s")
     checkpoints.mkdir(parents=True, exist_ok=True)
     for epoch in range(epochs):
@@ -182,7 +182,7 @@ def export(net, out: Path, history: list, seconds: float, n_rows: int, check_row
         "kind": "sequence reader (CTC)",
         "date": date.today().isoformat(),
         "trained_on": (
-            f"{n_rows} rows (synthetic.rows, seed {rows.TRAINING_SEEDS[0]}): half synthetic "
+            f"{n_rows} rows (synthetic.rows, seed {rows.TRAINING_SEED}): half synthetic "
             "drawings, half MNIST training digits; a tenth of rows of non-digits (tuning part "
             "of synthetic.negatives) read as none"
         ),
