@@ -523,3 +523,28 @@ def test_regions_match_scipy_labelling_on_digits_and_noise():
                 cols = np.flatnonzero((labels == k).any(axis=0))
                 want.append((int((labels == k).sum()), int(cols[0]), int(cols[-1])))
             assert sorted(verdict._regions(m, diagonal)) == sorted(want)
+
+
+def test_holes_and_thickness_match_scipy_on_digits_and_noise():
+    """``verdict._holes`` (Euler's number from 2×2 windows) and ``verdict._thickness``
+    (separable erosions) against SciPy's labelling and erosion (tests only)."""
+    from scipy import ndimage
+
+    from digitpad.data import mnist
+
+    x, _ = mnist.load_mnist("test")
+    rng = np.random.default_rng(8)
+    masks = [x[i] >= verdict.INK for i in range(400)]
+    masks += [rng.random((28, 28)) < p for p in np.linspace(0.05, 0.95, 200)]
+    masks += [np.ones((28, 28), bool), np.pad(np.ones((20, 20), bool), 4)]
+    for m in masks:
+        background, _ = ndimage.label(np.pad(~m, 1, constant_values=True))
+        sizes = np.bincount(background.ravel())[1:]
+        outside = background[0, 0] - 1
+        want = int(sum(s >= verdict.MIN_AREA for k, s in enumerate(sizes) if k != outside))
+        assert verdict._holes(m, len(verdict._regions(m, True))) == want
+        eroded, depth = m.copy(), -1
+        while eroded.any():
+            eroded = ndimage.binary_erosion(eroded, np.ones((3, 3)), border_value=0)
+            depth += 1
+        assert verdict._thickness(m) == depth

@@ -176,11 +176,36 @@ def shape_of(digit: np.ndarray) -> Shape:
     rows = np.flatnonzero(ink.any(axis=1))
     cols = np.flatnonzero(ink.any(axis=0))
     aspect = (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1)
-    pieces = [r for r in _regions(ink, diagonal=True) if r[0] >= MIN_AREA]
-    # The background around the picture is one region; every other one is a hole.
-    background = sorted(r[0] for r in _regions(np.pad(~ink, 1, constant_values=True), False))
-    holes = sum(a >= MIN_AREA for a in background[:-1])
-    return Shape(len(pieces), int(holes), float(aspect), _thickness(ink), _side_by_side(pieces))
+    regions = _regions(ink, diagonal=True)
+    pieces = [r for r in regions if r[0] >= MIN_AREA]
+    return Shape(
+        len(pieces),
+        _holes(ink, len(regions)),
+        float(aspect),
+        _thickness(ink),
+        _side_by_side(pieces),
+    )
+
+
+def _holes(ink: np.ndarray, pieces: int) -> int:
+    """Holes of at least ``MIN_AREA`` pixels (4-connected background regions enclosed by ink)
+    in a (H, W) bool mask of ``pieces`` 8-connected pieces (all sizes).
+
+    Euler's number of the 8-connected ink is pieces − holes, and it is local: Gray's count of
+    2×2 windows, (Q1 − Q3 − 2·QD) / 4, one vectorised pass (0.05–0.09 ms a digit, against
+    0.19–0.33 ms for labelling the background, measured side by side). Holes of one pixel
+    (a background pixel whose four neighbours are ink) are then taken off: MIN_AREA is 2.
+    """
+    p = _framed(ink, np.int8)
+    a, b, c, d = p[:-1, :-1], p[:-1, 1:], p[1:, :-1], p[1:, 1:]
+    n = a + b + c + d
+    diagonal = (n == 2) & (a == d)
+    euler = (
+        np.count_nonzero(n == 1) - np.count_nonzero(n == 3) - 2 * np.count_nonzero(diagonal)
+    ) // 4
+    q = p.astype(bool)
+    lone = ~q[1:-1, 1:-1] & q[:-2, 1:-1] & q[2:, 1:-1] & q[1:-1, :-2] & q[1:-1, 2:]
+    return int(pieces - euler - np.count_nonzero(lone))
 
 
 def _side_by_side(pieces: list[tuple[int, int, int]]) -> bool:
@@ -197,24 +222,26 @@ def _side_by_side(pieces: list[tuple[int, int, int]]) -> bool:
     return shared < 0.3 * min(a1 - a0 + 1, b1 - b0 + 1)
 
 
+def _framed(mask: np.ndarray, dtype) -> np.ndarray:
+    """``mask`` in a frame of one pixel of background, as ``dtype`` (``np.pad`` costs 0.06 ms
+    for this, a third of the shape rules' time)."""
+    out = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), dtype)
+    out[1:-1, 1:-1] = mask
+    return out
+
+
 def _thickness(ink: np.ndarray) -> int:
-    """How many 3×3 erosions the ink survives."""
+    """How many 3×3 erosions the ink survives (each one separable: a row of three, then a
+    column of three, on a frame that stays background)."""
+    p = _framed(ink, bool)
     n = 0
-    while ink.any():
-        p = np.pad(ink, 1)
-        ink = (
-            p[1:-1, 1:-1]
-            & p[:-2, 1:-1]
-            & p[2:, 1:-1]
-            & p[1:-1, :-2]
-            & p[1:-1, 2:]
-            & p[:-2, :-2]
-            & p[:-2, 2:]
-            & p[2:, :-2]
-            & p[2:, 2:]
-        )
+    while True:
+        rows = p[:, :-2] & p[:, 1:-1] & p[:, 2:]
+        inner = rows[:-2] & rows[1:-1] & rows[2:]
+        if not inner.any():
+            return n
+        p[1:-1, 1:-1] = inner
         n += 1
-    return n - 1
 
 
 def _regions(mask: np.ndarray, diagonal: bool) -> list[tuple[int, int, int]]:
@@ -226,7 +253,9 @@ def _regions(mask: np.ndarray, diagonal: bool) -> list[tuple[int, int, int]]:
     ``np.nonzero`` for the whole mask, in row order: 0.05 ms a digit, against 0.17 ms with a
     ``np.flatnonzero`` per row (``tests/test_verdict.py`` checks it against SciPy's labelling).
     """
-    edges = np.diff(np.pad(mask.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    framed = np.zeros((mask.shape[0], mask.shape[1] + 2), np.int8)
+    framed[:, 1:-1] = mask
+    edges = framed[:, 1:] - framed[:, :-1]
     rows, starts = (v.tolist() for v in np.nonzero(edges == 1))
     ends = np.nonzero(edges == -1)[1].tolist()
     parent = list(range(len(rows)))
