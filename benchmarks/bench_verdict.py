@@ -4,6 +4,8 @@
     nice -n 19 .venv/bin/python benchmarks/bench_verdict.py            # everything (a few min)
     .venv/bin/python benchmarks/bench_verdict.py --n 100 --model mlp   # quicker; another driver
     nice -n 19 .venv/bin/python benchmarks/bench_verdict.py --seed 7   # a fresh held-out sample
+    .venv/bin/python benchmarks/bench_verdict.py --speed --runs 5       # the speed alone
+    .venv/bin/python benchmarks/bench_verdict.py --statistics DIR      # a refit in a copy of cnn/
 
 Each picture goes through the path a user's does (``preprocess.to_mnist`` of the canvas, or
 ``ink_from_pil`` of an opened photo first) and then ``reading.live.read`` with every bundled
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -137,6 +140,14 @@ def measure_speed(loaded, driver, det, n: int = 400) -> dict[str, float]:
     return out
 
 
+def _fitted(folder: str):
+    """The detector fitted into ``folder`` (``verdict_fit.build(folder)``), and "" or why not."""
+    try:
+        return detector.Detector.load(Path(folder)), ""
+    except models.ModelError as e:
+        return None, str(e)
+
+
 def _speed_only(loaded, driver, det, runs: int) -> int:
     """The speed alone: each run 400 readings; the median over runs of each run's median
     and p99."""
@@ -162,8 +173,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="sample seed of the held-out sets")
     ap.add_argument("--speed", action="store_true", help="only the speed, over --runs runs")
     ap.add_argument("--runs", type=int, default=1, help="speed runs (medians over them)")
+    ap.add_argument(
+        "--statistics",
+        metavar="DIR",
+        help="the verdict fitted into DIR (a copy of the cnn's folder) instead of the bundled one",
+    )
     args = ap.parse_args(argv)
-    det, why = detector.shared()
+    det, why = detector.shared() if not args.statistics else _fitted(args.statistics)
     if det is None:
         print(f"no fitted statistics ({why}): measuring the shape rules alone")
     loaded = {name: models.load(name) for name in models.available() if not name.startswith("my-")}
