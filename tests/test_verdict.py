@@ -548,3 +548,19 @@ def test_holes_and_thickness_match_scipy_on_digits_and_noise():
             eroded = ndimage.binary_erosion(eroded, np.ones((3, 3)), border_value=0)
             depth += 1
         assert verdict._thickness(m) == depth
+
+
+def test_notched_loops_are_closed_and_plainly_dented():
+    """``broad._notched``: a closed loop, never round: its notches, 0.4–0.65 of the radius
+    deep, take a bite out of its convex hull."""
+    from scipy.spatial import ConvexHull
+
+    from digitpad.synthetic import broad
+
+    for seed in range(40):
+        (loop,) = broad._notched(np.random.default_rng(seed))
+        size = np.ptp(loop, axis=0).max()
+        assert np.linalg.norm(loop[0] - loop[-1]) < 0.3 * size  # begun and ended near
+        x, y = loop[:, 0], loop[:, 1]
+        area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+        assert area < 0.985 * ConvexHull(loop).volume, seed

@@ -15,9 +15,10 @@ its reach. None of them copies a held-out source:
 - ``scribbles``: random compositions of one to four smooth or cornered strokes;
 - ``blobs``: filled random shapes (smooth lumps, stars, hulls, several at once), of any size;
 - ``shapes``: irregular polygon outlines (never four corners: the held-out part has
-  quadrilaterals) and lumpy closed curves, with or without marks inside, and a third of
-  common doodles (``DOODLES``: hearts, stars, faces, clouds, bars, triangles, curved arrows,
-  targets), each from a formula with broad parameters, none from a stroke template;
+  quadrilaterals) and lumpy closed curves, with or without marks inside, and as many
+  common doodles (``DOODLES``: hearts, stars, faces, clouds, loops with deep notches, bars,
+  triangles, curved arrows, targets), each from a formula with broad parameters, none from a
+  stroke template;
 - ``objects``: random compositions of three to six primitives (lines, arcs, loops, boxes,
   triangles, dots, wavy lines) and a dozen more object templates (chair, lamp, bottle, …);
 - ``photos``: made-up photographs (coloured lumps, gradients, edges, noise) and crops of the
@@ -346,6 +347,33 @@ def _cloud(rng) -> list[np.ndarray]:
     return [_closed(x, y, rng)]
 
 
+def _notched(rng) -> list[np.ndarray]:
+    """A closed loop with one to four sharp notches on one side (bumps between them), and
+    sometimes a pointed tip across from them: hearts, clouds, bitten apples, lemons as
+    formulas, none a template. The notches are 0.4–0.65 of the radius deep and never across
+    from each other (a waisted loop is an 8 to some writers)."""
+    t = np.linspace(0, 2 * np.pi, 241)
+    k = int(rng.integers(1, 5))
+    side = rng.uniform(0, 2 * np.pi)
+    angles = side + rng.uniform(-0.45, 0.45, k) * np.pi * (0 if k == 1 else 1)
+    rad = np.ones_like(t)
+    for a in angles:
+        gap = np.abs(np.angle(np.exp(1j * (t - a))))
+        width = rng.uniform(0.3, 0.6)
+        rad -= rng.uniform(0.4, 0.65) * np.clip(1 - gap / width, 0, None) ** rng.uniform(1.0, 2.0)
+    if rng.random() < 0.5:  # a pointed tip across from the notches
+        gap = np.abs(np.angle(np.exp(1j * (t - side - np.pi))))
+        rad += rng.uniform(0.2, 0.5) * np.clip(1 - gap / rng.uniform(0.6, 1.2), 0, None) ** 1.5
+    rad = np.maximum(rad, 0.3)
+    x, y = rng.uniform(0.7, 1.6) * rad * np.cos(t), rad * np.sin(t)
+    if k > 1 and rng.random() < 0.4:  # a flat underside, across from the notches
+        along = x * np.cos(side) + y * np.sin(side)
+        floor = rng.uniform(0.5, 0.8)
+        across = np.maximum(along, -floor) - along
+        x, y = x + across * np.cos(side), y + across * np.sin(side)
+    return [_closed(x, y, rng)]
+
+
 def _bars(rng) -> list[np.ndarray]:
     """Two to four bars one above the other (= ≡ ≈), never upright (that would be 11)."""
     n = int(rng.integers(2, 4))
@@ -406,6 +434,7 @@ DOODLES = {
     "star": _star,
     "face": _face,
     "cloud": _cloud,
+    "notched loop": _notched,
     "bars": _bars,
     "triangle": _triangle,
     "curved arrow": _curved_arrow,
@@ -419,9 +448,9 @@ def make_doodle(rng, i):
 
 
 def make_shapes(rng, i):
-    if i % 3 == 2:
-        return make_doodle(rng, i)
-    if i % 2 == 0:
+    if i % 2 == 1:  # half are doodles
+        return make_doodle(rng, i // 2)
+    if i % 4 == 0:
         k = (3, 5, 6, 7, 8, 9)[int(rng.integers(6))]  # not 4: quadrilaterals are held out
         outline, style = _polygon(rng, k), f"irregular polygon:{k}"
     else:
