@@ -83,6 +83,7 @@ class Detector:
         self.means = arrays["means"].astype(np.float32)  # (10, D)
         self.whitener = arrays["whitener"].astype(np.float32)  # (D, D): Σ⁻¹ = L Lᵀ, this is L
         self.white_means = self.means @ self.whitener
+        self._white_norms = np.einsum("ij,ij->i", self.white_means, self.white_means)[None, :]
         self.dense_w = arrays["dense_w"].astype(np.float32)
         self.dense_b = arrays["dense_b"].astype(np.float32)
         self.in_mean = arrays["in_mean"].astype(np.float32)
@@ -112,11 +113,7 @@ class Detector:
         self, f: np.ndarray, pictures: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         z = f @ self.whitener
-        d2 = (
-            np.einsum("ij,ij->i", z, z)[:, None]
-            - 2.0 * z @ self.white_means.T
-            + np.einsum("ij,ij->i", self.white_means, self.white_means)[None, :]
-        )
+        d2 = np.einsum("ij,ij->i", z, z)[:, None] - 2.0 * z @ self.white_means.T + self._white_norms
         d2 = np.maximum(d2, 0.0)
         logits = f @ self.dense_w + self.dense_b
         top = logits.max(axis=1, keepdims=True)
