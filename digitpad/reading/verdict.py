@@ -253,8 +253,7 @@ def _regions(mask: np.ndarray, diagonal: bool) -> list[tuple[int, int, int]]:
     ``np.nonzero`` for the whole mask, in row order: 0.05 ms a digit, against 0.17 ms with a
     ``np.flatnonzero`` per row (``tests/test_verdict.py`` checks it against SciPy's labelling).
     """
-    framed = np.zeros((mask.shape[0], mask.shape[1] + 2), np.int8)
-    framed[:, 1:-1] = mask
+    framed = _framed(mask, np.int8)[1:-1]  # a background column either side
     edges = framed[:, 1:] - framed[:, :-1]
     rows, starts = (v.tolist() for v in np.nonzero(edges == 1))
     ends = np.nonzero(edges == -1)[1].tolist()
