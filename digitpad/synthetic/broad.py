@@ -355,7 +355,7 @@ def _notched(rng) -> list[np.ndarray]:
     t = np.linspace(0, 2 * np.pi, 241)
     k = int(rng.integers(1, 5))
     side = rng.uniform(0, 2 * np.pi)
-    angles = side + rng.uniform(-0.45, 0.45, k) * np.pi * (0 if k == 1 else 1)
+    angles = side + rng.uniform(-0.45, 0.45, k) * (np.pi if k > 1 else 0.0)  # one: at side
     rad = np.ones_like(t)
     for a in angles:
         gap = np.abs(np.angle(np.exp(1j * (t - a))))

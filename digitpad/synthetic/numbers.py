@@ -140,8 +140,8 @@ def make_mnist_numbers(
 
 def enlarged(image: np.ndarray, height: float, rng: np.random.Generator):
     """``image`` (28 × 28 uint8: an MNIST digit, or a non-digit in MNIST format) cropped to its
-    ink and enlarged to 85–115 % of
-    ``height`` px, and its top relative to the number's line (its baseline up to 8 % off)."""
+    ink and enlarged to 85–115 % of ``height`` px, and its top relative to the number's line
+    (its baseline up to 8 % off)."""
     import cv2
 
     rows = np.flatnonzero(image.max(axis=1) >= 26)
