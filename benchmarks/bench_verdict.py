@@ -12,9 +12,10 @@ Each picture goes through the path a user's does (``preprocess.to_mnist`` of the
 model loaded, as in the window. Sets (see ``digitpad/synthetic/negatives.py`` for how the
 non-digits are made):
 
-- real digits: the MNIST test set (never tuned on; also its first fifth through ``to_mnist``
-  again, as ``digitpad.read`` gets an MNIST picture), the MNIST validation split (thresholds
-  were chosen on it), synthetic drawings normal (seed 1000) and hard (seed 2000) as in
+- real digits: the MNIST test set (never tuned on; as ``digitpad.read`` gets an MNIST
+  picture, which ``preprocess.as_mnist`` keeps as it is; also its first fifth through
+  ``to_mnist`` again, as a scan or photo of one is re-processed), the MNIST validation split
+  (thresholds were chosen on it), synthetic drawings normal (seed 1000) and hard (seed 2000) as in
   ``bench_core.py`` (never tuned on), and the tuning drawings (seeds 11, 22);
 - non-digits: ``negatives.make(kind, part, n, seed=0)`` for each kind, the held-out part
   (sources no threshold or network saw) and the tuning part (seed 0; the outlier-exposure
@@ -60,8 +61,10 @@ def real_sets(n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray, 
     _, val = mnist.validation_split()
     k = min(len(xt), 5 * n)
     return {
-        "MNIST test": (xt[:k], yt[:k], True),
-        # as digitpad.read gets them, an opened PNG or an array: through to_mnist once more
+        # as digitpad.read gets them, an opened PNG or an array (preprocess.as_mnist: already
+        # in MNIST format, so kept as they are)
+        "MNIST test": (np.stack([preprocess.as_mnist(p) for p in xt[:k]]), yt[:k], True),
+        # re-processed, as a scan or a photo of an MNIST digit is: through to_mnist once more
         "MNIST test, through to_mnist": (_again(xt[: k // 5]), yt[: k // 5], True),
         f"drawn normal (seed {1000 + seed})": (*_drawings(n, 1000 + seed, "normal"), True),
         f"drawn hard (seed {2000 + seed})": (*_drawings(n, 2000 + seed, "hard"), True),

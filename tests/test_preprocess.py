@@ -11,7 +11,14 @@ import pytest
 from PIL import Image
 
 from digitpad.data import mnist
-from digitpad.preprocess import CENTRE, centre_of_mass, load_image, to_mnist, to_mnist_placed
+from digitpad.preprocess import (
+    CENTRE,
+    as_mnist,
+    centre_of_mass,
+    load_image,
+    to_mnist,
+    to_mnist_placed,
+)
 from digitpad.synthetic import drawn
 
 
@@ -261,3 +268,32 @@ def test_damage_pil_reports_as_a_bare_value_error_names_the_file(tmp_path, mnist
     with pytest.raises(ValueError, match="damaged") as info:
         load_image(path)
     assert str(path) in str(info.value)
+
+
+def test_as_mnist_keeps_what_is_already_in_mnist_format(mnist_test):
+    x, _ = mnist_test
+    for p in x[:50]:
+        np.testing.assert_array_equal(as_mnist(p), p / p.max())  # not re-cropped, not blurred
+        np.testing.assert_array_equal(as_mnist((p * 255).astype(np.uint8)), to_keep(p))
+    for d in drawn.make_drawings(20, seed=3, variant="hard"):
+        once = to_mnist(drawn.render(d))
+        np.testing.assert_array_equal(as_mnist(once), once)  # idempotent
+
+
+def to_keep(p: np.ndarray) -> np.ndarray:
+    q = (p * 255).astype(np.uint8).astype(np.float32) / 255
+    return (q / q.max()).astype(np.float32)
+
+
+def test_as_mnist_formats_what_is_not(mnist_test):
+    x, _ = mnist_test
+    big = np.asarray(Image.fromarray((x[0] * 255).astype(np.uint8)).resize((40, 40)))
+    filled = big[6:34, 6:34]  # 28×28, but the digit fills it: longer than 20 px
+    np.testing.assert_array_equal(as_mnist(filled), to_mnist(filled))
+    off = np.roll(x[0], 4, axis=1)  # in the field, but off-centre
+    out = as_mnist(off)
+    np.testing.assert_array_equal(out, to_mnist(off))
+    assert abs(centre_of_mass(out)[1] - CENTRE) < 0.1
+    assert as_mnist(np.zeros((28, 28), np.float32)) is None
+    canvas = drawn.render(drawn.make_drawings(1, seed=4)[0])
+    np.testing.assert_array_equal(as_mnist(canvas), to_mnist(canvas))

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .. import models
-from ..preprocess import load_image, to_mnist
+from ..preprocess import as_mnist, load_image
 from . import live
 
 #: What ``read`` takes: a path to an image file, or an (H, W) grey array.
@@ -183,7 +183,7 @@ def _picture(image: ImageLike) -> tuple[np.ndarray, str | None]:
         return load_image(image), os.fspath(image)
     if not isinstance(image, np.ndarray):
         raise TypeError(f"read() takes a path or an (H, W) grey array, not {type(image).__name__}")
-    digit = to_mnist(image)
+    digit = as_mnist(image)
     if digit is None:
         raise ValueError("the picture is empty (no ink): draw a digit, bright on black")
     return digit, None
