@@ -7,6 +7,7 @@
     python train_models.py --explain        # rebuild only the cnn's neighbours and map data
     python train_models.py --calibrate      # only fit the temperatures (after every build too)
     python train_models.py --verdict        # refit only the cnn's "not sure" statistics
+    python train_models.py --verdict-thresholds  # only choose their thresholds again (a minute)
     python train_models.py --sequence       # train only the reader of touching digits
 
 Networks checkpoint after every epoch under checkpoints/, so an interrupted run resumes.
@@ -61,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         "done anyway after the cnn is rebuilt",
     )
     ap.add_argument(
+        "--verdict-thresholds",
+        action="store_true",
+        help="only choose the thresholds of the fitted 'not sure' network again "
+        "(digitpad.training.verdict_fit.rethreshold; the network stays)",
+    )
+    ap.add_argument(
         "--sequence",
         action="store_true",
         help="only train the sequence reader that read_number uses on touching digits "
@@ -85,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print("== sequence reader: rows of touching digits", flush=True)
         sequence_fit.fit(args.out / "sequence", args.checkpoints, log=print)
+        return 0
+    if args.verdict_thresholds:
+        from digitpad.training import verdict_fit
+
+        verdict_fit.rethreshold(args.out / "cnn", log=lambda m: print(f"   {m}", flush=True))
         return 0
     if args.explain:
         build_explain(args.out / "cnn")

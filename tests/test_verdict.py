@@ -564,3 +564,34 @@ def test_notched_loops_are_closed_and_plainly_dented():
         x, y = loop[:, 0], loop[:, 1]
         area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
         assert area < 0.985 * ConvexHull(loop).volume, seed
+
+
+def test_thresholds_are_chosen_again_for_the_fitted_network(cnn_copy, monkeypatch):
+    import hashlib
+    import json
+
+    from digitpad.data import mnist
+    from digitpad.reading.detector import Detector
+    from digitpad.training import verdict_fit
+
+    monkeypatch.setattr(verdict_fit, "TUNE_DRAWINGS", 40)
+    before = json.loads((cnn_copy / "verdict.json").read_text())
+    before["thresholds"]["max_novelty"] = 0.0
+    (cnn_copy / "verdict.json").write_text(json.dumps(before))
+    meta = verdict_fit.rethreshold(cnn_copy, log=lambda m: None)
+    assert meta["files"] == before["files"] and meta["fitted_for"] == before["fitted_for"]
+    for name, digest in meta["files"].items():  # the network and statistics are untouched
+        assert hashlib.sha256((cnn_copy / name).read_bytes()).hexdigest() == digest
+    t = meta["thresholds"]["max_novelty"]
+    refused = meta["refused_when_chosen"]
+    again = refused.pop(verdict_fit.AGAIN_SET)
+    assert again <= verdict_fit.TARGET_REFUSED_AGAIN + 1e-9
+    assert max(refused.values()) <= verdict_fit.TARGET_REFUSED + 1e-9
+    assert meta["thresholds_date"] and "through to_mnist" in meta["data"]["thresholds"]
+    d = Detector.load(cnn_copy)
+    assert d.thresholds["max_novelty"] == t
+    # the rule: the validation split through to_mnist refuses 1 %, the others 0.5 % at most
+    x, _ = mnist.load_mnist("train")
+    _, val = mnist.validation_split()
+    nov = d.novelty_of(d.extractor(x[val]), x[val])
+    assert np.mean(nov > t) <= verdict_fit.TARGET_REFUSED + 1e-9

@@ -22,8 +22,9 @@ The data (nothing from the MNIST test set, nothing from the held-out part of
   them from the broad generators of ``synthetic.broad``);
 - thresholds: the validation split (5,000; as it is and through ``to_mnist``) and 1,000 normal
   + 1,000 hard drawings (seeds 11, 22): the novelty threshold refuses at most
-  ``TARGET_REFUSED`` of the real digits of each; the shape limits are the largest values seen
-  on them.
+  ``TARGET_REFUSED`` of the real digits of each (``TARGET_REFUSED_AGAIN`` of the split through
+  ``to_mnist``); the shape limits are the largest values seen on them. ``rethreshold``
+  chooses them again for a fitted network (``train_models.py --verdict-thresholds``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ from ..reading.neighbours import FEATURES_FILE, FeatureExtractor
 from ..synthetic import drawn, negatives
 
 TARGET_REFUSED = 0.005  # share of the real digits of each tuning set the novelty may refuse
+# ... except the validation split through to_mnist again. Since ``preprocess.as_mnist`` no MNIST
+# digit handed in is re-processed; that set stands for scans and photos of printed digits.
+# Its tail is the highest (0.5 %: novelty 0.905, against 0.23 for the split as it is and 0.59
+# for the hard drawings), so it alone set the threshold. At 1 % (the goal's budget for real
+# digits refused) the tuning part's seed-0 letters caught 92.0 → 95.0 %, shapes 98.2 → 98.8 %.
+TARGET_REFUSED_AGAIN = 0.01
+AGAIN_SET = "mnist validation split, through to_mnist"
 POSITIVES = 20_000
 NEGATIVES_PER_KIND = 3_000
 DRAWINGS = 3_000
@@ -244,22 +252,65 @@ def build(folder: Path, log=print) -> dict:
         detector = Detector({**stats, **scaling}, {"thresholds": {}}, network=run)
     else:
         detector = Detector({**stats, **_oe_network(xs, ys, log)}, {"thresholds": {}})
+    thresholds, refused = choose_thresholds(detector, extract, x[val], log)
+    arrays = {**stats, **detector_arrays(detector)}
+    seconds = time.perf_counter() - t0
+    return _write(folder, arrays, thresholds, refused, tfl, network, seconds, log)
+
+
+def choose_thresholds(detector: Detector, extract, validation: np.ndarray, log) -> tuple:
+    """The thresholds (novelty, shape limits) on the tuning digits, and the share of each
+    tuning set the novelty threshold refuses."""
     tune = {
-        "mnist validation split": x[val],
+        "mnist validation split": validation,
         "drawn normal (seed 11)": _drawings(TUNE_DRAWINGS, 11, "normal"),
         "drawn hard (seed 22)": _drawings(TUNE_DRAWINGS, 22, "hard"),
     }
     if AGAIN:
-        tune["mnist validation split, through to_mnist"] = _again(x[val])
+        tune[AGAIN_SET] = _again(validation)
     novelty = {k: detector.novelty_of(extract(v), v) for k, v in tune.items()}
-    threshold = max(float(np.quantile(v, 1 - TARGET_REFUSED)) for v in novelty.values())
+    threshold = max(float(np.quantile(v, 1 - _target(k))) for k, v in novelty.items())
     limits = _shape_limits([p for v in tune.values() for p in v])
     thresholds = {"max_novelty": threshold, "min_confidence": verdict.MIN_CONFIDENCE, **limits}
     refused = {k: float(np.mean(v > threshold)) for k, v in novelty.items()}
     log(f"novelty threshold {threshold:.4f}; refuses {refused}; shape limits {limits}")
-    arrays = {**stats, **detector_arrays(detector)}
-    seconds = time.perf_counter() - t0
-    return _write(folder, arrays, thresholds, refused, tfl, network, seconds, log)
+    return thresholds, refused
+
+
+def _target(tuning_set: str) -> float:
+    return TARGET_REFUSED_AGAIN if tuning_set == AGAIN_SET else TARGET_REFUSED
+
+
+def rethreshold(folder: Path, log=print) -> dict:
+    """Choose the thresholds of the network fitted in ``folder`` again, with the rule above
+    (the network, its statistics and their checksums stay); returns the new meta."""
+    from ..reading.detector import read_meta
+
+    t0 = time.perf_counter()
+    detector = Detector.load(folder)
+    x, _ = mnist.load_mnist("train")
+    _, val = mnist.validation_split()
+    thresholds, refused = choose_thresholds(detector, detector.extractor, x[val], log)
+    meta = read_meta(folder)
+    meta.update(
+        thresholds=thresholds,
+        refused_when_chosen=refused,
+        thresholds_date=datetime.date.today().isoformat(),
+    )
+    meta["data"]["thresholds"] = _threshold_data()
+    with atomic_write(folder / META_FILE) as f:
+        f.write((json.dumps(meta, indent=2) + "\n").encode())
+    log(f"{META_FILE}: thresholds chosen again, {time.perf_counter() - t0:.0f} s")
+    return meta
+
+
+def _threshold_data() -> str:
+    return (
+        "mnist.validation_split() (5,000, as it is and through to_mnist), drawn normal seed 11 "
+        f"and hard seed 22 ({TUNE_DRAWINGS:,} each); novelty: at most {TARGET_REFUSED:.1%} of "
+        f"each refused, {TARGET_REFUSED_AGAIN:.1%} of the split through to_mnist; shape "
+        "limits: the largest seen"
+    )
 
 
 def _exposure_data(x_fit, train_f, probe, extract, log, t0):
@@ -343,10 +394,7 @@ def _write(folder, arrays, thresholds, refused, tfl, network, seconds, log) -> d
             "hard synthetic drawings (seeds 33, 44) against "
             f"{NEGATIVES_PER_KIND:,} of each kind of negatives.make(kind, 'tune', seed=1) "
             "(half of them from synthetic.broad): " + ", ".join(negatives.KINDS),
-            "thresholds": "mnist.validation_split() (5,000, as it is and through to_mnist), "
-            "drawn normal seed 11 and hard "
-            f"seed 22 ({TUNE_DRAWINGS:,} each); novelty: at most {TARGET_REFUSED:.1%} of "
-            "each refused; shape limits: the largest seen",
+            "thresholds": _threshold_data(),
         },
         "refused_when_chosen": refused,
         "seconds": round(seconds, 1),
