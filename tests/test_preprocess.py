@@ -274,13 +274,14 @@ def test_as_mnist_keeps_what_is_already_in_mnist_format(mnist_test):
     x, _ = mnist_test
     for p in x[:50]:
         np.testing.assert_array_equal(as_mnist(p), p / p.max())  # not re-cropped, not blurred
-        np.testing.assert_array_equal(as_mnist((p * 255).astype(np.uint8)), to_keep(p))
+        np.testing.assert_array_equal(as_mnist((p * 255).astype(np.uint8)), _through_uint8(p))
     for d in drawn.make_drawings(20, seed=3, variant="hard"):
         once = to_mnist(drawn.render(d))
         np.testing.assert_array_equal(as_mnist(once), once)  # idempotent
 
 
-def to_keep(p: np.ndarray) -> np.ndarray:
+def _through_uint8(p: np.ndarray) -> np.ndarray:
+    """What as_mnist gives for ``p`` stored as 0–255: scaled so its brightest pixel is 1."""
     q = (p * 255).astype(np.uint8).astype(np.float32) / 255
     return (q / q.max()).astype(np.float32)
 

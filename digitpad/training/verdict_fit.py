@@ -299,9 +299,13 @@ def rethreshold(folder: Path, log=print) -> dict:
     )
     meta["data"]["thresholds"] = _threshold_data()
     with atomic_write(folder / META_FILE) as f:
-        f.write((json.dumps(meta, indent=2) + "\n").encode())
+        f.write(_meta_bytes(meta))
     log(f"{META_FILE}: thresholds chosen again, {time.perf_counter() - t0:.0f} s")
     return meta
+
+
+def _meta_bytes(meta: dict) -> bytes:
+    return (json.dumps(meta, indent=2) + "\n").encode()
 
 
 def _threshold_data() -> str:
@@ -404,7 +408,7 @@ def _write(folder, arrays, thresholds, refused, tfl, network, seconds, log) -> d
             FEATURES_FILE: hashlib.sha256(tfl).hexdigest(),
         },
     }
-    written = [(DATA_FILE, data), (META_FILE, (json.dumps(meta, indent=2) + "\n").encode())]
+    written = [(DATA_FILE, data), (META_FILE, _meta_bytes(meta))]
     if network is not None:  # before the meta that names its checksum
         written.insert(0, (NETWORK_FILE, network))
     elif (folder / NETWORK_FILE).exists():  # a network of an earlier fit: no longer read
