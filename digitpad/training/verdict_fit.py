@@ -87,7 +87,8 @@ LABEL_SMOOTHING = 0.1
 PIXEL_POOL = 0 if CONVOLUTIONAL else 2  # the picture in 2×2 block means as an input (0: not)
 SEED = 0
 # How many of the MNIST positives are also given through ``to_mnist`` again (cropped, fitted
-# and centred once more, as ``digitpad.read`` gets an MNIST array or a photo's digit); then
+# and centred once more, as a scan or photo of a printed MNIST digit is; until
+# ``preprocess.as_mnist``, also as ``digitpad.read`` got an MNIST array); then
 # the threshold also keeps the validation split read so. Without them every non-digit had
 # been through to_mnist and no MNIST digit had: the network learnt that difference and refused
 # 13.9 % of MNIST test digits passed to digitpad.read (and photos: 92 % read right, not 98.5).
@@ -322,7 +323,7 @@ def _exposure_data(x_fit, train_f, probe, extract, log, t0):
     rng = np.random.default_rng(SEED)
     chosen = rng.choice(len(x_fit), POSITIVES, replace=False)
     pictures = [x_fit[chosen]]
-    if AGAIN:  # some of them also through to_mnist again, as digitpad.read gets an array
+    if AGAIN:  # some of them also through to_mnist again, as a scan of one is re-processed
         pictures.append(_again(x_fit[chosen[:AGAIN]]))
     pictures += [_drawings(DRAWINGS, s, v) for s, v in ((33, "normal"), (44, "hard"))]
     positives = len(pictures)
