@@ -49,6 +49,7 @@ from ..reading.detector import (
     NETWORK_FILE,
     Detector,
     NoveltyNetwork,
+    read_meta,
 )
 from ..reading.neighbours import FEATURES_FILE, FeatureExtractor
 from ..synthetic import drawn, negatives
@@ -285,8 +286,6 @@ def _target(tuning_set: str) -> float:
 def rethreshold(folder: Path, log=print) -> dict:
     """Choose the thresholds of the network fitted in ``folder`` again, with the rule above
     (the network, its statistics and their checksums stay); returns the new meta."""
-    from ..reading.detector import read_meta
-
     t0 = time.perf_counter()
     detector = Detector.load(folder)
     x, _ = mnist.load_mnist("train")
