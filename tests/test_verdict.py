@@ -595,3 +595,60 @@ def test_thresholds_are_chosen_again_for_the_fitted_network(cnn_copy, monkeypatc
     _, val = mnist.validation_split()
     nov = d.novelty_of(d.extractor(x[val]), x[val])
     assert np.mean(nov > t) <= verdict_fit.TARGET_REFUSED + 1e-9
+
+
+# ------------------------------------------------- one pass of the cnn for answer and verdict
+
+
+class _CountingExtractor:
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+
+    def __call__(self, images, batch: int = 256):
+        self.calls += 1
+        return self.inner(images, batch)
+
+
+def test_the_cnn_runs_once_for_its_answer_and_the_verdict(loaded, mnist_test):
+    from digitpad.models.litert import LiteRTModel
+    from digitpad.reading import detector, live
+
+    det = detector.Detector.load()  # a detector of its own: the shared one stays as it is
+    fresh = detector.Detector.load()
+    cnn = loaded["cnn"]
+    assert det.shares_with(cnn)
+    # the same network loaded again (other bytes objects, same content) shares too; another
+    # network, or a model that is no LiteRT network, does not
+    again = LiteRTModel("cnn", cnn.meta, cnn.path, model_bytes=bytes(bytearray(cnn.model_bytes)))
+    assert det.shares_with(again)
+    assert not det.shares_with(loaded["lenet5"])
+    assert not det.shares_with(loaded["logistic"])
+    counting = det.extractor = _CountingExtractor(det.extractor)
+    x = mnist_test[0][:12]
+    for i, picture in enumerate(x):
+        p = live.ask(cnn, picture, det)
+        np.testing.assert_allclose(p, cnn.predict_proba(picture)[0], rtol=0, atol=1e-5)
+        assert int(np.argmax(p)) == int(np.argmax(cnn.predict_proba(picture)[0]))
+        shared, alone = det.examine(picture), fresh.examine(picture)
+        assert counting.calls == i + 1  # the verdict used the features of the cnn's answer
+        assert shared.novelty == pytest.approx(alone.novelty, abs=1e-6)
+        np.testing.assert_allclose(shared.distances, alone.distances, rtol=1e-5)
+    changed = x[0].copy()
+    live.ask(cnn, changed, det)
+    changed[14, 14] = 1.0 - changed[14, 14]  # the very array changed after it was read
+    assert det.examine(changed).novelty == pytest.approx(fresh.examine(changed).novelty, abs=1e-6)
+    assert counting.calls == len(x) + 2
+    reading = live.read(x[1], {"cnn": cnn, "logistic": loaded["logistic"]}, "cnn", detector=det)
+    np.testing.assert_allclose(reading.probabilities["cnn"], cnn.predict_proba(x[1])[0], atol=1e-5)
+    assert counting.calls == len(x) + 3
+
+
+def test_a_cnn_whose_last_layer_differs_is_read_by_its_own_network(loaded, mnist_test):
+    from digitpad.reading import detector, live
+
+    det = detector.Detector.load()
+    det.dense_b = det.dense_b + np.linspace(-1, 1, 10, dtype=np.float32)  # not the cnn's
+    cnn = loaded["cnn"]
+    assert not det.shares_with(cnn)
+    picture = mnist_test[0][3]
+    np.testing.assert_array_equal(live.ask(cnn, picture, det), cnn.predict_proba(picture)[0])

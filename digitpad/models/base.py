@@ -38,7 +38,13 @@ class Classifier:
         x = as_batch(x)
         if len(x) == 0:
             return np.zeros((0, 10), np.float32)
-        p = np.asarray(self._proba(x), dtype=np.float64)
+        return self.finish(self._proba(x), calibrated)
+
+    def finish(self, raw: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """(N, 10) float32 probabilities from what the model's forward pass gives, (N, 10):
+        normalised, and calibrated unless ``calibrated`` is False (``predict_proba``'s last
+        step; ``reading.detector`` uses it for the cnn's reading through its features)."""
+        p = np.asarray(raw, dtype=np.float64)
         p = np.clip(p, 0.0, None)
         p /= p.sum(axis=1, keepdims=True)
         if calibrated:

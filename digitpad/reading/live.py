@@ -49,12 +49,27 @@ def read(
     """
     known = known or {}
     probabilities = {
-        name: known[name] if name in known else clf.predict_proba(digit)[0]
+        name: known[name] if name in known else ask(clf, digit, detector)
         for name, clf in classifiers.items()
     }
     temperature = getattr(classifiers[driver], "temperature", 1.0)
     judged = verdict.judge(probabilities, driver, digit, detector, temperature)
     return Reading(digit, probabilities, driver, judged)
+
+
+def ask(clf: Classifier, digit: np.ndarray, detector=verdict.BUNDLED) -> np.ndarray:
+    """(10,) calibrated probabilities of ``clf`` for one (28, 28) float32 picture.
+
+    For the cnn the detector was fitted for, they come from the features the verdict reads
+    next (``Detector.read_for``: the cnn's prefix, then its last layer in NumPy; equal to its
+    own reading within 1e-5, checked once per network), so the cnn runs once a picture and
+    not twice. Measured side by side (``benchmarks/bench_verdict.py --speed --runs 5``): the
+    verdict 0.70 → 0.53 ms median, 1.15 → 0.92 ms p99; the cnn's own answer 0.29 → 0.23 ms.
+    """
+    found, _ = verdict.resolve(detector)
+    if found is not None and found.shares_with(clf):
+        return found.read_for(clf, digit)
+    return clf.predict_proba(digit)[0]
 
 
 def pick_driver(wanted: str | None, usable: list[str]) -> str | None:
@@ -124,8 +139,9 @@ class LiveReader:
     one that does (``wanted`` when it is loaded, else the best loaded one).
     """
 
-    def __init__(self, wanted: str | None) -> None:
+    def __init__(self, wanted: str | None, detector=verdict.BUNDLED) -> None:
         self.wanted = wanted
+        self.detector = detector  # as ``read``'s
         self.driver: str | None = None
         self.reading: Reading | None = None  # the last complete reading
         self._reading_key: ReadKey | None = None  # what ``reading`` was read for
@@ -158,11 +174,11 @@ class LiveReader:
             return Waiting(key, digit)
         if driver_first and len(classifiers) > 1:
             if first is None:
-                p = classifiers[key.driver].predict_proba(digit)[0]
+                p = ask(classifiers[key.driver], digit, self.detector)
                 first = self._first = FirstAnswer(key, digit, p)
             return first
         known = {key.driver: first.probabilities} if first is not None else {}
-        return self._complete(key, read(digit, classifiers, key.driver, known))
+        return self._complete(key, read(digit, classifiers, key.driver, known, self.detector))
 
     def rest_due(self, revision: int, classifiers: dict[str, Classifier]) -> bool:
         """True when the driver has answered alone for this very picture and these models, and

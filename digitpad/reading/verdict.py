@@ -94,7 +94,7 @@ def judge(
     network's own probabilities, so it is compared with those (the calibrated ones taken back
     to temperature 1); ``confidence`` is the calibrated probability, as shown.
     """
-    detector, note = _resolve(detector)
+    detector, note = resolve(detector)
     p = np.asarray(probabilities[driver])
     best = int(np.argmax(p))
     confidence = float(p[best])
@@ -115,7 +115,7 @@ def judge(
     return Verdict(None if reason else best, confidence, support, reason, novelty, note)
 
 
-def _resolve(detector) -> tuple[object | None, str]:
+def resolve(detector) -> tuple[object | None, str]:
     """The detector to use and, when there is none, why only the shape rules apply."""
     if detector is BUNDLED:
         from . import detector as detectors
