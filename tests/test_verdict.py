@@ -652,3 +652,16 @@ def test_a_cnn_whose_last_layer_differs_is_read_by_its_own_network(loaded, mnist
     assert not det.shares_with(cnn)
     picture = mnist_test[0][3]
     np.testing.assert_array_equal(live.ask(cnn, picture, det), cnn.predict_proba(picture)[0])
+
+
+def test_the_first_answer_does_not_wait_for_the_statistics_to_load(loaded, mnist_test, monkeypatch):
+    from digitpad.reading import detector, live
+
+    monkeypatch.setattr(detector, "_shared", {})  # as while the window loads them
+    cnn, picture = loaded["cnn"], mnist_test[0][5]
+    own = cnn.predict_proba(picture)[0]
+    np.testing.assert_array_equal(live.ask(cnn, picture, wait=False), own)
+    assert detector.shared_if_loaded() is None  # not loaded by the first answer
+    shared = live.ask(cnn, picture)  # the complete reading loads them, and shares
+    assert detector.shared_if_loaded() is not None
+    np.testing.assert_allclose(shared, own, rtol=0, atol=1e-5)

@@ -14,14 +14,19 @@ from ..reading import detector
 def _load_each(names: list[str]) -> Iterator[tuple[str, Classifier | None, str]]:
     """Runs in a worker thread: (name, classifier or None, error message) per model."""
     for i, name in enumerate(names):
+        clf = None
         try:
-            yield name, models.load(name), ""
+            clf = models.load(name)
+            yield name, clf, ""
         except ModelError as e:
             yield name, None, str(e)
         except Exception as e:  # a damaged file can upset LiteRT or NumPy in other ways
             yield name, None, f"{name}: cannot be loaded ({type(e).__name__}: {e})"
         if i == 0:  # the verdict's statistics, off the GUI thread too (they never raise)
             detector.shared()
+        found = detector.shared_if_loaded()
+        if found is not None and clf is not None:
+            found.shares_with(clf)  # checked here once (2 ms), not at the first reading
 
 
 class ModelShelf(QObject):

@@ -212,7 +212,7 @@ class Detector:
         """``clf``'s own reading and ``_head`` of the features agree on the probe pictures."""
         try:
             own = [clf.predict_proba(p, calibrated=False) for p in _probes()]
-        except ModelError:
+        except (ModelError, RuntimeError, ValueError, TypeError):  # no network for pictures
             return False
         here = [self._head(self.extractor(p[None])) for p in _probes()]
         return all(
@@ -361,6 +361,12 @@ def shared() -> tuple[Detector | None, str]:
             except ModelError as e:
                 _shared["detector"], _shared["why"] = None, str(e)
         return _shared["detector"], _shared["why"]  # type: ignore[return-value]
+
+
+def shared_if_loaded() -> Detector | None:
+    """The bundled cnn's detector if ``shared()`` has loaded it already; never waits."""
+    found = _shared.get("detector")
+    return found if isinstance(found, Detector) else None
 
 
 def forget_shared() -> None:

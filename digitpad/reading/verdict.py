@@ -115,6 +115,16 @@ def judge(
     return Verdict(None if reason else best, confidence, support, reason, novelty, note)
 
 
+def loaded(detector) -> object | None:
+    """``resolve``'s detector without waiting: ``BUNDLED`` gives the bundled cnn's only if it
+    is loaded already (the window loads it in the background while the first answers come)."""
+    if detector is BUNDLED:
+        from . import detector as detectors
+
+        return detectors.shared_if_loaded()
+    return detector
+
+
 def resolve(detector) -> tuple[object | None, str]:
     """The detector to use and, when there is none, why only the shape rules apply."""
     if detector is BUNDLED:
