@@ -94,6 +94,26 @@ def test_a_photo_without_a_digit_says_no_digit_found(tmp_path, condition, capfd)
         assert len(err) == 1 and "no digit found" in err[0] and path.name in err[0]
 
 
+def test_a_digit_as_big_as_its_drawing_is_read_and_a_frame_around_one_is_not(tmp_path, cnn):
+    # Before: a 7 or a 5 drawn across the whole canvas was taken for the page's edge (14 of
+    # 2,000 hard drawings saved as PNG, seeds 22 and 3000, were refused).
+    seven = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(seven).line([(6, 8), (272, 8), (90, 272)], fill=0, width=16, joint="curve")
+    seven.save(tmp_path / "seven.png")
+    assert live.read(load_image(tmp_path / "seven.png"), {"cnn": cnn}, "cnn").verdict.digit == 7
+    hard = drawn.make_drawings(63, seed=22, variant="hard")[62]  # a 2 from edge to edge
+    Image.fromarray(255 - drawn.render(hard)).save(tmp_path / "two.png")
+    assert live.read(load_image(tmp_path / "two.png"), {"cnn": cnn}, "cnn").verdict.digit == 2
+    # a frame drawn around a small digit is still the page's edge, not the digit
+    framed = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(framed)
+    pen.rectangle((4, 4, 275, 275), outline=0, width=6)
+    pen.line([(140, 80), (140, 200)], fill=0, width=14)
+    framed.save(tmp_path / "framed.png")
+    one = load_image(tmp_path / "framed.png")
+    assert live.read(one, {"cnn": cnn}, "cnn").verdict.digit == 1
+
+
 def test_several_digits_are_refused_in_single_digit_mode(tmp_path):
     for i, seed in enumerate((SEED, SEED + 1, SEED + 2)):
         ds = drawn.make_drawings(3, seed=seed)
