@@ -222,6 +222,8 @@ def main(argv=None) -> int:
     if args.speed:
         return _speed_only(loaded, args.model, det, args.runs)
     print(f"model in charge: {args.model}; loaded: {', '.join(loaded)}")
+    missing = negatives.missing_fonts()
+    print(f"fonts missing on this machine (other sets): {', '.join(missing) or 'none'}")
     if det is not None:
         print(f"statistics of {det.meta['date']}; thresholds {det.thresholds}\n")
     print("| real digits | held out | n | wrongly refused | refused | read right | model right |")

@@ -665,3 +665,14 @@ def test_the_first_answer_does_not_wait_for_the_statistics_to_load(loaded, mnist
     shared = live.ask(cnn, picture)  # the complete reading loads them, and shares
     assert detector.shared_if_loaded() is not None
     np.testing.assert_allclose(shared, own, rtol=0, atol=1e-5)
+
+
+def test_the_fonts_a_machine_lacks_are_named(monkeypatch):
+    from digitpad.synthetic import broad, negatives
+
+    have = negatives.font_paths()
+    missing = negatives.missing_fonts()
+    assert all(f not in have for f in missing)
+    monkeypatch.setattr(negatives, "font_paths", lambda: {})
+    none = negatives.missing_fonts()
+    assert set(negatives.HELD_OUT_FONTS) | {broad.SCRIPT_FONT} <= set(none)

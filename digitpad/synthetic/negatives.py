@@ -189,6 +189,19 @@ def fonts(held: bool) -> list[str]:
     return names
 
 
+def missing_fonts() -> list[str]:
+    """The fonts the sets draw glyphs from that this machine lacks. Their glyphs then come from
+    the fonts that are there, so the sets differ from machine to machine: benchmarks and fits
+    say which were missing (Debian: fonts-dejavu-core, fonts-dejavu-extra, fonts-urw-base35,
+    fonts-droid-fallback)."""
+    from . import broad
+
+    wanted = (*TUNE_FONTS, *HELD_OUT_FONTS, *broad.MORE_FONTS)
+    wanted += (broad.SCRIPT_FONT, broad.DINGBAT_FONT, broad.MATH_FONT)
+    have = font_paths()
+    return sorted({f for f in wanted if f not in have})
+
+
 def render_glyph(char: str, font: str, rng: np.random.Generator) -> np.ndarray:
     """(SIZE, SIZE) uint8: ``char`` in ``font``, ink 255 on 0, with a pen-like outline of random
     width, scaled, rotated, sheared and placed as a person might draw it."""

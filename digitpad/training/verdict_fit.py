@@ -243,6 +243,8 @@ def build(folder: Path, log=print) -> dict:
         "dense_b": b.astype(np.float32),
     }
     log(f"Gaussians of {len(fit):,} training images: {time.perf_counter() - t0:.0f} s")
+    if negatives.missing_fonts():
+        log(f"fonts missing, their glyphs drawn from the others: {negatives.missing_fonts()}")
     if PIXEL_POOL:
         stats["pixel_pool"] = np.array([PIXEL_POOL], np.int32)
     probe = Detector({**stats, **_placeholder_net(len(means[0]))}, {"thresholds": {}})
@@ -398,6 +400,7 @@ def _write(folder, arrays, thresholds, refused, tfl, network, seconds, log) -> d
             "hard synthetic drawings (seeds 33, 44) against "
             f"{NEGATIVES_PER_KIND:,} of each kind of negatives.make(kind, 'tune', seed=1) "
             "(half of them from synthetic.broad): " + ", ".join(negatives.KINDS),
+            "fonts_missing": negatives.missing_fonts(),  # their glyphs came from the others
             "thresholds": _threshold_data(),
         },
         "refused_when_chosen": refused,
