@@ -676,3 +676,17 @@ def test_the_fonts_a_machine_lacks_are_named(monkeypatch):
     monkeypatch.setattr(negatives, "font_paths", lambda: {})
     none = negatives.missing_fonts()
     assert set(negatives.HELD_OUT_FONTS) | {broad.SCRIPT_FONT} <= set(none)
+
+
+def test_the_networks_own_probability_is_the_calibrated_one_taken_back():
+    from digitpad.models import calibration
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        p = rng.dirichlet(np.full(10, rng.uniform(0.05, 3))).astype(np.float32)
+        p[rng.integers(10)] = 0.0  # an exact zero stays zero
+        p /= p.sum()
+        t, best = float(rng.uniform(0.5, 3.0)), int(np.argmax(p))
+        want = float(calibration.scale(p[None], 1.0 / t)[0, best])
+        assert verdict._own(p, best, t) == pytest.approx(want, abs=1e-12)
+    assert verdict._own(p, best, 1.0) == float(p[best])

@@ -166,8 +166,9 @@ class Detector:
         """One (28, 28) float32 picture in [0, 1]."""
         if self.extractor is None:
             raise ModelError("this detector has no feature model")
-        picture = np.asarray(digit, np.float32)
-        return self.examine_features(self._features(picture), picture[None])[0]
+        picture = np.asarray(digit, np.float32)[None]
+        x, d2, energy = self._inputs(self._features(picture[0]), picture)
+        return Examination(float(self.novelty(x, picture)[0]), d2[0], float(energy[0]))
 
     # -- one pass of the cnn for its reading and for the verdict --------------------------
 
@@ -288,10 +289,17 @@ class NoveltyNetwork:
         # tensor indices are the flatbuffer's: the same in every interpreter of it
         self._picture, self._vector = by_rank[4]["index"], by_rank[2]["index"]
         self._output = first.get_output_details()[0]["index"]
+        self._one = first  # one picture at a time (the window's reading) skips the batching
 
     def __call__(self, x: np.ndarray, pictures: np.ndarray, batch: int = 256) -> np.ndarray:
         x = np.asarray(x, np.float32)
         p = np.asarray(pictures, np.float32).reshape(-1, 28, 28, 1)
+        if len(x) == 1:
+            with self._lock:
+                self._one.set_tensor(self._picture, p)
+                self._one.set_tensor(self._vector, x)
+                self._one.invoke()
+                return self._one.get_tensor(self._output).reshape(1).copy()
         out = np.empty(len(x), np.float32)
         with self._lock:  # an interpreter is not re-entrant
             for s in range(0, len(x), batch):
