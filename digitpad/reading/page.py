@@ -189,15 +189,18 @@ def _not_a_digit(b: Box, h: int, w: int, photo: bool, hugs: bool = True) -> str:
     touches = b.left == 0 or b.top == 0 or b.right == w or b.bottom == h
     if touches and photo:  # a drawing may touch its edges; a photo's digit lies on the page
         return "the page's edge or a shadow"
-    frame = b.width >= 0.95 * w and b.height >= 0.95 * h and b.area < 0.5 * b.width * b.height
-    # On evenly lit paper (a drawing saved as PNG, a scan) a digit drawn big fills its
-    # picture too: 14 of 2,000 hard drawings were refused as frames before this was asked.
-    frame = frame and hugs
-    if frame:
+    if _is_frame(b, h, w) and hugs:
         return "the page's edge or a shadow"
     if photo and b.area > 0.3 * h * w:  # a scanned digit may fill its picture
         return "a large dark area"
     return ""
+
+
+def _is_frame(b: Box, h: int, w: int) -> bool:
+    """Nearly as large as the picture and sparse: a frame or the page's edge, in a photo. On
+    evenly lit paper (a drawing saved as PNG, a scan) a digit drawn big fills its picture too
+    (14 of 2,000 hard drawings were refused as frames), so there it must also hug its box."""
+    return b.width >= 0.95 * w and b.height >= 0.95 * h and b.area < 0.5 * b.width * b.height
 
 
 _HUG_BAND = 0.04  # a frame's side lies within this share of its box's size of the box's edge
