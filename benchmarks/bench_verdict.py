@@ -139,13 +139,8 @@ def measure_speed(loaded, driver, det, n: int = 400) -> dict[str, tuple[float, f
     x = x[:n]
     probs = {name: clf.predict_proba(x) for name, clf in loaded.items()}
     clf = loaded[driver]
-    ways = {
-        "verdict": None,
-        "verdict, own features pass": None,
-        "shape rules only": None,
-        f"{driver}'s reading, its own network": None,
-        f"{driver}'s reading via live.ask": None,
-    }
+    ways = ("verdict", "verdict, own features pass", "shape rules only")
+    ways += (f"{driver}'s reading, its own network", f"{driver}'s reading via live.ask")
     times: dict[str, list[float]] = {k: [] for k in ways}
     clock = time.perf_counter
     for i in range(n):

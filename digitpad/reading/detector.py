@@ -183,6 +183,8 @@ class Detector:
         with self._share_lock:
             known = self._shares.get(id(content))
             if known is None or known[0] is not content:
+                if len(self._shares) >= 8:  # networks loaded again and again (retraining)
+                    self._shares.clear()
                 known = (content, self._agrees(clf))  # holding the bytes keeps their id theirs
                 self._shares[id(content)] = known
             return known[1]

@@ -66,7 +66,8 @@ def ask(
     next (``Detector.read_for``: the cnn's prefix, then its last layer in NumPy; equal to its
     own reading within 1e-5, checked once per network), so the cnn runs once a picture and
     not twice. Measured side by side (``benchmarks/bench_verdict.py --speed --runs 5``): the
-    verdict 0.70 → 0.53 ms median, 1.15 → 0.92 ms p99; the cnn's own answer 0.29 → 0.23 ms.
+    verdict 0.55 → 0.41 ms median, 0.83–0.89 → 0.63–0.68 ms p99; the cnn's own answer 0.25 →
+    0.20 ms.
     With ``wait`` False, a bundled detector still loading is not waited for (the cnn then
     reads with its own network).
     """

@@ -163,8 +163,7 @@ def _keep_marks(
     dropped: list[str] = []
     kept = {}
     for k, b in boxes.items():
-        hugs = photo or labels is None or _hugs_its_box(labels, k, b)
-        why = _not_a_digit(b, h, w, photo, hugs)
+        why = _not_a_digit(b, h, w, photo, _frame_like(labels, k, b, photo))
         if why:
             dropped.append(why)
         else:
@@ -194,6 +193,15 @@ def _not_a_digit(b: Box, h: int, w: int, photo: bool, hugs: bool = True) -> str:
     if photo and b.area > 0.3 * h * w:  # a scanned digit may fill its picture
         return "a large dark area"
     return ""
+
+
+def _frame_like(labels: np.ndarray | None, k: int, b: Box, photo: bool) -> bool:
+    """Whether mark ``k``, if it is as large as a frame, is one: in a photo always; on evenly
+    lit paper only when it hugs its box (looked at only for a mark that large)."""
+    h, w = labels.shape if labels is not None else (0, 0)
+    if photo or labels is None or not _is_frame(b, h, w):
+        return True
+    return _hugs_its_box(labels, k, b)
 
 
 def _is_frame(b: Box, h: int, w: int) -> bool:
