@@ -48,8 +48,9 @@ def read(
     cnn's; ``None`` for the shape rules alone.
     """
     known = known or {}
+    found = verdict.resolve(detector)[0]  # once for all the models, not once each
     probabilities = {
-        name: known[name] if name in known else ask(clf, digit, detector)
+        name: known[name] if name in known else ask(clf, digit, found)
         for name, clf in classifiers.items()
     }
     temperature = getattr(classifiers[driver], "temperature", 1.0)

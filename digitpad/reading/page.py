@@ -148,18 +148,15 @@ def analyse(grey: np.ndarray) -> Page:
     mask = (smooth >= threshold).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes = {k: Box(*(int(v) for v in stats[k])) for k in range(1, n)}
-    kept, dropped = _keep_marks(boxes, grey.shape, photo=paper == "photo", labels=labels)
+    kept, dropped = _keep_marks(boxes, labels, photo=paper == "photo")
     return Page(contrast, labels, kept, dropped, threshold, paper)
 
 
-def _keep_marks(
-    boxes: dict[int, Box], shape: tuple[int, int], photo: bool, labels: np.ndarray | None = None
-):
+def _keep_marks(boxes: dict[int, Box], labels: np.ndarray, photo: bool):
     """The marks that may be digits, and what the others were. In a photo (paper not evenly
     lit), a mark that touches the frame is the table or a shadow around the page. ``labels``:
-    the components' label image (without it, every mark as large as the picture and sparse is
-    taken for a frame)."""
-    h, w = shape
+    the components' label image, the analysed picture's size."""
+    h, w = labels.shape
     dropped: list[str] = []
     kept = {}
     for k, b in boxes.items():
@@ -180,7 +177,7 @@ def _keep_marks(
     return {k: b for k, b in kept.items() if k not in specks}, tuple(sorted(set(dropped)))
 
 
-def _not_a_digit(b: Box, h: int, w: int, photo: bool, hugs: bool = True) -> str:
+def _not_a_digit(b: Box, h: int, w: int, photo: bool, hugs: bool) -> str:
     """Why a mark is no digit (a line, the page's edge, a large dark area), or "". ``hugs``:
     the mark runs along all four sides of its box, as a frame does (``_hugs_its_box``)."""
     if _is_line(b, h, w):
@@ -195,11 +192,10 @@ def _not_a_digit(b: Box, h: int, w: int, photo: bool, hugs: bool = True) -> str:
     return ""
 
 
-def _frame_like(labels: np.ndarray | None, k: int, b: Box, photo: bool) -> bool:
+def _frame_like(labels: np.ndarray, k: int, b: Box, photo: bool) -> bool:
     """Whether mark ``k``, if it is as large as a frame, is one: in a photo always; on evenly
     lit paper only when it hugs its box (looked at only for a mark that large)."""
-    h, w = labels.shape if labels is not None else (0, 0)
-    if photo or labels is None or not _is_frame(b, h, w):
+    if photo or not _is_frame(b, *labels.shape):
         return True
     return _hugs_its_box(labels, k, b)
 

@@ -243,8 +243,9 @@ def build(folder: Path, log=print) -> dict:
         "dense_b": b.astype(np.float32),
     }
     log(f"Gaussians of {len(fit):,} training images: {time.perf_counter() - t0:.0f} s")
-    if negatives.missing_fonts():
-        log(f"fonts missing, their glyphs drawn from the others: {negatives.missing_fonts()}")
+    missing = negatives.missing_fonts()
+    if missing:
+        log(f"fonts missing, their glyphs drawn from the others: {missing}")
     if PIXEL_POOL:
         stats["pixel_pool"] = np.array([PIXEL_POOL], np.int32)
     probe = Detector({**stats, **_placeholder_net(len(means[0]))}, {"thresholds": {}})
