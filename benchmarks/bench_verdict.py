@@ -19,7 +19,8 @@ non-digits are made):
   ``bench_core.py`` (never tuned on), and the tuning drawings (seeds 11, 22);
 - non-digits: ``negatives.make(kind, part, n, seed=0)`` for each kind, the held-out part
   (sources no threshold or network saw) and the tuning part (seed 0; the outlier-exposure
-  network was trained on seed 1 of the same sources).
+  network was trained on seed 1 of the same sources); and ``negatives.pen_letters``, letters
+  of Hershey's fonts written with the mouse's pen (its own tuning and held-out fonts).
 
 ``--seed S`` draws other pictures of the same sources: the non-digits with seed S, the held-out
 drawings with seeds 1000 + S and 2000 + S (the tuning sets stay as they are).
@@ -31,6 +32,7 @@ drawings with seeds 1000 + S and 2000 + S (the tuning sets stay as they are).
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from collections import Counter
 from pathlib import Path
@@ -107,19 +109,28 @@ def measure_real(sets, loaded, driver, det) -> list[tuple]:
     return rows
 
 
+def _negative_sets():
+    """(row, make(part, n, seed), which field of a source names it in "missed"), each kind's and
+    the pen-written letters'."""
+    for kind in negatives.KINDS:
+        yield kind, functools.partial(negatives.make, kind), 0
+    pen = "letters written with a pen (Hershey)"
+    yield pen, lambda part, n, seed: negatives.pen_letters(n, seed, part), 1  # by font
+
+
 def measure_negatives(n: int, loaded, driver, det, seed: int = 0) -> list[tuple]:
     rows = []
-    for kind in negatives.KINDS:
+    for kind, make, field in _negative_sets():
         caught = {}
         missed = Counter()
         for part in ("held-out", "tune"):
-            pics = negatives.make(kind, part, n if part == "held-out" else n // 2, seed=seed)
+            pics = make(part, n if part == "held-out" else n // 2, seed=seed)
             rs = _readings(np.stack([p.image for p in pics]), loaded, driver, det)
             got = [r.verdict.digit is None for r in rs]
             caught[part] = (float(np.mean(got)), len(got))
             if part == "held-out":
                 missed.update(
-                    p.source.split(":")[0] for p, g in zip(pics, got, strict=True) if not g
+                    p.source.split(":")[field] for p, g in zip(pics, got, strict=True) if not g
                 )
         rows.append((kind, caught["held-out"], caught["tune"], missed))
     return rows

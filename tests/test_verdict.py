@@ -392,6 +392,32 @@ def test_a_traced_glyph_is_its_skeleton_gone_over_with_one_pen():
     assert any(s.startswith("traced:") for s in tuning)
 
 
+def test_hershey_letters_are_pen_strokes_and_held_out_fonts_are_never_tuned_on():
+    from digitpad.synthetic import hershey, negatives
+
+    tune, held_out = negatives.PEN_FONTS["tune"], negatives.PEN_FONTS["held-out"]
+    assert not set(tune) & set(held_out)
+    assert {p.source.split(":")[1] for p in negatives.pen_letters(12, 1, "tune")} == set(tune)
+    held = negatives.pen_letters(25, seed=3)
+    assert len(held) == 25 and {p.source.split(":")[1] for p in held} == set(held_out)
+    assert all(p.image.shape == (28, 28) and p.image.max() > 0.5 for p in held)
+    again = negatives.pen_letters(25, seed=3)
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(held, again, strict=True))
+    with pytest.raises(ValueError, match="part must be one of"):
+        negatives.pen_letters(2, 0, "held out")
+    # no letter written like a digit, and the cursive Q and J (a 2 and an 8) left out
+    assert not {p.source[-1] for p in held} - set(negatives.LATIN)
+    assert not {p.source[-1] for p in held if "script" in p.source} & set("QJ")
+    assert hershey.letters_of("cursive", "AQJx") == "Ax" == hershey.letters_of("scripts", "AJx")
+    assert hershey.letters_of("futural", "AQJx") == "AQJx"
+    # an H of Hershey's sans: three strokes, two uprights as tall as the letter, in glyph heights
+    strokes = hershey.strokes("futural", "H")
+    points = np.vstack(strokes)
+    assert len(strokes) == 3 and np.ptp(points[:, 1]) == pytest.approx(1.0)
+    assert sorted(np.ptp(s[:, 1]) for s in strokes)[1:] == pytest.approx([1.0, 1.0])
+    assert np.ptp(points, axis=0) / 2 + points.min(axis=0) == pytest.approx([0.5, 0.5])
+
+
 def broad_tuning_letters():
     from digitpad.synthetic import negatives
 

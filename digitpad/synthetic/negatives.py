@@ -28,6 +28,10 @@ The two parts never share a source: different fonts, glyphs, templates, images o
 - ``textures``: procedural textures (noise, stripes, checks, grids, dots, waves, hatching,
   cells), split by generator.
 
+Beside the kinds, ``pen_letters``: Latin letters of A. V. Hershey's single-stroke fonts
+(``hershey``) written with the mouse's pen, split by font (``PEN_FONTS``): letters as a person
+writes them, cursive hands among them, which the font glyphs above are not.
+
     >>> pics = make("letters", "tune", 12, seed=0)
     >>> len(pics), pics[0].image.shape, pics[0].image.dtype
     (12, (28, 28), dtype('float32'))
@@ -44,7 +48,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .. import preprocess
-from . import broad, drawn, scribbles
+from . import broad, drawn, hershey, scribbles
 
 KINDS = (
     "letters",
@@ -252,6 +256,34 @@ def _glyph_of(chars: str):
 
 _FONT_LETTERS = _glyph_of(LATIN + GREEK + CYRILLIC + HEBREW)
 _SYMBOLS = _glyph_of(SYMBOLS)
+
+
+#: Hershey's fonts (``hershey``) of ``pen_letters``, by part. Tuning: a cursive hand (twice as
+#: often: cursive letters are what the cnn takes for digits most), a sans, an italic. Held out,
+#: other designs: another cursive hand (scripts, and scriptc, the same gone over twice), a
+#: roman, a serif, a gothic.
+PEN_FONTS = {
+    "tune": ("cursive", "futural", "cursive", "timesi"),
+    "held-out": ("scripts", "scriptc", "rowmans", "timesr", "gothiceng"),
+}
+
+
+def pen_letters(n: int, seed: int = 0, part: str = "held-out") -> list[Picture]:
+    """``n`` Latin letters (``LATIN``) of the ``PEN_FONTS[part]`` written with the mouse's pen,
+    through ``to_mnist``: letters as a person writes them, print, italic, cursive and gothic
+    (``hershey.written``; a cursive Q and J, written like a 2 and an 8, left out). A set of its
+    own beside the kinds: ``verdict_fit`` adds the tuning part to the letters, and
+    ``benchmarks/bench_verdict.py`` gives it a row."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    out = []
+    for i in range(n):
+        rng = np.random.default_rng([seed, len(KINDS), int(part == "held-out"), i])
+        canvas, source = hershey.written(rng, i, LATIN, PEN_FONTS[part])
+        image = preprocess.to_mnist(canvas)
+        if image is not None:
+            out.append(Picture(image, "letters", source))
+    return out
 
 
 def _letters(rng, held, i):

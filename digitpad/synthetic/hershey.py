@@ -1,0 +1,59 @@
+"""Letters as a pen writes them: A. V. Hershey's single-stroke fonts (1967), read through the
+Hershey-Fonts package (MIT; the glyph data is Hershey's, public domain).
+
+Each glyph is a few polylines, the strokes a person makes writing the letter: print, italic,
+cursive and gothic hands. ``strokes`` gives them in the stroke templates' units (glyph heights,
+y up, centred on (0.5, 0.5)), so that ``scribbles.finish`` draws them with the mouse's pens,
+jitter and placement as it draws the hand-made templates. Build and benchmark time only: the
+window never imports it.
+
+    >>> [len(s) for s in strokes("futural", "H")]
+    [2, 2, 2]
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import drawn, scribbles
+
+#: Cursive hands. Their capitals Q and J are written like a 2 and an 8 (``letters_of``).
+CURSIVE = ("scripts", "scriptc", "cursive")
+
+
+@functools.cache
+def _face(font: str):
+    from HersheyFonts import HersheyFonts  # a dependency; imported when a glyph is wanted
+
+    face = HersheyFonts()
+    face.load_default_font(font)
+    return face
+
+
+def strokes(font: str, char: str) -> list[np.ndarray]:
+    """``char`` of Hershey's ``font`` as pen strokes, (K, 2) points in glyph heights."""
+    lines = [np.array(s, float) for s in _face(font).strokes_for_text(char) if len(s)]
+    points = np.vstack(lines)
+    height = max(float(np.ptp(points[:, 1])), 1.0)
+    centre = points.min(axis=0) + np.ptp(points, axis=0) / 2
+    return [(s - centre) / height + 0.5 for s in lines]
+
+
+def letters_of(font: str, chars: str) -> str:
+    """The letters of ``chars`` that ``font`` writes as no digit: a cursive Q and J left out."""
+    return chars.replace("Q", "").replace("J", "") if font in CURSIVE else chars
+
+
+def written(rng: np.random.Generator, i: int, chars: str, fonts: tuple[str, ...]):
+    """A letter of ``chars`` in the font ``fonts[i % len(fonts)]`` written with the mouse's pen
+    (its widths, jitter and placement, ``scribbles.pen_look``): (canvas, source)."""
+    font = fonts[i % len(fonts)]
+    chars = letters_of(font, chars)
+    char = chars[int(rng.integers(len(chars)))]
+    source = f"hershey:{font}:{char}"
+    drawing = scribbles.finish(
+        strokes(font, char), scribbles.pen_look(rng), drawn.CANVAS_SIZE, source, rng
+    )
+    return drawn.render(drawing), source
