@@ -4,8 +4,8 @@ Hershey-Fonts package (MIT; the glyph data is Hershey's, public domain).
 Each glyph is a few polylines, the strokes a person makes writing the letter: print, italic,
 cursive and gothic hands. ``strokes`` gives them in the stroke templates' units (glyph heights,
 y up, centred on (0.5, 0.5)), so that ``scribbles.finish`` draws them with the mouse's pens,
-jitter and placement as it draws the hand-made templates. Build and benchmark time only: the
-window never imports it.
+jitter and placement as it draws the hand-made templates (``negatives.pen_letters``). Build
+and benchmark time only: the window never imports it.
 
     >>> [len(s) for s in strokes("futural", "H")]
     [2, 2, 2]
@@ -16,8 +16,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-
-from . import drawn, scribbles
 
 #: Cursive hands. Their capitals Q and J are written like a 2 and an 8 (``letters_of``).
 CURSIVE = ("scripts", "scriptc", "cursive")
@@ -45,15 +43,3 @@ def letters_of(font: str, chars: str) -> str:
     """The letters of ``chars`` that ``font`` writes as no digit: a cursive Q and J left out."""
     return chars.replace("Q", "").replace("J", "") if font in CURSIVE else chars
 
-
-def written(rng: np.random.Generator, i: int, chars: str, fonts: tuple[str, ...]):
-    """A letter of ``chars`` in the font ``fonts[i % len(fonts)]`` written with the mouse's pen
-    (its widths, jitter and placement, ``scribbles.pen_look``): (canvas, source)."""
-    font = fonts[i % len(fonts)]
-    chars = letters_of(font, chars)
-    char = chars[int(rng.integers(len(chars)))]
-    source = f"hershey:{font}:{char}"
-    drawing = scribbles.finish(
-        strokes(font, char), scribbles.pen_look(rng), drawn.CANVAS_SIZE, source, rng
-    )
-    return drawn.render(drawing), source

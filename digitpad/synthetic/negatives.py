@@ -271,7 +271,7 @@ PEN_FONTS = {
 def pen_letters(n: int, seed: int = 0, part: str = "held-out") -> list[Picture]:
     """``n`` Latin letters (``LATIN``) of the ``PEN_FONTS[part]`` written with the mouse's pen,
     through ``to_mnist``: letters as a person writes them, print, italic, cursive and gothic
-    (``hershey.written``; a cursive Q and J, written like a 2 and an 8, left out). A set of its
+    (``hershey.strokes``; a cursive Q and J, written like a 2 and an 8, left out). A set of its
     own beside the kinds: ``verdict_fit`` adds the tuning part to the letters, and
     ``benchmarks/bench_verdict.py`` gives it a row."""
     if part not in PARTS:
@@ -279,7 +279,11 @@ def pen_letters(n: int, seed: int = 0, part: str = "held-out") -> list[Picture]:
     out = []
     for i in range(n):
         rng = np.random.default_rng([seed, len(KINDS), int(part == "held-out"), i])
-        canvas, source = hershey.written(rng, i, LATIN, PEN_FONTS[part])
+        font = PEN_FONTS[part][i % len(PEN_FONTS[part])]
+        chars = hershey.letters_of(font, LATIN)
+        source = f"hershey:{font}:{chars[int(rng.integers(len(chars)))]}"
+        unit = hershey.strokes(font, source[-1])
+        canvas, _ = _draw(unit, scribbles.pen_look(rng), rng, source)
         image = preprocess.to_mnist(canvas)
         if image is not None:
             out.append(Picture(image, "letters", source))

@@ -97,8 +97,8 @@ SEED = 0
 AGAIN = 20_000
 # Letters written with a pen (``negatives.pen_letters``, Hershey's tuning fonts), beside the
 # kinds. Without them the held-out pen letters were caught 89.5–92.5 % (nine seeds), a cursive
-# hand (scripts) 80–82.5 %: cursive letters are what the cnn takes for digits most. With them
-# 96–97 % and 97.5–99 % (seeds 53, 67, 0); photographs 99.2–99.8 → 96.5–97.8 %.
+# hand (scripts) 76–84 %: cursive letters are what the cnn takes for digits most. With them
+# 96.2–97.5 % and 96–100 %, the same seeds; photographs 98.8–99.8 → 95.2–97.8 % (README).
 PEN_LETTERS = 1_000
 
 
