@@ -42,4 +42,3 @@ def strokes(font: str, char: str) -> list[np.ndarray]:
 def letters_of(font: str, chars: str) -> str:
     """The letters of ``chars`` that ``font`` writes as no digit: a cursive Q and J left out."""
     return chars.replace("Q", "").replace("J", "") if font in CURSIVE else chars
-
