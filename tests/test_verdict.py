@@ -418,6 +418,9 @@ def test_hershey_letters_are_pen_strokes_and_held_out_fonts_are_never_tuned_on()
     assert len(strokes) == 3 and np.ptp(points[:, 1]) == pytest.approx(1.0)
     assert sorted(np.ptp(s[:, 1]) for s in strokes)[1:] == pytest.approx([1.0, 1.0])
     assert np.ptp(points, axis=0) / 2 + points.min(axis=0) == pytest.approx([0.5, 0.5])
+    # y down, as in the stroke templates: an L's bar is at the bottom, its upright on the left
+    upright, bar = sorted(hershey.strokes("futural", "L"), key=lambda s: np.ptp(s[:, 0]))
+    assert bar[:, 1] == pytest.approx([1.0, 1.0]) and upright[:, 0].max() < bar[:, 0].max()
 
 
 def broad_tuning_letters():

@@ -3,9 +3,9 @@ Hershey-Fonts package (MIT; the glyph data is Hershey's, public domain).
 
 Each glyph is a few polylines, the strokes a person makes writing the letter: print, italic,
 cursive and gothic hands. ``strokes`` gives them in the stroke templates' units (glyph heights,
-y up, centred on (0.5, 0.5)), so that ``scribbles.finish`` draws them with the mouse's pens,
-jitter and placement as it draws the hand-made templates (``negatives.pen_letters``). Build
-and benchmark time only: the window never imports it.
+x right, y down, centred on (0.5, 0.5)), so that ``scribbles.finish`` draws them with the
+mouse's pens, jitter and placement as it draws the hand-made templates
+(``negatives.pen_letters``). Build and benchmark time only: the window never imports it.
 
     >>> [len(s) for s in strokes("futural", "H")]
     [2, 2, 2]
@@ -31,7 +31,7 @@ def _face(font: str):
 
 
 def strokes(font: str, char: str) -> list[np.ndarray]:
-    """``char`` of Hershey's ``font`` as pen strokes, (K, 2) points in glyph heights."""
+    """``char`` of Hershey's ``font`` as pen strokes, (K, 2) points in glyph heights, y down."""
     lines = [np.array(s, float) for s in _face(font).strokes_for_text(char) if len(s)]
     points = np.vstack(lines)
     height = max(float(np.ptp(points[:, 1])), 1.0)
