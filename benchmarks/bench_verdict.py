@@ -16,7 +16,9 @@ non-digits are made):
   picture, which ``preprocess.as_mnist`` keeps as it is; also its first fifth through
   ``to_mnist`` again, as a scan or photo of one is re-processed), the MNIST validation split
   (thresholds were chosen on it), synthetic drawings normal (seed 1000) and hard (seed 2000) as in
-  ``bench_core.py`` (never tuned on), and the tuning drawings (seeds 11, 22);
+  ``bench_core.py`` (never tuned on), and the tuning drawings (seeds 11, 22); digits of
+  Hershey's fonts written with the mouse's pen (``hershey.pen_digits``, held-out and tuning
+  fonts, seed 3000 + S);
 - non-digits: ``negatives.make(kind, part, n, seed=0)`` for each kind, the held-out part
   (sources no threshold or network saw) and the tuning part (seed 0; the outlier-exposure
   network was trained on seed 1 of the same sources); and ``negatives.pen_letters``, letters
@@ -42,7 +44,7 @@ import numpy as np
 from digitpad import models, preprocess
 from digitpad.data import mnist
 from digitpad.reading import detector, live, verdict
-from digitpad.synthetic import drawn, negatives
+from digitpad.synthetic import drawn, hershey, negatives
 
 
 def _drawings(n: int, seed: int, variant: str) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +75,14 @@ def real_sets(n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray, 
         "MNIST validation split": (x[val][: min(len(val), 2 * n)], y[val][: 2 * n], False),
         "drawn normal (seed 11)": (*_drawings(n // 2, 11, "normal"), False),
         "drawn hard (seed 22)": (*_drawings(n // 2, 22, "hard"), False),
+        # digits of Hershey's fonts written with the mouse's pen, held-out and tuning fonts
+        f"written with a pen (Hershey, seed {3000 + seed})": (*_pen(n // 2, 3000 + seed), True),
+        "written with a pen (Hershey, tuning fonts)": (*_pen(n // 4, 3000 + seed, "tune"), False),
     }
+
+
+def _pen(n: int, seed: int, part: str = "held-out") -> tuple[np.ndarray, np.ndarray]:
+    return hershey.pen_digits(n, seed, part)[:2]
 
 
 def _readings(x: np.ndarray, loaded: dict, driver: str, det) -> list[live.Reading]:

@@ -397,7 +397,7 @@ def test_a_traced_glyph_is_its_skeleton_gone_over_with_one_pen():
 def test_hershey_letters_are_pen_strokes_and_held_out_fonts_are_never_tuned_on():
     from digitpad.synthetic import hershey, negatives
 
-    tune, held_out = negatives.PEN_FONTS["tune"], negatives.PEN_FONTS["held-out"]
+    tune, held_out = hershey.FONTS["tune"], hershey.FONTS["held-out"]
     assert not set(tune) & set(held_out)
     assert {p.source.split(":")[1] for p in negatives.pen_letters(12, 1, "tune")} == set(tune)
     held = negatives.pen_letters(25, seed=3)
@@ -421,6 +421,20 @@ def test_hershey_letters_are_pen_strokes_and_held_out_fonts_are_never_tuned_on()
     # y down, as in the stroke templates: an L's bar is at the bottom, its upright on the left
     upright, bar = sorted(hershey.strokes("futural", "L"), key=lambda s: np.ptp(s[:, 0]))
     assert bar[:, 1] == pytest.approx([1.0, 1.0]) and upright[:, 0].max() < bar[:, 0].max()
+
+
+def test_pen_digits_are_real_digits_of_the_same_fonts_split_the_same_way():
+    from digitpad.synthetic import hershey
+
+    x, y, sources = hershey.pen_digits(30, seed=4)
+    assert x.shape == (30, 28, 28) and x.dtype == np.float32 and (x.max(axis=(1, 2)) > 0.5).all()
+    assert [s.split(":")[2] for s in sources] == [str(d) for d in y] and len(set(y)) > 5
+    assert {s.split(":")[1] for s in sources} == set(hershey.FONTS["held-out"])
+    tune = hershey.pen_digits(8, seed=1, part="tune")[2]
+    assert {s.split(":")[1] for s in tune} == set(hershey.FONTS["tune"])
+    np.testing.assert_array_equal(hershey.pen_digits(30, seed=4)[0], x)
+    with pytest.raises(ValueError, match="part must be one of"):
+        hershey.pen_digits(2, 0, "held out")
 
 
 def broad_tuning_letters():

@@ -17,6 +17,19 @@ import functools
 
 import numpy as np
 
+from .. import preprocess
+from . import drawn, scribbles
+
+#: The fonts drawn, by part (``negatives.pen_letters``, ``pen_digits``). Tuning: a cursive hand
+#: (twice as often: cursive letters are what the cnn takes for digits most), a sans, an italic.
+#: Held out, other designs: another cursive hand (scripts, and scriptc, the same gone over
+#: twice), a roman, a serif, a gothic.
+FONTS = {
+    "tune": ("cursive", "futural", "cursive", "timesi"),
+    "held-out": ("scripts", "scriptc", "rowmans", "timesr", "gothiceng"),
+}
+PARTS = tuple(FONTS)
+
 #: Cursive hands. Their capitals Q and J are written like a 2 and an 8 (``letters_of``).
 CURSIVE = ("scripts", "scriptc", "cursive")
 
@@ -42,3 +55,28 @@ def strokes(font: str, char: str) -> list[np.ndarray]:
 def letters_of(font: str, chars: str) -> str:
     """The letters of ``chars`` that ``font`` writes as no digit: a cursive Q and J left out."""
     return chars.replace("Q", "").replace("J", "") if font in CURSIVE else chars
+
+
+def written(font: str, char: str, rng: np.random.Generator) -> np.ndarray:
+    """``char`` of ``font`` written on a 280 px canvas with the mouse's pen (its widths, jitter
+    and placement, ``scribbles.pen_look``), bright ink on black."""
+    look = scribbles.pen_look(rng)
+    drawing = scribbles.finish(strokes(font, char), look, drawn.CANVAS_SIZE, font, rng)
+    return drawn.render(drawing)
+
+
+def pen_digits(n: int, seed: int = 0, part: str = "held-out"):
+    """``n`` digits of the ``FONTS[part]`` written with the mouse's pen, through ``to_mnist``:
+    (pictures (n, 28, 28), labels, sources). Real digits in print, italic, cursive and gothic
+    hands, as ``negatives.pen_letters`` has those letters."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    pictures, labels, sources = [], [], []
+    for i in range(n):
+        rng = np.random.default_rng([seed, 10, int(part == "held-out"), i])
+        font = FONTS[part][i % len(FONTS[part])]
+        digit = int(rng.integers(10))
+        pictures.append(preprocess.to_mnist(written(font, str(digit), rng)))
+        labels.append(digit)
+        sources.append(f"hershey:{font}:{digit}")
+    return np.stack(pictures), np.array(labels), sources

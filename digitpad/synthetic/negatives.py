@@ -29,7 +29,7 @@ The two parts never share a source: different fonts, glyphs, templates, images o
   cells), split by generator.
 
 Beside the kinds, ``pen_letters``: Latin letters of A. V. Hershey's single-stroke fonts
-(``hershey``) written with the mouse's pen, split by font (``PEN_FONTS``): letters as a person
+(``hershey``) written with the mouse's pen, split by font (``hershey.FONTS``): letters as a person
 writes them, cursive hands among them, which the font glyphs above are not.
 
     >>> pics = make("letters", "tune", 12, seed=0)
@@ -258,20 +258,10 @@ _FONT_LETTERS = _glyph_of(LATIN + GREEK + CYRILLIC + HEBREW)
 _SYMBOLS = _glyph_of(SYMBOLS)
 
 
-#: Hershey's fonts (``hershey``) of ``pen_letters``, by part. Tuning: a cursive hand (twice as
-#: often: cursive letters are what the cnn takes for digits most), a sans, an italic. Held out,
-#: other designs: another cursive hand (scripts, and scriptc, the same gone over twice), a
-#: roman, a serif, a gothic.
-PEN_FONTS = {
-    "tune": ("cursive", "futural", "cursive", "timesi"),
-    "held-out": ("scripts", "scriptc", "rowmans", "timesr", "gothiceng"),
-}
-
-
 def pen_letters(n: int, seed: int = 0, part: str = "held-out") -> list[Picture]:
-    """``n`` Latin letters (``LATIN``) of the ``PEN_FONTS[part]`` written with the mouse's pen,
+    """``n`` Latin letters (``LATIN``) of the ``hershey.FONTS[part]`` written with the mouse's pen,
     through ``to_mnist``: letters as a person writes them, print, italic, cursive and gothic
-    (``hershey.strokes``; a cursive Q and J, written like a 2 and an 8, left out). A set of its
+    (``hershey.written``; a cursive Q and J, written like a 2 and an 8, left out). A set of its
     own beside the kinds: ``verdict_fit`` adds the tuning part to the letters, and
     ``benchmarks/bench_verdict.py`` gives it a row."""
     if part not in PARTS:
@@ -279,12 +269,10 @@ def pen_letters(n: int, seed: int = 0, part: str = "held-out") -> list[Picture]:
     out = []
     for i in range(n):
         rng = np.random.default_rng([seed, len(KINDS), int(part == "held-out"), i])
-        font = PEN_FONTS[part][i % len(PEN_FONTS[part])]
+        font = hershey.FONTS[part][i % len(hershey.FONTS[part])]
         chars = hershey.letters_of(font, LATIN)
         source = f"hershey:{font}:{chars[int(rng.integers(len(chars)))]}"
-        unit = hershey.strokes(font, source[-1])
-        canvas, _ = _draw(unit, scribbles.pen_look(rng), rng, source)
-        image = preprocess.to_mnist(canvas)
+        image = preprocess.to_mnist(hershey.written(font, source[-1], rng))
         if image is not None:
             out.append(Picture(image, "letters", source))
     return out
