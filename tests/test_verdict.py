@@ -165,7 +165,7 @@ def test_clear_digits_give_a_digit(loaded, mnist_test):
     # 60 at most one. The one refused by the convolutional networks of 2026-12-02 to -04 was
     # MNIST test digit 8, a 5 with an open, hooked bowl (novelty 0.9996); since the network
     # learnt pen-written letters (2026-12-04, evening) it is test digit 33, a 4 with an open
-    # top written like a u (novelty 0.93, digit 8 now 0.09).
+    # top written like a u (novelty 0.94, digit 8 now 0.11).
     assert len(refused) <= 1 and set(refused) <= {8, 33}, refused
 
 
