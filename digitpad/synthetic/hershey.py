@@ -61,6 +61,13 @@ def letters_of(font: str, chars: str) -> str:
     return chars.replace("Q", "").replace("J", "") if font in CURSIVE else chars
 
 
+def fonts(part: str, doubled: bool = True) -> tuple[str, ...]:
+    """The ``FONTS`` of ``part`` ("tune" or "held-out"), without ``DOUBLED`` unless ``doubled``."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    return tuple(f for f in FONTS[part] if doubled or f not in DOUBLED)
+
+
 def written(font: str, char: str, rng: np.random.Generator) -> np.ndarray:
     """``char`` of ``font`` written on a 280 px canvas with the mouse's pen (its widths, jitter
     and placement, ``scribbles.pen_look``), bright ink on black."""
@@ -73,13 +80,11 @@ def pen_digits(n: int, seed: int = 0, part: str = "held-out"):
     """``n`` digits of the ``FONTS[part]`` but ``DOUBLED`` written with the mouse's pen, through
     ``to_mnist``: (pictures (n, 28, 28), labels, sources). Real digits in print, italic and
     cursive hands, as ``negatives.pen_letters`` has those letters."""
-    if part not in PARTS:
-        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    drawn_in = fonts(part, doubled=False)
     pictures, labels, sources = [], [], []
     for i in range(n):
         rng = np.random.default_rng([seed, 10, int(part == "held-out"), i])
-        fonts = [f for f in FONTS[part] if f not in DOUBLED]
-        font = fonts[i % len(fonts)]
+        font = drawn_in[i % len(drawn_in)]
         digit = int(rng.integers(10))
         pictures.append(preprocess.to_mnist(written(font, str(digit), rng)))
         labels.append(digit)

@@ -264,12 +264,11 @@ def pen_letters(n: int, seed: int = 0, part: str = "held-out") -> list[Picture]:
     (``hershey.written``; a cursive Q and J, written like a 2 and an 8, left out). A set of its
     own beside the kinds: ``verdict_fit`` adds the tuning part to the letters, and
     ``benchmarks/bench_verdict.py`` gives it a row."""
-    if part not in PARTS:
-        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    drawn_in = hershey.fonts(part)
     out = []
     for i in range(n):
         rng = np.random.default_rng([seed, len(KINDS), int(part == "held-out"), i])
-        font = hershey.FONTS[part][i % len(hershey.FONTS[part])]
+        font = drawn_in[i % len(drawn_in)]
         chars = hershey.letters_of(font, LATIN)
         source = f"hershey:{font}:{chars[int(rng.integers(len(chars)))]}"
         image = preprocess.to_mnist(hershey.written(font, source[-1], rng))
